@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads process.env. Parsed once at boot; every problem is printed,
+ * then the process exits with status 1.
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  MONGODB_URI: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  IP_HASH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  PUBLIC_URL: z.string().url().default('http://localhost:8080'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Express "trust proxy" setting: how many proxies sit in front of the API. */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** Prefix for bull's Redis keys; lets several deployments (or test runs) share a Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]{1,64}$/).default('kommentarer'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** A JSON file of sites to create on start if they do not exist yet. */
+  SITES_SEED_FILE: z.string().optional(),
+  /** Where embedded (development) databases keep their files. */
+  DATA_DIR: z.string().default('.data'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** What the rest of the code receives: the parsed environment with production rules applied. */
+export interface AppConfig extends Env {
+  ADMIN_API_KEY: string;
+  IP_HASH_SECRET: string;
+}
+
+const DEV_ADMIN_KEY = 'dev-admin-key-change-me';
+const DEV_IP_SECRET = 'dev-ip-hash-secret-change-me';
+
+/** Parses an environment; throws with every problem listed. */
+export function parseEnv(source: NodeJS.ProcessEnv): AppConfig {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  if (env.NODE_ENV === 'production') {
+    if (!env.ADMIN_API_KEY) problems.push('  ADMIN_API_KEY: required in production');
+    if (!env.IP_HASH_SECRET) problems.push('  IP_HASH_SECRET: required in production');
+    if (!env.MONGODB_URI) problems.push('  MONGODB_URI: required in production');
+    if (!env.REDIS_URL) problems.push('  REDIS_URL: required in production');
+  }
+  if (problems.length) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+  return {
+    ...env,
+    ADMIN_API_KEY: env.ADMIN_API_KEY ?? DEV_ADMIN_KEY,
+    IP_HASH_SECRET: env.IP_HASH_SECRET ?? DEV_IP_SECRET,
+  };
+}
+
+/** Parses process.env or prints the problems and exits 1. */
+export function loadConfig(): AppConfig {
+  try {
+    return parseEnv(process.env);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}

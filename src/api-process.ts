@@ -1,0 +1,48 @@
+import http from 'node:http';
+import type { AppConfig } from '../config/env';
+import { closeServices, createServices, Services } from './container';
+import { createApp } from './http/app';
+import type { Logger } from './infra/logger';
+import { connectMongo, disconnectMongo, ensureIndexes } from './infra/mongo';
+import { RedisConnections } from './infra/redis';
+import { loadSeedFile } from './modules/sites/site.seed';
+
+export interface RunningApi {
+  server: http.Server;
+  services: Services;
+  port: number;
+  /** Stops accepting, finishes in-flight requests, then closes queues, Redis and MongoDB. */
+  close(): Promise<void>;
+}
+
+/** Connects, builds indexes, seeds sites, and listens. */
+export async function startApi(config: AppConfig, logger: Logger, urls: { mongoUri: string; redisUrl: string }): Promise<RunningApi> {
+  await connectMongo(urls.mongoUri);
+  await ensureIndexes();
+  const redis = new RedisConnections(urls.redisUrl);
+  const services = createServices(config, logger, redis);
+  if (config.SITES_SEED_FILE) {
+    const created = await services.sites.seed(loadSeedFile(config.SITES_SEED_FILE));
+    if (created.length) logger.info({ sites: created }, 'sites seeded');
+  }
+  const app = createApp(services);
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info({ port }, 'API listening');
+  return {
+    server,
+    services,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await closeServices(services);
+      await disconnectMongo();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import express, { Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Services } from '../container';
+import { commenterRoutes } from '../modules/commenters/commenter.routes';
+import { commentRoutes } from '../modules/comments/comment.routes';
+import { healthRoutes } from '../modules/health/health.routes';
+import { openApiRoutes } from '../modules/openapi/openapi.routes';
+import { siteAdminRoutes } from '../modules/sites/site.routes';
+import { threadRoutes } from '../modules/threads/thread.routes';
+import { jsonBody, requireJsonBody } from './body';
+import { errorHandler, notFoundHandler } from './error-handler';
+import { siteCors } from './site-cors';
+
+/** Builds the express app (no listen): middleware, every module's routes, the one error handler. */
+export function createApp(services: Services): Express {
+  const { config, logger, metrics } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.set('query parser', 'simple'); // no nested objects from query strings
+
+  app.use(pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const id = randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    // Only what operators need: no headers, no query string (it may hold tokens), no IP.
+    serializers: {
+      req: (req) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
+      res: (res) => ({ statusCode: res.statusCode }),
+    },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+  }));
+  app.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
+    next();
+  });
+  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use('/api/v1', siteCors(services.sites, services.comments));
+  app.use(requireJsonBody);
+  app.use('/api/v1/admin', jsonBody('256kb'));
+  app.use(jsonBody('16kb'));
+
+  app.use(healthRoutes(services.redis, metrics, services.moderation));
+  app.use(openApiRoutes(config.PUBLIC_URL));
+  app.use(siteAdminRoutes(services.sites, config.ADMIN_API_KEY));
+  app.use(threadRoutes(services.sites, services.threads));
+  app.use(commentRoutes(services.sites, services.comments));
+  app.use(commenterRoutes(services.sites, services.commenters));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,47 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { Identity, isModerator, verifyCommenterToken } from '../modules/auth/commenter-token';
+import type { Site } from '../modules/sites/site.service';
+import { AppError } from './errors';
+import { bearerToken } from './request-context';
+
+/** Guards /api/v1/admin/*: the bearer must equal ADMIN_API_KEY (compared in constant time). */
+export function requireAdminKey(adminKey: string): RequestHandler {
+  const expected = createHash('sha256').update(adminKey).digest();
+  return (req, _res, next) => {
+    const token = bearerToken(req);
+    if (!token) return next(new AppError('LOGIN_REQUIRED'));
+    const given = createHash('sha256').update(token).digest();
+    if (!timingSafeEqual(given, expected)) return next(new AppError('INVALID_TOKEN'));
+    next();
+  };
+}
+
+/** The commenter behind a write: 401 LOGIN_REQUIRED without a token, INVALID_TOKEN with a bad one. */
+export async function requireIdentity(site: Site, req: Request): Promise<Identity> {
+  const token = bearerToken(req);
+  if (!token) throw new AppError('LOGIN_REQUIRED');
+  return verifyCommenterToken(site, token);
+}
+
+/**
+ * The commenter behind a read, if any. Reading needs no login, so an expired or bad token
+ * reads as anonymous rather than failing the page.
+ */
+export async function optionalIdentity(site: Site, req: Request): Promise<Identity | null> {
+  const token = bearerToken(req);
+  if (!token) return null;
+  try {
+    return await verifyCommenterToken(site, token);
+  } catch (err) {
+    if (err instanceof AppError) return null;
+    throw err;
+  }
+}
+
+/** A moderator or admin of this site (roles in the site's own JWT), or 403 FORBIDDEN. */
+export async function requireModerator(site: Site, req: Request): Promise<Identity> {
+  const identity = await requireIdentity(site, req);
+  if (!isModerator(identity)) throw new AppError('FORBIDDEN');
+  return identity;
+}

@@ -1,0 +1,38 @@
+import cors, { CorsOptions } from 'cors';
+import type { Request, RequestHandler } from 'express';
+import type { CommentService } from '../modules/comments/comment.service';
+import type { SiteService } from '../modules/sites/site.service';
+
+const SITE_PATH = /^\/api\/v1\/sites\/([a-z0-9-]{1,64})\//;
+const COMMENT_PATH = /^\/api\/v1\/comments\/([a-f0-9]{24})(\/|$)/;
+
+/**
+ * CORS for the public API: a browser may call it only from the origins configured for
+ * the site the request is about. Admin endpoints get no CORS at all.
+ */
+export function siteCors(sites: SiteService, comments: CommentService): RequestHandler {
+  const base: CorsOptions = {
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Accept-Language'],
+    exposedHeaders: ['Retry-After', 'Idempotent-Replayed'],
+    maxAge: 600,
+  };
+  return cors((req, callback) => {
+    originsFor(req as Request)
+      .then((origins) => {
+        const origin = req.headers.origin;
+        callback(null, { ...base, origin: !!origin && origins.includes(origin.toLowerCase()) });
+      })
+      .catch(() => callback(null, { ...base, origin: false }));
+  });
+
+  async function originsFor(req: Request): Promise<string[]> {
+    if (!req.headers.origin) return [];
+    let siteId = SITE_PATH.exec(req.path)?.[1];
+    const commentId = COMMENT_PATH.exec(req.path)?.[1];
+    if (!siteId && commentId) siteId = await comments.siteIdOf(commentId).catch(() => undefined);
+    if (!siteId) return [];
+    const site = await sites.find(siteId);
+    return site?.config.origins ?? [];
+  }
+}

@@ -1,0 +1,35 @@
+import mongoose from 'mongoose';
+
+/**
+ * Connects mongoose. Written for MongoDB ≥ 6 and FerretDB 1.24 alike: no transactions,
+ * no change streams, no $lookup/$facet, no TTL or partial indexes anywhere in the code.
+ */
+export async function connectMongo(uri: string): Promise<typeof mongoose> {
+  mongoose.set('strictQuery', true);
+  // Client input reaches queries only after zod has typed it as strings and numbers, so
+  // no operator from a request can get into a filter.
+  return mongoose.connect(uri, { serverSelectionTimeoutMS: 5000, autoIndex: true });
+}
+
+/** Builds every declared index; run at start so queries are served by them from the first request. */
+export async function ensureIndexes(): Promise<void> {
+  for (const model of Object.values(mongoose.models)) {
+    await model.createIndexes();
+  }
+}
+
+/** True when the server answers a ping within the driver's timeout. */
+export async function pingMongo(): Promise<boolean> {
+  const db = mongoose.connection.db;
+  if (!db || mongoose.connection.readyState !== 1) return false;
+  try {
+    await db.admin().command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function disconnectMongo(): Promise<void> {
+  await mongoose.disconnect();
+}

@@ -1,0 +1,59 @@
+import Bull, { Job, JobOptions, Queue } from 'bull';
+import { z } from 'zod';
+import { RedisConnections, withTimeout } from './redis';
+import type { Logger } from './logger';
+
+/** Retry policy shared by every job: exponential backoff, nothing kept once done. */
+const DEFAULT_JOB_OPTIONS: JobOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  timeout: 60_000,
+  removeOnComplete: true,
+  removeOnFail: 1000,
+};
+
+/**
+ * A typed bull queue. Payloads are validated on both sides and carry ids only, never
+ * personal data: the processor reads everything else from MongoDB.
+ */
+export class TypedQueue<T extends Record<string, string | number>> {
+  readonly bull: Queue<T>;
+
+  constructor(
+    readonly name: string,
+    private readonly payload: z.ZodType<T>,
+    redis: RedisConnections,
+    prefix: string,
+  ) {
+    this.bull = new Bull<T>(name, {
+      prefix,
+      createClient: (type) => redis.forBull(type),
+      defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      settings: { stalledInterval: 5000, maxStalledCount: 3 },
+    });
+    // Connection errors are reported through /readyz and the callers' timeouts.
+    this.bull.on('error', () => undefined);
+  }
+
+  /**
+   * Adds a job under a deterministic id, so adding the same work twice yields one job.
+   * Rejects when Redis does not take it within timeoutMs (callers keep an outbox flag).
+   */
+  async add(jobId: string, data: T, timeoutMs = 1500, options: JobOptions = {}): Promise<void> {
+    const valid = this.payload.parse(data);
+    await withTimeout(this.bull.add(valid, { ...options, jobId }), timeoutMs);
+  }
+
+  /** Starts processing with the given concurrency; each job gets a child logger. */
+  process(concurrency: number, logger: Logger, handler: (data: T, log: Logger) => Promise<unknown>): void {
+    void this.bull.process(concurrency, async (job: Job<T>) => {
+      const log = logger.child({ queue: this.name, jobId: job.id, attempt: job.attemptsMade + 1 });
+      const data = this.payload.parse(job.data);
+      return handler(data, log);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.bull.close();
+  }
+}

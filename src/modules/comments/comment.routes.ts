@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import { optionalIdentity, requireIdentity } from '../../http/auth';
+import { AppError } from '../../http/errors';
+import { clientIp } from '../../http/request-context';
+import { parseOrThrow } from '../../http/validate';
+import type { SiteService } from '../sites/site.service';
+import { createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery, objectIdString } from './comment.schemas';
+import type { CommentService } from './comment.service';
+
+/** The public comment API. */
+export function commentRoutes(sites: SiteService, comments: CommentService): Router {
+  const router = Router();
+
+  router.get('/api/v1/sites/:site/comments', async (req, res) => {
+    const site = await sites.get(req.params.site);
+    const query = parseOrThrow(listCommentsQuery, req.query);
+    const viewer = await optionalIdentity(site, req);
+    res.json(await comments.list(site, query, viewer));
+  });
+
+  router.post('/api/v1/sites/:site/comments', async (req, res) => {
+    const site = await sites.get(req.params.site);
+    const identity = await requireIdentity(site, req);
+    const input = parseOrThrow(createCommentSchema, req.body);
+    const rawKey = req.headers['idempotency-key'];
+    const idempotencyKey = rawKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, rawKey);
+    const { comment, replayed } = await comments.create(site, identity, input, { ip: clientIp(req), idempotencyKey });
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.status(201).json({ comment });
+  });
+
+  router.patch('/api/v1/comments/:id', async (req, res) => {
+    const { site, id } = await siteOfComment(req.params.id);
+    const identity = await requireIdentity(site, req);
+    const body = parseOrThrow(editCommentSchema, req.body);
+    res.json({ comment: await comments.edit(site, identity, id, body.body) });
+  });
+
+  router.delete('/api/v1/comments/:id', async (req, res) => {
+    const { site, id } = await siteOfComment(req.params.id);
+    const identity = await requireIdentity(site, req);
+    await comments.remove(site, identity, id);
+    res.status(204).end();
+  });
+
+  /** Comment ids that are not ObjectIds cannot exist: 404, not 400. */
+  async function siteOfComment(rawId: string) {
+    const parsed = objectIdString.safeParse(rawId);
+    if (!parsed.success) throw new AppError('NOT_FOUND', { what: 'comment' });
+    const site = await sites.get(await comments.siteIdOf(parsed.data));
+    return { site, id: parsed.data };
+  }
+
+  return router;
+}

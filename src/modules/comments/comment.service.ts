@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { Types } from 'mongoose';
+import { AppError, forbidden, notFound } from '../../http/errors';
+import { keyedHash } from '../../infra/keyed-hash';
+import { checkCommentText } from '../../shared/comment-text';
+import { Identity, isModerator } from '../auth/commenter-token';
+import type { CommenterDoc } from '../commenters/commenter.model';
+import type { CommenterService } from '../commenters/commenter.service';
+import type { ModerationQueue } from '../moderation/moderation.queue';
+import type { Site } from '../sites/site.service';
+import type { ThreadService } from '../threads/thread.service';
+import { CommentDoc, CommentModel } from './comment.model';
+import { toCommentView, CommentView } from './comment.view';
+import { afterCursor, decodeCursor, encodeCursor } from './cursor';
+import { IdempotencyModel } from './idempotency.model';
+import type { CreateCommentInput, ListCommentsQuery } from './comment.schemas';
+import type { WriteRateLimit } from './write-rate-limit';
+
+const MAX_REPLIES_PER_PAGE = 500;
+
+export interface CommentServiceDeps {
+  threads: ThreadService;
+  commenters: CommenterService;
+  moderation: ModerationQueue;
+  rateLimit: WriteRateLimit;
+  ipHashSecret: string;
+}
+
+/** Reading and writing comments: the public comment API's workflows. */
+export class CommentService {
+  constructor(private readonly deps: CommentServiceDeps) {}
+
+  /** One page of top-level comments with their replies; the viewer also sees their own pending ones. */
+  async list(site: Site, query: ListCommentsQuery, viewer: Identity | null): Promise<{ comments: CommentView[]; nextCursor: string | null }> {
+    const profile = viewer ? await this.deps.commenters.find(site.id, viewer.sub) : null;
+    const viewerId = profile?._id ?? null;
+    const direction = query.sort === 'newest' ? -1 : 1;
+    const visible = visibleTo(viewerId);
+    const filter: Record<string, unknown> = { siteId: site.id, threadKey: query.thread, parentId: null, ...visible };
+    if (query.cursor) filter.$and = [afterCursor(decodeCursor(query.cursor), direction)];
+    const page = await CommentModel.find(filter)
+      .sort({ createdAt: direction, _id: direction })
+      .limit(query.limit + 1)
+      .lean();
+    const hasMore = page.length > query.limit;
+    const top = page.slice(0, query.limit);
+    const replies = top.length
+      ? await CommentModel.find({ siteId: site.id, threadKey: query.thread, parentId: { $in: top.map((c) => c._id) }, ...visible })
+        .sort({ createdAt: 1, _id: 1 })
+        .limit(MAX_REPLIES_PER_PAGE)
+        .lean()
+      : [];
+    const authorIds = [...top, ...replies].map((c) => c.authorId).filter((id): id is Types.ObjectId => !!id);
+    const names = await this.deps.commenters.namesById(site.id, authorIds);
+    const comments = top.map((c) => ({
+      ...toCommentView(c, names, viewerId),
+      replies: replies.filter((r) => r.parentId?.equals(c._id)).map((r) => toCommentView(r, names, viewerId)),
+    }));
+    const last = top[top.length - 1];
+    return { comments, nextCursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null };
+  }
+
+  /**
+   * Creates a comment as `pending` and puts its moderation job on the queue. With an
+   * idempotency key, a retry returns the first comment instead of making a second.
+   */
+  async create(
+    site: Site,
+    identity: Identity,
+    input: CreateCommentInput,
+    context: { ip: string; idempotencyKey?: string },
+  ): Promise<{ comment: CommentView; replayed: boolean }> {
+    const text = checkedText(input.body, site.config.maxLength);
+    const author = await this.deps.commenters.upsert(identity);
+    const keyHash = context.idempotencyKey ? createHash('sha256').update(context.idempotencyKey).digest('hex') : null;
+    if (keyHash) {
+      const earlier = await this.replay(site.id, author, keyHash);
+      if (earlier) return { comment: earlier, replayed: true };
+    }
+    const thread = await this.deps.threads.find(site.id, input.thread);
+    this.deps.threads.assertOpen(site, thread);
+    const parentId = await this.resolveParent(site.id, input.thread, input.parentId ?? null);
+    await this.deps.rateLimit.consume(site, identity.sub, context.ip);
+
+    const id = new Types.ObjectId();
+    if (keyHash) {
+      try {
+        await IdempotencyModel.create({ siteId: site.id, authorId: author._id, keyHash, commentId: id, createdAt: new Date() });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+        const winner = await this.replay(site.id, author, keyHash, 3000);
+        if (winner) return { comment: winner, replayed: true };
+        throw new AppError('CONFLICT');
+      }
+    }
+    await this.deps.threads.ensure(site.id, input.thread, { title: input.threadTitle, url: input.threadUrl });
+    const now = new Date();
+    let doc: CommentDoc;
+    try {
+      doc = (await CommentModel.create({
+        _id: id, siteId: site.id, threadKey: input.thread, parentId, authorId: author._id, body: text,
+        status: 'pending', revision: 1, needsEnqueue: true,
+        ipHash: keyedHash(this.deps.ipHashSecret, context.ip), createdAt: now, updatedAt: now,
+      })).toObject();
+    } catch (err) {
+      if (keyHash) await IdempotencyModel.deleteOne({ siteId: site.id, authorId: author._id, keyHash });
+      throw err;
+    }
+    await this.deps.moderation.enqueue(String(id), 1);
+    return { comment: toCommentView(doc, new Map([[String(author._id), author.name]]), author._id), replayed: false };
+  }
+
+  /** Edits the author's own comment inside the edit window; it goes through moderation again. */
+  async edit(site: Site, identity: Identity, commentId: string, body: string): Promise<CommentView> {
+    const { comment, author } = await this.ownComment(site, identity, commentId);
+    if (comment.status === 'removed' || comment.status === 'rejected') throw forbidden();
+    const windowEnds = comment.createdAt.getTime() + site.config.editWindowMinutes * 60_000;
+    if (Date.now() > windowEnds) throw new AppError('EDIT_WINDOW_CLOSED', { editWindowMinutes: site.config.editWindowMinutes });
+    this.deps.threads.assertOpen(site, await this.deps.threads.find(site.id, comment.threadKey));
+    const text = checkedText(body, site.config.maxLength);
+    const names = new Map([[String(author._id), author.name]]);
+    if (text === comment.body) return toCommentView(comment, names, author._id);
+    const now = new Date();
+    const updated = await CommentModel.findOneAndUpdate(
+      { _id: comment._id, siteId: site.id, revision: comment.revision },
+      { $set: { body: text, status: 'pending', editedAt: now, updatedAt: now, needsEnqueue: true }, $inc: { revision: 1 } },
+      { new: true, lean: true },
+    );
+    if (!updated) throw new AppError('CONFLICT');
+    await this.deps.moderation.enqueue(String(updated._id), updated.revision);
+    return toCommentView(updated, names, author._id);
+  }
+
+  /**
+   * Deletes the author's own comment (moderators may delete any on their site). A comment
+   * with replies stays as a tombstone so the replies keep their place.
+   */
+  async remove(site: Site, identity: Identity, commentId: string): Promise<void> {
+    const comment = await this.findOnSite(site.id, commentId);
+    const author = await this.deps.commenters.find(site.id, identity.sub);
+    const own = !!author && !!comment.authorId && author._id.equals(comment.authorId);
+    if (!own && !isModerator(identity)) throw forbidden();
+    await IdempotencyModel.deleteMany({ siteId: site.id, commentId: comment._id });
+    const hasReplies = await CommentModel.exists({ siteId: site.id, threadKey: comment.threadKey, parentId: comment._id });
+    if (hasReplies) {
+      await CommentModel.updateOne(
+        { _id: comment._id, siteId: site.id },
+        { $set: { status: 'removed', body: '', authorId: null, ipHash: null, needsEnqueue: false, updatedAt: new Date() } },
+      );
+      return;
+    }
+    await CommentModel.deleteOne({ _id: comment._id, siteId: site.id });
+    if (comment.parentId) await this.dropEmptyTombstone(site.id, comment.threadKey, comment.parentId);
+  }
+
+  /** The site a comment belongs to, for routes addressed by comment id alone. */
+  async siteIdOf(commentId: string): Promise<string> {
+    const doc = await CommentModel.findById(commentId, { siteId: 1 }).lean();
+    if (!doc) throw notFound('comment');
+    return doc.siteId;
+  }
+
+  private async findOnSite(siteId: string, commentId: string): Promise<CommentDoc> {
+    const comment = await CommentModel.findOne({ _id: commentId, siteId }).lean();
+    if (!comment) throw notFound('comment');
+    return comment;
+  }
+
+  private async ownComment(site: Site, identity: Identity, commentId: string): Promise<{ comment: CommentDoc; author: CommenterDoc }> {
+    const comment = await this.findOnSite(site.id, commentId);
+    const author = await this.deps.commenters.find(site.id, identity.sub);
+    if (!author || !comment.authorId || !author._id.equals(comment.authorId)) throw forbidden();
+    return { comment, author };
+  }
+
+  /** The comment an idempotency key produced, waiting up to waitMs for a concurrent first request. */
+  private async replay(siteId: string, author: CommenterDoc, keyHash: string, waitMs = 0): Promise<CommentView | null> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const record = await IdempotencyModel.findOne({ siteId, authorId: author._id, keyHash }).lean();
+      if (!record) return null;
+      const comment = await CommentModel.findOne({ _id: record.commentId, siteId }).lean();
+      if (comment) return toCommentView(comment, new Map([[String(author._id), author.name]]), author._id);
+      if (Date.now() >= deadline) return null;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Replies are one level deep: a reply to a reply attaches to the top-level comment. */
+  private async resolveParent(siteId: string, threadKey: string, parentId: string | null): Promise<Types.ObjectId | null> {
+    if (!parentId) return null;
+    const parent = await CommentModel.findOne({ _id: parentId, siteId, threadKey }, { parentId: 1, status: 1 }).lean();
+    if (!parent || parent.status !== 'published') throw notFound('parent');
+    return parent.parentId ?? parent._id;
+  }
+
+  private async dropEmptyTombstone(siteId: string, threadKey: string, parentId: Types.ObjectId): Promise<void> {
+    const stillReplied = await CommentModel.exists({ siteId, threadKey, parentId });
+    if (!stillReplied) await CommentModel.deleteOne({ _id: parentId, siteId, status: 'removed' });
+  }
+}
+
+/** What a reader may see: published comments, tombstones, and their own pending ones. */
+function visibleTo(viewerId: Types.ObjectId | null): Record<string, unknown> {
+  const visible: Record<string, unknown>[] = [{ status: { $in: ['published', 'removed'] } }];
+  if (viewerId) visible.push({ status: 'pending', authorId: viewerId });
+  return { $or: visible };
+}
+
+/** Applies the shared length and validity rules, mapping them to the contract's codes. */
+function checkedText(raw: string, limit: number): string {
+  const check = checkCommentText(raw, limit);
+  if (check.ok) return check.text;
+  if (check.reason === 'empty') throw new AppError('COMMENT_EMPTY');
+  if (check.reason === 'invalid') throw new AppError('COMMENT_INVALID');
+  throw new AppError('COMMENT_TOO_LONG', { limit: check.limit, length: check.length });
+}

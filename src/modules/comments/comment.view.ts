@@ -1,0 +1,36 @@
+import { Types } from 'mongoose';
+import type { CommentDoc } from './comment.model';
+
+/** A comment as the API returns it. */
+export interface CommentView {
+  id: string;
+  thread: string;
+  parentId: string | null;
+  author: { name: string } | null;
+  body: string;
+  status: CommentDoc['status'];
+  createdAt: string;
+  editedAt: string | null;
+  mine: boolean;
+  replies?: CommentView[];
+}
+
+/**
+ * Shapes a stored comment for readers. A removed comment keeps its place as a tombstone
+ * without text or author.
+ */
+export function toCommentView(doc: CommentDoc, names: Map<string, string>, viewerId: Types.ObjectId | null): CommentView {
+  const removed = doc.status === 'removed';
+  const authorName = doc.authorId ? names.get(String(doc.authorId)) : undefined;
+  return {
+    id: String(doc._id),
+    thread: doc.threadKey,
+    parentId: doc.parentId ? String(doc.parentId) : null,
+    author: removed || !authorName ? null : { name: authorName },
+    body: removed ? '' : doc.body,
+    status: doc.status,
+    createdAt: doc.createdAt.toISOString(),
+    editedAt: doc.editedAt ? doc.editedAt.toISOString() : null,
+    mine: !!viewerId && !!doc.authorId && viewerId.equals(doc.authorId),
+  };
+}

@@ -1,0 +1,64 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { AppError } from '../../http/errors';
+import { keyedHash } from '../../infra/keyed-hash';
+import type { Logger } from '../../infra/logger';
+import type { RedisConnections } from '../../infra/redis';
+import type { Site } from '../sites/site.service';
+
+type Kind = 'commenter' | 'ip';
+
+/**
+ * Per-site write limits, per commenter and per client IP, counted in Redis so that every
+ * API process shares them. Counter keys are keyed hashes: Redis never sees a user id or
+ * an IP. While Redis is unreachable an in-process limiter stands in, so writes go on.
+ */
+export class WriteRateLimit {
+  private readonly limiters = new Map<string, RateLimiterRedis>();
+
+  constructor(
+    private readonly redis: RedisConnections,
+    private readonly prefix: string,
+    private readonly secret: string,
+    private readonly logger: Logger,
+  ) {}
+
+  private limiter(kind: Kind, points: number): RateLimiterRedis {
+    const id = `${kind}:${points}`;
+    let limiter = this.limiters.get(id);
+    if (!limiter) {
+      limiter = new RateLimiterRedis({
+        storeClient: this.redis.commands,
+        keyPrefix: `${this.prefix}:rl:${kind}`,
+        points,
+        duration: 60,
+        insuranceLimiter: new RateLimiterMemory({ points, duration: 60 }),
+      });
+      this.limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+
+  /** Counts one write; throws 429 RATE_LIMITED with Retry-After when over either limit. */
+  async consume(site: Site, sub: string, ip: string): Promise<void> {
+    const { commentsPerCommenterPerMinute, commentsPerIpPerMinute } = site.config.rateLimits;
+    await this.take(this.limiter('commenter', commentsPerCommenterPerMinute), this.counterKey(site.id, 'c', sub));
+    await this.take(this.limiter('ip', commentsPerIpPerMinute), this.counterKey(site.id, 'i', ip));
+  }
+
+  /** The Redis key suffix for a subject, so erasure can find and remove it. */
+  counterKey(siteId: string, kind: 'c' | 'i', value: string): string {
+    return `${siteId}:${keyedHash(this.secret, `${kind}:${siteId}:${value}`)}`;
+  }
+
+  private async take(limiter: RateLimiterRedis, key: string): Promise<void> {
+    try {
+      await limiter.consume(key, 1);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) {
+        const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+        throw new AppError('RATE_LIMITED', { retryAfterSeconds: seconds }, { 'Retry-After': String(seconds) });
+      }
+      this.logger.warn({ err: (err as Error).message }, 'rate limiter unavailable; write allowed');
+    }
+  }
+}

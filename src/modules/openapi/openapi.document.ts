@@ -1,0 +1,62 @@
+import '../../shared/zod-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV3, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { createCommentSchema, editCommentSchema, listCommentsQuery } from '../comments/comment.schemas';
+import { siteConfigSchema } from '../sites/site.schemas';
+import { ERROR_STATUS } from '../../http/errors';
+
+/**
+ * The OpenAPI description of every endpoint, built from the same zod schemas that
+ * validate requests, so the document cannot drift from what the code accepts.
+ */
+export function buildOpenApiDocument(publicUrl: string): object {
+  const registry = new OpenAPIRegistry();
+  const commenterJwt = registry.registerComponent('securitySchemes', 'commenterJwt', {
+    type: 'http', scheme: 'bearer', bearerFormat: 'JWT',
+    description: "The host site's JWT for a commenter (aud = site id); roles moderator/admin grant moderation.",
+  });
+  const adminKey = registry.registerComponent('securitySchemes', 'adminKey', {
+    type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY',
+  });
+  const errorSchema = z.object({
+    error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [string, ...string[]]), message: z.string(), details: z.record(z.unknown()) }),
+  });
+  const comment = z.object({
+    id: z.string(), thread: z.string(), parentId: z.string().nullable(),
+    author: z.object({ name: z.string() }).nullable(), body: z.string(),
+    status: z.enum(['pending', 'published', 'rejected', 'removed']),
+    createdAt: z.string(), editedAt: z.string().nullable(), mine: z.boolean(),
+  });
+  const siteParam = z.object({ site: z.string().regex(/^[a-z0-9-]{1,64}$/) });
+  const idParam = z.object({ id: z.string() });
+  const json = (schema: z.ZodTypeAny, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+  const errors = { default: json(errorSchema, 'An error in the shape of api.md') };
+  const jwt = [{ [commenterJwt.name]: [] }];
+  const admin = [{ [adminKey.name]: [] }];
+  const anything = z.object({}).passthrough();
+
+  const paths: RouteConfig[] = [
+    { method: 'get', path: '/api/v1/sites/{site}/thread', summary: 'Thread state and what the widget needs', request: { params: siteParam, query: z.object({ key: z.string() }) }, responses: { 200: json(anything), ...errors } },
+    { method: 'get', path: '/api/v1/sites/{site}/comments', summary: 'Published comments (and the caller’s own pending ones)', request: { params: siteParam, query: listCommentsQuery }, responses: { 200: json(z.object({ comments: z.array(comment), nextCursor: z.string().nullable() })), ...errors } },
+    { method: 'post', path: '/api/v1/sites/{site}/comments', summary: 'Write a comment (Idempotency-Key header optional)', security: jwt, request: { params: siteParam, headers: z.object({ 'idempotency-key': z.string().optional() }), body: { content: { 'application/json': { schema: createCommentSchema } } } }, responses: { 201: json(z.object({ comment }), 'Created, status pending'), ...errors } },
+    { method: 'patch', path: '/api/v1/comments/{id}', summary: 'Edit own comment inside the edit window', security: jwt, request: { params: idParam, body: { content: { 'application/json': { schema: editCommentSchema } } } }, responses: { 200: json(z.object({ comment })), ...errors } },
+    { method: 'delete', path: '/api/v1/comments/{id}', summary: 'Delete own comment', security: jwt, request: { params: idParam }, responses: { 204: { description: 'Deleted' }, ...errors } },
+    { method: 'get', path: '/api/v1/sites/{site}/me', summary: 'The commenter’s profile', security: jwt, request: { params: siteParam }, responses: { 200: json(anything), ...errors } },
+    { method: 'post', path: '/api/v1/sites/{site}/moderation/threads/close', summary: 'Close a thread', security: jwt, request: { params: siteParam, body: { content: { 'application/json': { schema: z.object({ thread: z.string(), reason: z.string().optional() }) } } } }, responses: { 200: json(anything), ...errors } },
+    { method: 'post', path: '/api/v1/sites/{site}/moderation/threads/reopen', summary: 'Reopen a thread', security: jwt, request: { params: siteParam, body: { content: { 'application/json': { schema: z.object({ thread: z.string() }) } } } }, responses: { 200: json(anything), ...errors } },
+    { method: 'put', path: '/api/v1/admin/sites/{site}', summary: 'Create or replace a site', security: admin, request: { params: siteParam, body: { content: { 'application/json': { schema: siteConfigSchema } } } }, responses: { 200: json(anything), 201: json(anything, 'Created'), ...errors } },
+    { method: 'get', path: '/api/v1/admin/sites/{site}', summary: 'Read a site (secrets left out)', security: admin, request: { params: siteParam }, responses: { 200: json(anything), ...errors } },
+    { method: 'patch', path: '/api/v1/admin/sites/{site}', summary: 'Change part of a site', security: admin, request: { params: siteParam, body: { content: { 'application/json': { schema: anything } } } }, responses: { 200: json(anything), ...errors } },
+    { method: 'get', path: '/healthz', summary: 'Liveness', responses: { 200: json(anything) } },
+    { method: 'get', path: '/readyz', summary: 'Readiness: MongoDB and Redis reachable', responses: { 200: json(anything), 503: json(anything, 'Not ready') } },
+    { method: 'get', path: '/metrics', summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain exposition format' } } },
+    { method: 'get', path: '/openapi.json', summary: 'This document', responses: { 200: json(anything) } },
+  ];
+  for (const path of paths) registry.registerPath(path);
+
+  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: { title: 'Kommentarer API', version: '1.0.0', description: 'Embeddable comments built for moderation and privacy. Errors: { error: { code, message, details } }.' },
+    servers: [{ url: publicUrl }],
+  });
+}

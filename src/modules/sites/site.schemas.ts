@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { DEFAULT_MAX_LENGTH } from '../../shared/comment-text';
+import { httpUrl, safeLine, safeText } from '../../shared/safe-text';
+
+/** Default privacy notice, Swedish first, modelled on the seed page's "Behandling av personuppgifter". */
+export const DEFAULT_PRIVACY_NOTICE = {
+  sv: {
+    title: 'Behandling av personuppgifter',
+    text:
+      'Om du skriver personuppgifter i din kommentar sparas de hos oss, och vi ansvarar för dem. ' +
+      'Skriv därför inte sådant som du inte vill ska sparas. Du kan när som helst hämta en kopia av ' +
+      'dina uppgifter eller begära att de raderas.',
+    url: null as string | null,
+  },
+  en: {
+    title: 'Processing of personal data',
+    text:
+      'If you write personal data in your comment, it is stored by us and we are responsible for it. ' +
+      'So do not write anything you do not want stored. You can get a copy of your data or ask for ' +
+      'it to be erased at any time.',
+    url: null as string | null,
+  },
+};
+
+const origin = z
+  .string()
+  .max(300)
+  .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i, 'must be an origin like https://www.example.se (no path)')
+  .transform((s) => s.toLowerCase());
+
+const hs256Auth = z.object({
+  hs256Secret: z.string().min(32, 'must be at least 32 characters').max(512),
+  issuer: safeLine(500).optional(),
+}).strict();
+
+const publicKeyAuth = z.object({
+  publicKeyPem: z.string().min(1).max(10_000).regex(/-----BEGIN PUBLIC KEY-----/, 'must be an SPKI PEM public key'),
+  alg: z.enum(['RS256', 'ES256', 'EdDSA']),
+  issuer: safeLine(500).optional(),
+}).strict();
+
+const moderation = z.object({
+  mode: z.enum(['post', 'pre']).default('post'),
+  bannedWords: z.array(safeLine(100)).max(2000).default([]),
+  suspectWords: z.array(safeLine(100)).max(2000).default([]),
+  maxLinks: z.number().int().min(0).max(100).default(1),
+  holdPersonalData: z.boolean().default(true),
+  reportThreshold: z.number().int().min(1).max(1000).default(1),
+}).strict();
+
+const noticeFor = (lang: 'sv' | 'en') =>
+  z.object({
+    title: safeLine(200).default(DEFAULT_PRIVACY_NOTICE[lang].title),
+    text: safeText(4000).default(DEFAULT_PRIVACY_NOTICE[lang].text),
+    url: httpUrl.nullable().default(null),
+  }).strict();
+
+const privacyNotice = z.object({
+  sv: noticeFor('sv').default({}),
+  en: noticeFor('en').default({}),
+}).strict();
+
+const rateLimits = z.object({
+  commentsPerCommenterPerMinute: z.number().int().min(1).max(10_000).default(6),
+  commentsPerIpPerMinute: z.number().int().min(1).max(100_000).default(30),
+}).strict();
+
+const retention = z.object({
+  ipHashDays: z.number().int().min(1).max(3650).default(30),
+  rejectedDays: z.number().int().min(1).max(3650).default(90),
+}).strict();
+
+/** A site's configuration as PUT takes it; every field but name, origins and auth has a default. */
+export const siteConfigSchema = z.object({
+  name: safeLine(200),
+  origins: z.array(origin).max(50),
+  auth: z.union([hs256Auth, publicKeyAuth]),
+  locale: z.enum(['sv', 'en']).default('sv'),
+  loginUrl: httpUrl.nullable().default(null),
+  maxLength: z.number().int().min(1).max(10_000).default(DEFAULT_MAX_LENGTH),
+  editWindowMinutes: z.number().int().min(0).max(10_080).default(15),
+  autoCloseAfterDays: z.number().int().min(1).max(36_500).nullable().default(null),
+  moderation: moderation.default({}),
+  privacyNotice: privacyNotice.default({}),
+  rateLimits: rateLimits.default({}),
+  retention: retention.default({}),
+  erasureGraceHours: z.number().int().min(0).max(720).default(0),
+}).strict();
+
+export type SiteConfig = z.output<typeof siteConfigSchema>;
+export type SiteConfigInput = z.input<typeof siteConfigSchema>;
+export type PrivacyNotice = SiteConfig['privacyNotice'];

@@ -1,0 +1,110 @@
+import { importSPKI } from 'jose';
+import { AppError, notFound } from '../../http/errors';
+import { parseOrThrow } from '../../http/validate';
+import { SiteModel } from './site.model';
+import { SiteConfig, siteConfigSchema } from './site.schemas';
+
+/** A site as the rest of the code sees it. */
+export interface Site {
+  id: string;
+  config: SiteConfig;
+  updatedAt: Date;
+}
+
+// Sites are read on every request; a short in-process cache keeps that off MongoDB.
+// Other processes see a change within CACHE_MS.
+const CACHE_MS = 5000;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Creates, reads and changes site configurations. */
+export class SiteService {
+  private readonly cache = new Map<string, { site: Site | null; at: number }>();
+
+  /** The site, or null when unknown. */
+  async find(siteId: string): Promise<Site | null> {
+    const hit = this.cache.get(siteId);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.site;
+    const doc = await SiteModel.findById(siteId).lean();
+    const site = doc ? { id: doc._id, config: doc.config, updatedAt: doc.updatedAt } : null;
+    this.cache.set(siteId, { site, at: Date.now() });
+    return site;
+  }
+
+  /** The site, or 404 NOT_FOUND. */
+  async get(siteId: string): Promise<Site> {
+    const site = await this.find(siteId);
+    if (!site) throw notFound('site');
+    return site;
+  }
+
+  /** Creates or replaces a site's configuration; returns it and whether it was new. */
+  async put(siteId: string, input: unknown): Promise<{ site: Site; created: boolean }> {
+    const config = parseOrThrow(siteConfigSchema, input);
+    await assertUsableKey(config);
+    const existed = await SiteModel.exists({ _id: siteId });
+    const doc = await SiteModel.findOneAndUpdate(
+      { _id: siteId },
+      { $set: { config } },
+      { upsert: true, new: true, lean: true },
+    ).orFail();
+    this.cache.delete(siteId);
+    return { site: { id: siteId, config: doc.config, updatedAt: doc.updatedAt }, created: !existed };
+  }
+
+  /** Merges a partial configuration into the stored one (objects merge, everything else replaces). */
+  async patch(siteId: string, patch: unknown): Promise<Site> {
+    const current = await SiteModel.findById(siteId).lean();
+    if (!current) throw notFound('site');
+    if (!isPlainObject(patch)) throw new AppError('VALIDATION_FAILED', { issues: [{ path: '', problem: 'must be an object' }] });
+    const merged = mergePatch(current.config as unknown as Record<string, unknown>, patch);
+    return (await this.put(siteId, merged)).site;
+  }
+
+  /** Creates the sites in a seed list that do not exist yet. */
+  async seed(sites: Array<{ id: string; config: unknown }>): Promise<string[]> {
+    const created: string[] = [];
+    for (const { id, config } of sites) {
+      if (await SiteModel.exists({ _id: id })) continue;
+      await this.put(id, config);
+      created.push(id);
+    }
+    return created;
+  }
+}
+
+/** Refuses a public key that jose cannot import for the configured algorithm. */
+async function assertUsableKey(config: SiteConfig): Promise<void> {
+  if (!('publicKeyPem' in config.auth)) return;
+  try {
+    await importSPKI(config.auth.publicKeyPem, config.auth.alg);
+  } catch {
+    throw new AppError('VALIDATION_FAILED', { issues: [{ path: 'auth.publicKeyPem', problem: `not a usable ${config.auth.alg} public key` }] });
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON merge patch (RFC 7396 without deletion by null: null is a value here, e.g. autoCloseAfterDays). */
+function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...target };
+  for (const key of Object.keys(patch)) {
+    if (FORBIDDEN_KEYS.has(key)) {
+      throw new AppError('VALIDATION_FAILED', { issues: [{ path: key, problem: 'unknown field' }] });
+    }
+    const value = patch[key];
+    const base = out[key];
+    // auth is replaced as a whole: switching HS256 → RS256 must not keep the old secret.
+    out[key] = key !== 'auth' && isPlainObject(value) && isPlainObject(base) ? mergePatch(base, value) : value;
+  }
+  return out;
+}
+
+/** The configuration as admins read it back: secrets are never returned. */
+export function redactSiteConfig(config: SiteConfig): Record<string, unknown> {
+  const auth = 'hs256Secret' in config.auth
+    ? { alg: 'HS256', hs256SecretSet: true, ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}) }
+    : config.auth;
+  return { ...config, auth };
+}

@@ -1,0 +1,34 @@
+import mongoose, { Schema, Types } from 'mongoose';
+
+/** One page's comment section, named by the host's key. Created on first comment or first closing. */
+export interface ThreadDoc {
+  _id: Types.ObjectId;
+  siteId: string;
+  key: string;
+  title: string | null;
+  url: string | null;
+  status: 'open' | 'closed';
+  closedReason: string | null;
+  closedAt: Date | null;
+  /** Set when a moderator reopens: the site's auto-close no longer applies to this thread. */
+  keepOpen: boolean;
+  createdAt: Date;
+}
+
+const threadSchema = new Schema<ThreadDoc>(
+  {
+    siteId: { type: String, required: true },
+    key: { type: String, required: true },
+    title: { type: String, default: null },
+    url: { type: String, default: null },
+    status: { type: String, enum: ['open', 'closed'], default: 'open' },
+    closedReason: { type: String, default: null },
+    closedAt: { type: Date, default: null },
+    keepOpen: { type: Boolean, default: false },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+threadSchema.index({ siteId: 1, key: 1 }, { unique: true });
+
+export const ThreadModel = mongoose.model<ThreadDoc>('Thread', threadSchema, 'threads');

@@ -1,0 +1,42 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireModerator } from '../../http/auth';
+import { parseOrThrow } from '../../http/validate';
+import { safeLine, threadKeySchema } from '../../shared/safe-text';
+import type { SiteService } from '../sites/site.service';
+import { threadQuery } from '../comments/comment.schemas';
+import type { ThreadService } from './thread.service';
+
+const closeBody = z.object({ thread: threadKeySchema, reason: safeLine(500).optional() }).strict();
+const reopenBody = z.object({ thread: threadKeySchema }).strict();
+
+/** Thread state for the widget, and closing/reopening for moderators. */
+export function threadRoutes(sites: SiteService, threads: ThreadService): Router {
+  const router = Router();
+
+  router.get('/api/v1/sites/:site/thread', async (req, res) => {
+    const site = await sites.get(req.params.site);
+    const query = parseOrThrow(threadQuery, req.query);
+    const thread = await threads.state(site, (query.key ?? query.thread) as string);
+    const { locale, loginUrl, privacyNotice } = site.config;
+    res.json({ thread, site: { id: site.id, name: site.config.name, locale, loginUrl, privacyNotice } });
+  });
+
+  router.post('/api/v1/sites/:site/moderation/threads/close', async (req, res) => {
+    const site = await sites.get(req.params.site);
+    await requireModerator(site, req);
+    const body = parseOrThrow(closeBody, req.body);
+    await threads.close(site.id, body.thread, body.reason ?? null);
+    res.json({ thread: await threads.state(site, body.thread) });
+  });
+
+  router.post('/api/v1/sites/:site/moderation/threads/reopen', async (req, res) => {
+    const site = await sites.get(req.params.site);
+    await requireModerator(site, req);
+    const body = parseOrThrow(reopenBody, req.body);
+    await threads.reopen(site.id, body.thread);
+    res.json({ thread: await threads.state(site, body.thread) });
+  });
+
+  return router;
+}

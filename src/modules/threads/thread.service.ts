@@ -1,0 +1,93 @@
+import { AppError } from '../../http/errors';
+import type { Site } from '../sites/site.service';
+import { CommentModel } from '../comments/comment.model';
+import { ThreadDoc, ThreadModel } from './thread.model';
+
+/** Why a thread is closed when nobody closed it by hand. */
+export const AUTO_CLOSED_REASON = 'auto_closed';
+
+export interface ThreadState {
+  key: string;
+  status: 'open' | 'closed';
+  closedReason: string | null;
+  commentCount: number;
+  maxLength: number;
+  title: string | null;
+  url: string | null;
+}
+
+/** Threads: state (including automatic closing), creation on first comment, closing. */
+export class ThreadService {
+  async find(siteId: string, key: string): Promise<ThreadDoc | null> {
+    return ThreadModel.findOne({ siteId, key }).lean();
+  }
+
+  /** The state readers see; an unknown key is an open, empty thread. */
+  async state(site: Site, key: string): Promise<ThreadState> {
+    const thread = await this.find(site.id, key);
+    const closed = thread ? closedReasonOf(site, thread) : undefined;
+    const commentCount = thread
+      ? await CommentModel.countDocuments({ siteId: site.id, threadKey: key, status: 'published' })
+      : 0;
+    return {
+      key,
+      status: closed === undefined ? 'open' : 'closed',
+      closedReason: closed ?? null,
+      commentCount,
+      maxLength: site.config.maxLength,
+      title: thread?.title ?? null,
+      url: thread?.url ?? null,
+    };
+  }
+
+  /** Throws 409 THREAD_CLOSED when the thread does not take comments. */
+  assertOpen(site: Site, thread: ThreadDoc | null): void {
+    if (!thread) return;
+    const reason = closedReasonOf(site, thread);
+    if (reason !== undefined) throw new AppError('THREAD_CLOSED', { closedReason: reason });
+  }
+
+  /** Finds or creates a thread; title and url are remembered from the first comment. */
+  async ensure(siteId: string, key: string, meta: { title?: string; url?: string }): Promise<ThreadDoc> {
+    const filter = { siteId, key };
+    const update = {
+      $setOnInsert: {
+        siteId, key, title: meta.title ?? null, url: meta.url ?? null,
+        status: 'open', closedReason: null, closedAt: null, keepOpen: false, createdAt: new Date(),
+      },
+    };
+    try {
+      return await ThreadModel.findOneAndUpdate(filter, update, { upsert: true, new: true, lean: true }).orFail();
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      return ThreadModel.findOne(filter).lean().orFail();
+    }
+  }
+
+  /** Closes a thread (creating it when no one has commented yet). */
+  async close(siteId: string, key: string, reason: string | null): Promise<ThreadDoc> {
+    await this.ensure(siteId, key, {});
+    return ThreadModel.findOneAndUpdate(
+      { siteId, key },
+      { $set: { status: 'closed', closedReason: reason ?? 'closed_by_moderator', closedAt: new Date(), keepOpen: false } },
+      { new: true, lean: true },
+    ).orFail();
+  }
+
+  /** Reopens a thread; a reopened thread is exempt from the site's automatic closing. */
+  async reopen(siteId: string, key: string): Promise<ThreadDoc | null> {
+    return ThreadModel.findOneAndUpdate(
+      { siteId, key },
+      { $set: { status: 'open', closedReason: null, closedAt: null, keepOpen: true } },
+      { new: true, lean: true },
+    );
+  }
+}
+
+/** The reason a thread is closed, or undefined when it is open. */
+function closedReasonOf(site: Site, thread: ThreadDoc): string | undefined {
+  if (thread.status === 'closed') return thread.closedReason ?? 'closed_by_moderator';
+  const days = site.config.autoCloseAfterDays;
+  if (days !== null && !thread.keepOpen && thread.createdAt.getTime() + days * 86_400_000 <= Date.now()) return AUTO_CLOSED_REASON;
+  return undefined;
+}

@@ -1,0 +1,21 @@
+import { loadConfig } from '../config/env';
+import { createLogger } from '../src/infra/logger';
+import { onShutdown } from '../src/process-signals';
+import { startWorkers } from './run-workers';
+
+/** Process entry of the job workers (npm run start:worker); run as many as needed. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, { role: 'worker' });
+  if (!config.MONGODB_URI || !config.REDIS_URL) {
+    logger.fatal('MONGODB_URI and REDIS_URL are required for start:worker; use `npm start` for embedded development servers');
+    process.exit(1);
+  }
+  const workers = await startWorkers(config, logger, { mongoUri: config.MONGODB_URI, redisUrl: config.REDIS_URL });
+  onShutdown(logger, workers.close);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`workers failed to start: ${err.name}: ${err.message}\n`);
+  process.exit(1);
+});
