@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what is missing on a fresh machine, from the project's own files:
+# npm packages (from package-lock.json), redis-server (Debian package) unless REDIS_URL is
+# set, and FerretDB (built from the Go module proxy) unless MONGODB_URI is set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "installing npm packages…"
+  npm ci --no-audit --no-fund
+fi
+
+if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing redis-server…"
+    apt-get install -y redis-server >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y redis-server >/dev/null; }
+  else
+    echo "redis-server is missing: install it (e.g. apt-get install redis-server) or set REDIS_URL" >&2
+    exit 1
+  fi
+fi
+
+# mongodb-memory-server is tried first at run time; FerretDB is the fallback where mongod
+# cannot be downloaded. Building it now keeps the first start quick.
+if [ -z "${MONGODB_URI:-}" ] && command -v go >/dev/null; then
+  bash scripts/install-ferretdb.sh >/dev/null
+fi

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what is missing, then type-check,
+# lint and every test against real MongoDB-compatible and Redis servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+npm test

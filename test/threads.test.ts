@@ -1,0 +1,74 @@
+import { ThreadModel } from '../src/modules/threads/thread.model';
+import { createSite, Harness, startHarness } from './helpers/harness';
+
+let h: Harness;
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h.close(); });
+
+const moderator = { sub: 'mod-1', name: 'Maja Moderator', roles: ['moderator'] };
+
+describe('closing threads', () => {
+  it('when a moderator closes a thread with a reason, then writes get 409 THREAD_CLOSED with the reason and readers see it closed', async () => {
+    const site = await createSite(h);
+    const first = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 'a', body: 'Före stängning' });
+    expect(first.status).toBe(201);
+
+    const closed = await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(moderator)).send({ thread: 'a', reason: 'Diskussionen är avslutad' });
+    expect(closed.status).toBe(200);
+    expect(closed.body.thread).toMatchObject({ status: 'closed', closedReason: 'Diskussionen är avslutad' });
+
+    const refused = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ sub: 'user-2', name: 'Bo' })).send({ thread: 'a', body: 'Efter' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'THREAD_CLOSED', message: 'Stängd för fler kommentarer.', details: { closedReason: 'Diskussionen är avslutad' } });
+
+    const edit = await h.http.patch(`/api/v1/comments/${first.body.comment.id}`).set(await site.bearer()).send({ body: 'Ändrad' });
+    expect(edit.status).toBe(409);
+    expect(edit.body.error.code).toBe('THREAD_CLOSED');
+
+    const state = await h.http.get(`/api/v1/sites/${site.id}/thread`).query({ key: 'a' });
+    expect(state.body.thread).toMatchObject({ status: 'closed', closedReason: 'Diskussionen är avslutad' });
+  });
+
+  it('when a moderator reopens a thread, then writing works again', async () => {
+    const site = await createSite(h);
+    await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(moderator)).send({ thread: 'b' });
+    const reopened = await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/reopen`).set(await site.bearer(moderator)).send({ thread: 'b' });
+    expect(reopened.body.thread).toMatchObject({ status: 'open', closedReason: null });
+    const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 'b', body: 'Öppet igen' });
+    expect(res.status).toBe(201);
+  });
+
+  it('when a thread that has no comments yet is closed, then it reads as closed', async () => {
+    const site = await createSite(h);
+    await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(moderator)).send({ thread: 'tom' });
+    const state = await h.http.get(`/api/v1/sites/${site.id}/thread`).query({ key: 'tom' });
+    expect(state.body.thread.status).toBe('closed');
+  });
+
+  it('when a commenter without a moderator role tries to close, then 403 FORBIDDEN', async () => {
+    const site = await createSite(h);
+    const res = await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer()).send({ thread: 'c' });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('FORBIDDEN');
+  });
+
+  it('when a site closes threads after 7 days, then an older thread refuses writes with reason auto_closed and a younger one takes them', async () => {
+    const site = await createSite(h, { autoCloseAfterDays: 7 });
+    await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 'gammal', body: 'Tidigt' });
+    await ThreadModel.updateOne({ siteId: site.id, key: 'gammal' }, { $set: { createdAt: new Date(Date.now() - 8 * 86_400_000) } });
+
+    const state = await h.http.get(`/api/v1/sites/${site.id}/thread`).query({ key: 'gammal' });
+    expect(state.body.thread).toMatchObject({ status: 'closed', closedReason: 'auto_closed' });
+    const refused = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 'gammal', body: 'Sent' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.details.closedReason).toBe('auto_closed');
+
+    const young = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 'ny', body: 'Ny tråd' });
+    expect(young.status).toBe(201);
+
+    // A moderator may reopen an auto-closed thread; it then stays open.
+    await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/reopen`).set(await site.bearer(moderator)).send({ thread: 'gammal' });
+    const again = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 'gammal', body: 'Öppnad' });
+    expect(again.status).toBe(201);
+  });
+});
