@@ -13,6 +13,6 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
-  { files: ['bench/**', 'scripts/**', 'test/setup/**'], rules: { 'no-console': 'off' } },
+  { files: ['bench/**', 'scripts/**', 'test/setup/**', 'src/dev/**'], rules: { 'no-console': 'off' } },
   { files: ['*.js'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
 );

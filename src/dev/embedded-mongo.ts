@@ -25,12 +25,20 @@ export async function startEmbeddedMongo(dataDir?: string): Promise<EmbeddedMong
 }
 
 async function tryMemoryServer(): Promise<EmbeddedMongo | undefined> {
+  // mongodb-memory-server prints its download failures at length; one line is enough.
+  const { warn, error } = console;
+  console.warn = () => undefined;
+  console.error = () => undefined;
   try {
     const { MongoMemoryServer } = await import('mongodb-memory-server');
     const server = await MongoMemoryServer.create();
     return { uri: server.getUri(), kind: 'mongodb-memory-server', stop: async () => { await server.stop(); } };
-  } catch {
+  } catch (err) {
+    process.stderr.write(`mongodb-memory-server unavailable (${(err as Error).name}); using FerretDB\n`);
     return undefined; // no binary and no way to download one here: fall back to FerretDB
+  } finally {
+    console.warn = warn;
+    console.error = error;
   }
 }
 

@@ -28,8 +28,9 @@ export function siteCors(sites: SiteService, comments: CommentService): RequestH
 
   async function originsFor(req: Request): Promise<string[]> {
     if (!req.headers.origin) return [];
-    let siteId = SITE_PATH.exec(req.path)?.[1];
-    const commentId = COMMENT_PATH.exec(req.path)?.[1];
+    const path = req.originalUrl.split('?')[0] as string;
+    let siteId = SITE_PATH.exec(path)?.[1];
+    const commentId = COMMENT_PATH.exec(path)?.[1];
     if (!siteId && commentId) siteId = await comments.siteIdOf(commentId).catch(() => undefined);
     if (!siteId) return [];
     const site = await sites.find(siteId);

@@ -1,4 +1,4 @@
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 
 /**
  * Paths that may hold personal data or secrets. Censored even if some code passes them
@@ -30,13 +30,13 @@ export const REDACTED_PATHS = [
 ];
 
 /** Creates the process logger (JSON lines on stdout). */
-export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
+export function createLogger(level: string, base: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
   return pino({
     level,
     base: { ...base },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  }, destination);
 }
 
 export type { Logger };

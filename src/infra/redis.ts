@@ -48,7 +48,8 @@ export class RedisConnections {
   /** True when Redis answers PING within a second. */
   async ping(): Promise<boolean> {
     try {
-      const answer = await withTimeout(this.commands.ping(), 1000);
+      // The queueing client: a ping during the first connect waits for it instead of failing.
+      const answer = await withTimeout(this.client.ping(), 1000);
       return answer === 'PONG';
     } catch {
       return false;

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { AppConfig, parseEnv } from '../../config/env';
 import { closeServices, createServices, Services } from '../../src/container';
 import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/infra/logger';
+import { createLogger, Logger } from '../../src/infra/logger';
 import { connectMongo, ensureIndexes } from '../../src/infra/mongo';
 import { RedisConnections } from '../../src/infra/redis';
 import { RunningWorkers, startWorkers } from '../../workers/run-workers';
@@ -27,7 +27,7 @@ export interface Harness {
  * The app over HTTP against the real servers from global-setup. Each test file gets its
  * own queue prefix, so workers of one file never take another file's jobs.
  */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<Harness> {
   const config = parseEnv({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -42,7 +42,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     await connectMongo(config.MONGODB_URI as string);
     await ensureIndexes();
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const services = createServices(config, logger, new RedisConnections(config.REDIS_URL as string));
   const app = createApp(services);
   const workers: RunningWorkers[] = [];
