@@ -10,7 +10,8 @@
  * then a markdown table for the README.
  *
  * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 20),
- * BENCH_COMMENTERS (default 20).
+ * BENCH_COMMENTERS (default 20), BENCH_CHILD_LOG_LEVEL (API and worker log level, default
+ * silent; their logs are then printed with an [api] / [worker] prefix).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
     REDIS_URL: redisUrl,
     ADMIN_API_KEY: adminKey,
     IP_HASH_SECRET: randomBytes(24).toString('hex'),
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? 'silent',
     QUEUE_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
   };
   const api = startChild('api', API_ENTRY, childEnv);
@@ -328,13 +329,15 @@ interface Child {
   child: ChildProcess;
 }
 
-/** Starts a node child; its stderr is passed through with a prefix, stdout is dropped (LOG_LEVEL=silent anyway). */
+/** Starts a node child; its output (logs, when a level is set) is passed through with a prefix. */
 function startChild(role: string, entry: string, env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT });
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    for (const line of chunk.split('\n').filter(Boolean)) console.error(`[${role}] ${line}`);
-  });
+  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter(Boolean)) console.error(`[${role}] ${line}`);
+    });
+  }
   let expected = false;
   child.once('exit', (code, signal) => {
     if (!expected) console.error(`[${role}] exited unexpectedly (code ${code}, signal ${signal})`);

@@ -1,0 +1,78 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { freePort } from '../src/dev/free-port';
+
+/**
+ * The built entry points (npm run start:api / start:worker) as real processes: they start
+ * against the real servers, answer, and shut down cleanly on SIGTERM.
+ */
+const root = path.resolve(__dirname, '..');
+const baseEnv = {
+  PATH: process.env.PATH ?? '',
+  NODE_ENV: 'production',
+  MONGODB_URI: process.env.MONGODB_URI ?? '',
+  REDIS_URL: process.env.REDIS_URL ?? '',
+  ADMIN_API_KEY: 'process-test-admin-key-0123',
+  IP_HASH_SECRET: 'process-test-ip-secret-0123',
+  QUEUE_PREFIX: 'process-test',
+  LOG_LEVEL: 'info',
+};
+
+function run(script: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  let out = '';
+  const child = spawn(process.execPath, [path.join(root, script)], { env, cwd: root });
+  child.stdout?.on('data', (d) => { out += String(d); });
+  child.stderr?.on('data', (d) => { out += String(d); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('processes', () => {
+  it('when the API process gets SIGTERM while a request is in flight, then the request completes and the process exits 0', async () => {
+    const port = await freePort();
+    const api = run('dist/src/server.js', { ...baseEnv, PORT: String(port) });
+    await waitFor(() => api.output().includes('API listening'));
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    // A request whose body is still arriving when SIGTERM comes: it must still be answered.
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let answer = '';
+    socket.on('data', (d) => { answer += String(d); });
+    const body = JSON.stringify({ thread: 'x', body: 'hej' });
+    socket.write(`POST /api/v1/sites/nope/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    api.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    socket.write(body.slice(5));
+    await new Promise((r) => socket.once('close', r));
+    expect(answer).toMatch(/^HTTP\/1\.1 404/);
+    expect(await api.exited).toBe(0);
+    expect(api.output()).toContain('shutting down');
+  });
+
+  it('when the worker process gets SIGTERM, then it closes its queues and exits 0', async () => {
+    const worker = run('dist/workers/worker.js', baseEnv);
+    await waitFor(() => worker.output().includes('workers started'));
+    worker.child.kill('SIGTERM');
+    const code = await worker.exited;
+    if (code !== 0) throw new Error(`worker exited ${code}: ${worker.output()}`);
+  });
+
+  it('when the configuration is invalid, then every problem is printed and the process exits 1', async () => {
+    const api = run('dist/src/server.js', { PATH: baseEnv.PATH, NODE_ENV: 'production', PORT: 'abc', ADMIN_API_KEY: 'short' });
+    expect(await api.exited).toBe(1);
+    const out = api.output();
+    expect(out).toContain('PORT');
+    expect(out).toContain('ADMIN_API_KEY');
+  });
+});
