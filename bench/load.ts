@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
-import mongoose from 'mongoose';
+import mongoose, { Connection } from 'mongoose';
 import { EmbeddedMongo, startEmbeddedMongo } from '../src/dev/embedded-mongo';
 import { EmbeddedRedis } from '../src/dev/embedded-redis';
 import { freePort } from '../src/dev/free-port';
@@ -82,7 +82,12 @@ async function main(): Promise<void> {
   }
   const mongoUri = process.env.MONGODB_URI ?? mongo!.uri;
   const redisUrl = process.env.REDIS_URL ?? redis!.url;
-  const database = await describeDatabase(mongoUri, mongo ? 'embedded' : 'external');
+  // The bench's own connection: database kind, and checking what the worker decided.
+  const db = mongoose.createConnection(mongoUri, { serverSelectionTimeoutMS: 5000 });
+  serverStops.push(() => db.close());
+  await db.asPromise();
+  const database = await describeDatabase(db, mongo ? 'embedded' : 'external');
+  const comments = db.collection('comments');
   console.log(`database: ${database}; redis: ${redis ? 'embedded' : 'external'}`);
 
   // --- API and worker processes ------------------------------------------------------
@@ -135,7 +140,17 @@ async function main(): Promise<void> {
   const listPath = `${commentsPath}?thread=${encodeURIComponent(readThread)}&limit=${SEED_COMMENTS}`;
   const seedStart = Date.now();
   await seedThread(base + commentsPath, readThread, tokens);
-  await waitPublished(base + listPath, SEED_COMMENTS, 30_000);
+  const published = await waitPublished(base + listPath, SEED_COMMENTS, 10_000);
+  if (published < SEED_COMMENTS) {
+    // Seen on FerretDB: the API's `needsEnqueue: false` update and the worker's publish
+    // update race, and one of them is lost. The comment then stays pending for good.
+    const stuck = await comments.countDocuments({ siteId, threadKey: readThread, status: 'pending', needsEnqueue: false });
+    console.log(`WARNING: only ${published} of ${SEED_COMMENTS} seed comments were published by the worker; ${stuck} stay pending ` +
+      'with needsEnqueue=false (moderation decision lost). Publishing them directly in the database for the read scenario.');
+    await comments.updateMany({ siteId, threadKey: readThread, status: 'pending' }, { $set: { status: 'published', updatedAt: new Date() } });
+    const now = await waitPublished(base + listPath, SEED_COMMENTS, 5_000);
+    if (now < SEED_COMMENTS) throw new Error(`only ${now} of ${SEED_COMMENTS} seed comments visible after repair`);
+  }
   console.log(`seeded ${SEED_COMMENTS} published comments in ${Date.now() - seedStart} ms`);
 
   // --- scenarios -------------------------------------------------------------------------
@@ -166,8 +181,16 @@ async function main(): Promise<void> {
     }],
   }));
 
+  // What the worker made of the POST scenario's comments, once the queue has drained.
   const backlog = await moderationBacklog(base);
-  if (backlog) console.log(`moderation queue right after the POST scenario: ${backlog}`);
+  if (backlog) console.log(`moderation queue right after the POST scenario: ${formatCounts(backlog)}`);
+  const drained = await waitQueueDrained(base, 15_000);
+  const decided = await statusCounts(comments, siteId, 'bench-write');
+  console.log(`POST scenario comments${drained ? ' after the moderation queue drained' : ' (moderation queue NOT drained within 15 s)'}: ${formatCounts(decided)}`);
+  const lost = await comments.countDocuments({ siteId, threadKey: 'bench-write', status: 'pending', needsEnqueue: false });
+  if (drained && lost > 0) {
+    console.log(`WARNING: ${lost} POST scenario comments stay pending with needsEnqueue=false although their jobs ran (moderation decision lost).`);
+  }
 
   // --- report ------------------------------------------------------------------------------
   const cpus = os.cpus();
@@ -279,8 +302,8 @@ async function seedThread(url: string, thread: string, tokens: string[]): Promis
   await Promise.all(Array.from({ length: 5 }, post));
 }
 
-/** Waits until an anonymous reader sees `count` published comments. */
-async function waitPublished(url: string, count: number, timeoutMs: number): Promise<void> {
+/** Waits until an anonymous reader sees `count` published comments; returns how many it saw. */
+async function waitPublished(url: string, count: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let seen = 0;
   while (Date.now() < deadline) {
@@ -288,40 +311,59 @@ async function waitPublished(url: string, count: number, timeoutMs: number): Pro
     if (res.ok) {
       const body = (await res.json()) as { comments: Array<{ status: string }> };
       seen = body.comments.filter((c) => c.status === 'published').length;
-      if (seen >= count) return;
+      if (seen >= count) return seen;
     }
     await sleep(200);
   }
-  throw new Error(`only ${seen} of ${count} seeded comments published within ${timeoutMs} ms (is the worker running?)`);
+  return seen;
 }
 
-/** The moderation queue's job counts from /metrics, e.g. "waiting 120, active 4". */
-async function moderationBacklog(base: string): Promise<string | undefined> {
+/** The moderation queue's job counts from the API's /metrics. */
+async function moderationBacklog(base: string): Promise<Record<string, number> | undefined> {
   try {
     const text = await (await fetch(`${base}/metrics`)).text();
-    const counts: string[] = [];
-    for (const m of text.matchAll(/^\w*queue_jobs\{([^}]*)\} (\d+)/gm)) {
+    const counts: Record<string, number> = {};
+    for (const m of text.matchAll(/^queue_jobs\{([^}]*)\} (\d+)/gm)) {
       const state = /state="(\w+)"/.exec(m[1] ?? '')?.[1];
-      if (state && (state === 'waiting' || state === 'active' || state === 'completed' || state === 'failed')) counts.push(`${state} ${m[2]}`);
+      if (state) counts[state] = Number(m[2]);
     }
-    return counts.join(', ') || undefined;
+    return Object.keys(counts).length ? counts : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** Waits until the moderation queue has no waiting, active or delayed jobs. */
+async function waitQueueDrained(base: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const c = await moderationBacklog(base);
+    if (c && (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0) return true;
+    await sleep(250);
+  }
+  return false;
+}
+
+async function statusCounts(comments: mongoose.mongo.Collection, siteId: string, threadKey: string): Promise<Record<string, number>> {
+  const rows = await comments.aggregate<{ _id: string; n: number }>([
+    { $match: { siteId, threadKey } },
+    { $group: { _id: '$status', n: { $sum: 1 } } },
+  ]).toArray();
+  return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+}
+
+function formatCounts(counts: Record<string, number>): string {
+  return Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+}
+
 /** "ferretdb 1.24.2 (embedded)" or "mongodb 7.0.14 (external)", from buildInfo. */
-async function describeDatabase(uri: string, where: string): Promise<string> {
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 });
+async function describeDatabase(connection: Connection, where: string): Promise<string> {
   try {
-    await connection.asPromise();
     const info = await connection.db!.admin().command({ buildInfo: 1 });
     const ferret = info.ferretdbVersion as string | undefined;
     return ferret ? `ferretdb ${ferret.replace(/^v/, '')} (${where})` : `mongodb ${String(info.version)} (${where})`;
   } catch {
     return `unknown (${where})`;
-  } finally {
-    await connection.close().catch(() => undefined);
   }
 }
 

@@ -29,6 +29,7 @@ const threadSchema = new Schema<ThreadDoc>(
   },
   { versionKey: false },
 );
+// Every thread lookup is by site and the host's key.
 threadSchema.index({ siteId: 1, key: 1 }, { unique: true });
 
 export const ThreadModel = mongoose.model<ThreadDoc>('Thread', threadSchema, 'threads');
