@@ -1,7 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import { importSPKI } from 'jose';
 import { AppError, notFound } from '../../http/errors';
 import { parseOrThrow } from '../../http/validate';
 import { SiteModel } from './site.model';
+import { siteIdSchema } from '../../shared/safe-text';
 import { SiteConfig, siteConfigSchema } from './site.schemas';
 
 /** A site as the rest of the code sees it. */
@@ -12,20 +14,25 @@ export interface Site {
 }
 
 // Sites are read on every request; a short in-process cache keeps that off MongoDB.
-// Other processes see a change within CACHE_MS.
+// Other processes see a change within CACHE_MS. Only existing sites are cached, and the
+// cache is bounded, so requests for made-up site ids cannot grow it.
 const CACHE_MS = 5000;
+const CACHE_MAX = 1000;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Creates, reads and changes site configurations. */
 export class SiteService {
-  private readonly cache = new Map<string, { site: Site | null; at: number }>();
+  private readonly cache = new Map<string, { site: Site; at: number }>();
 
   /** The site, or null when unknown. */
   async find(siteId: string): Promise<Site | null> {
+    if (!siteIdSchema.safeParse(siteId).success) return null;
     const hit = this.cache.get(siteId);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.site;
     const doc = await SiteModel.findById(siteId).lean();
-    const site = doc ? { id: doc._id, config: doc.config, updatedAt: doc.updatedAt } : null;
+    if (!doc) return null;
+    const site = { id: doc._id, config: doc.config, updatedAt: doc.updatedAt };
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(siteId, { site, at: Date.now() });
     return site;
   }
@@ -75,12 +82,24 @@ export class SiteService {
 /** Refuses a public key that jose cannot import for the configured algorithm. */
 async function assertUsableKey(config: SiteConfig): Promise<void> {
   if (!('publicKeyPem' in config.auth)) return;
+  const { publicKeyPem, alg } = config.auth;
+  let usable = false;
   try {
-    await importSPKI(config.auth.publicKeyPem, config.auth.alg);
+    // jose imports any SPKI key whatever alg says; the key type must fit the algorithm,
+    // or every login on the site would fail later.
+    const key = (await importSPKI(publicKeyPem, alg)) as KeyObject;
+    usable = KEY_FITS[alg](key.asymmetricKeyType, key.asymmetricKeyDetails?.namedCurve);
   } catch {
-    throw new AppError('VALIDATION_FAILED', { issues: [{ path: 'auth.publicKeyPem', problem: `not a usable ${config.auth.alg} public key` }] });
+    usable = false;
   }
+  if (!usable) throw new AppError('VALIDATION_FAILED', { issues: [{ path: 'auth.publicKeyPem', problem: `not a usable ${alg} public key` }] });
 }
+
+const KEY_FITS: Record<'RS256' | 'ES256' | 'EdDSA', (type?: string, curve?: string) => boolean> = {
+  RS256: (type) => type === 'rsa',
+  ES256: (type, curve) => type === 'ec' && curve === 'prime256v1',
+  EdDSA: (type) => type === 'ed25519' || type === 'ed448',
+};
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
