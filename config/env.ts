@@ -18,6 +18,8 @@ const envSchema = z.object({
   /** Prefix for bull's Redis keys; lets several deployments (or test runs) share a Redis. */
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]{1,64}$/).default('kommentarer'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Port on which a worker process serves /metrics (the API serves its own on PORT). */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** A JSON file of sites to create on start if they do not exist yet. */
   SITES_SEED_FILE: z.string().optional(),
   /** Where embedded (development) databases keep their files. */

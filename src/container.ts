@@ -5,7 +5,12 @@ import type { RedisConnections } from './infra/redis';
 import { CommenterService } from './modules/commenters/commenter.service';
 import { CommentService } from './modules/comments/comment.service';
 import { WriteRateLimit } from './modules/comments/write-rate-limit';
+import { BanService } from './modules/moderation/ban.service';
+import { DecisionService } from './modules/moderation/decision.service';
+import { ModerationLogService } from './modules/moderation/moderation-log.service';
 import { ModerationQueue } from './modules/moderation/moderation.queue';
+import { ModerationQueueService } from './modules/moderation/queue.service';
+import { ReportService } from './modules/reports/report.service';
 import { SiteService } from './modules/sites/site.service';
 import { ThreadService } from './modules/threads/thread.service';
 
@@ -21,16 +26,28 @@ export interface Services {
   comments: CommentService;
   moderation: ModerationQueue;
   rateLimit: WriteRateLimit;
+  log: ModerationLogService;
+  decisions: DecisionService;
+  bans: BanService;
+  reports: ReportService;
+  queues: ModerationQueueService;
 }
 
-export function createServices(config: AppConfig, logger: Logger, redis: RedisConnections): Services {
+export function createServices(config: AppConfig, logger: Logger, redis: RedisConnections, metrics = new Metrics()): Services {
   const sites = new SiteService();
   const threads = new ThreadService();
   const commenters = new CommenterService();
+  const log = new ModerationLogService();
+  const bans = new BanService(commenters, log);
   const moderation = new ModerationQueue(redis, config.QUEUE_PREFIX, logger);
   const rateLimit = new WriteRateLimit(redis, config.QUEUE_PREFIX, config.IP_HASH_SECRET, logger);
-  const comments = new CommentService({ threads, commenters, moderation, rateLimit, ipHashSecret: config.IP_HASH_SECRET });
-  return { config, logger, redis, metrics: new Metrics(), sites, threads, commenters, comments, moderation, rateLimit };
+  const comments = new CommentService({ threads, commenters, moderation, rateLimit, bans, ipHashSecret: config.IP_HASH_SECRET });
+  return {
+    config, logger, redis, metrics, sites, threads, commenters, comments, moderation, rateLimit, log, bans,
+    decisions: new DecisionService(log),
+    reports: new ReportService(commenters, bans),
+    queues: new ModerationQueueService(),
+  };
 }
 
 /** Closes the queues and connections this process opened, in order. */

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
 
   const seeded = { ...config, SITES_SEED_FILE: config.SITES_SEED_FILE ?? path.resolve(__dirname, '../../config/demo-sites.json') };
   const api = await startApi(seeded, logger, urls);
-  const workers = await startWorkers(seeded, logger, urls, { connectMongo: false });
+  const workers = await startWorkers(seeded, logger, urls, { connectMongo: false, metrics: api.services.metrics });
   logger.info(`ready: ${config.PUBLIC_URL} (demo site "demo"; API description at ${config.PUBLIC_URL}/openapi.json)`);
 
   onShutdown(logger, async () => {

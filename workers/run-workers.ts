@@ -3,6 +3,7 @@ import { closeServices, createServices, Services } from '../src/container';
 import type { Logger } from '../src/infra/logger';
 import { connectMongo, disconnectMongo, ensureIndexes } from '../src/infra/mongo';
 import { RedisConnections } from '../src/infra/redis';
+import type { Metrics } from '../src/infra/metrics';
 import { processModeration } from '../src/modules/moderation/moderation.processor';
 
 /** How often the outbox sweeper looks for comments whose job never reached Redis. */
@@ -19,20 +20,25 @@ export async function startWorkers(
   config: AppConfig,
   logger: Logger,
   urls: { mongoUri: string; redisUrl: string },
-  options: { connectMongo?: boolean; sweepEveryMs?: number } = {},
+  options: { connectMongo?: boolean; sweepEveryMs?: number; metrics?: Metrics } = {},
 ): Promise<RunningWorkers> {
   const ownsMongo = options.connectMongo !== false;
   if (ownsMongo) {
     await connectMongo(urls.mongoUri);
     await ensureIndexes();
   }
-  const services = createServices(config, logger, new RedisConnections(urls.redisUrl));
-  const { moderation, sites, metrics } = services;
+  const services = createServices(config, logger, new RedisConnections(urls.redisUrl), options.metrics);
+  const { moderation, sites, decisions, metrics } = services;
+  const observeDecision = (seconds: number, outcome: string) => metrics.decisionSeconds.observe({ outcome }, seconds);
 
   moderation.queue.process(config.WORKER_CONCURRENCY, logger, async (job, log) => {
-    const decision = await processModeration(job, sites, log);
-    metrics.jobsProcessed.inc({ queue: 'moderation', outcome: decision });
-    return decision;
+    const result = await processModeration(job, { sites, decisions, observeDecision }, log);
+    metrics.jobsProcessed.inc({ queue: 'moderation', outcome: result });
+    return result;
+  });
+  moderation.queue.bull.on('failed', (job, err) => {
+    metrics.jobsFailed.inc({ queue: 'moderation' });
+    logger.warn({ queue: 'moderation', jobId: job.id, attempt: job.attemptsMade, errName: err.name }, 'job failed; will retry');
   });
 
   const sweeper = setInterval(() => {

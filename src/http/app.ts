@@ -6,6 +6,8 @@ import type { Services } from '../container';
 import { commenterRoutes } from '../modules/commenters/commenter.routes';
 import { commentRoutes } from '../modules/comments/comment.routes';
 import { healthRoutes } from '../modules/health/health.routes';
+import { moderationRoutes } from '../modules/moderation/moderation.routes';
+import { reportRoutes } from '../modules/reports/report.routes';
 import { openApiRoutes } from '../modules/openapi/openapi.routes';
 import { siteAdminRoutes } from '../modules/sites/site.routes';
 import { threadRoutes } from '../modules/threads/thread.routes';
@@ -49,8 +51,10 @@ export function createApp(services: Services): Express {
   app.use(healthRoutes(services.redis, metrics, services.moderation));
   app.use(openApiRoutes(config.PUBLIC_URL));
   app.use(siteAdminRoutes(services.sites, config.ADMIN_API_KEY));
-  app.use(threadRoutes(services.sites, services.threads));
+  app.use(threadRoutes(services));
   app.use(commentRoutes(services.sites, services.comments));
+  app.use(reportRoutes(services.sites, services.comments, services.reports));
+  app.use(moderationRoutes(services));
   app.use(commenterRoutes(services.sites, services.commenters));
 
   app.use(notFoundHandler);

@@ -23,6 +23,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly jobsFailed = new Counter({
+    name: 'jobs_failed_total',
+    help: 'Job attempts that failed (they are retried with backoff)',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+  readonly decisionSeconds = new Histogram({
+    name: 'moderation_decision_seconds',
+    help: 'Time from a comment being posted or edited to the automated decision',
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

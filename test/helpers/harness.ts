@@ -53,7 +53,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     http: request(app),
     admin: { Authorization: `Bearer ${ADMIN_KEY}` },
     startWorkers: async () => {
-      const w = await startWorkers(config, logger, { mongoUri: '', redisUrl: config.REDIS_URL as string }, { connectMongo: false, sweepEveryMs: 500 });
+      const w = await startWorkers(config, logger, { mongoUri: '', redisUrl: config.REDIS_URL as string }, { connectMongo: false, sweepEveryMs: 500, metrics: services.metrics });
       workers.push(w);
       return w;
     },

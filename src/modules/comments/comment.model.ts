@@ -2,12 +2,11 @@ import mongoose, { Schema, Types } from 'mongoose';
 
 export type CommentStatus = 'pending' | 'published' | 'rejected' | 'removed';
 
-/** What an automated rule or a person decided, kept on the comment for moderators. */
-export interface ModerationNote {
-  by: string; // 'system' or the moderator's profile id
-  action: string;
-  reason: string | null;
-  at: Date;
+/** A rule that fired on this revision, and why: shown to moderators. */
+export interface RuleHit {
+  rule: string;
+  action: 'reject' | 'hold';
+  detail: string | null;
 }
 
 /**
@@ -24,18 +23,27 @@ export interface CommentDoc {
   status: CommentStatus;
   /** Increments on every edit; moderation jobs are keyed by comment id and revision. */
   revision: number;
+  /** Increments on every change of text or status: moderators' decisions name it (optimistic concurrency). */
+  version: number;
   /** Outbox flag: true until the moderation job for this revision is on the queue. */
   needsEnqueue: boolean;
+  /** Pending and waiting for a person (held by a rule or by pre-moderation). */
+  held: boolean;
+  /** Rules that fired on the current revision. */
+  rules: RuleHit[];
+  /** Unresolved reports; recomputed from the reports collection, never incremented blindly. */
+  openReportCount: number;
+  decidedAt: Date | null;
+  /** 'system' or the deciding moderator's profile id. */
+  decidedBy: string | null;
   ipHash: string | null;
-  moderation: ModerationNote[];
-  replyCount: number;
   createdAt: Date;
   editedAt: Date | null;
   updatedAt: Date;
 }
 
-const noteSchema = new Schema<ModerationNote>(
-  { by: String, action: String, reason: { type: String, default: null }, at: Date },
+const ruleHitSchema = new Schema<RuleHit>(
+  { rule: String, action: String, detail: { type: String, default: null } },
   { _id: false },
 );
 
@@ -48,10 +56,14 @@ const commentSchema = new Schema<CommentDoc>(
     body: { type: String, default: '' },
     status: { type: String, enum: ['pending', 'published', 'rejected', 'removed'], required: true },
     revision: { type: Number, default: 1 },
+    version: { type: Number, default: 1 },
     needsEnqueue: { type: Boolean, default: true },
+    held: { type: Boolean, default: false },
+    rules: { type: [ruleHitSchema], default: [] },
+    openReportCount: { type: Number, default: 0 },
+    decidedAt: { type: Date, default: null },
+    decidedBy: { type: String, default: null },
     ipHash: { type: String, default: null },
-    moderation: { type: [noteSchema], default: [] },
-    replyCount: { type: Number, default: 0 },
     createdAt: { type: Date, required: true },
     editedAt: { type: Date, default: null },
     updatedAt: { type: Date, required: true },
@@ -64,6 +76,8 @@ commentSchema.index({ siteId: 1, threadKey: 1, parentId: 1, createdAt: 1, _id: 1
 commentSchema.index({ siteId: 1, threadKey: 1, status: 1 });
 // A commenter's own comments (own pending in lists, export, erasure).
 commentSchema.index({ siteId: 1, authorId: 1, createdAt: 1 });
+// Moderation queues (status, then residual held / openReportCount / thread filters) and their counts.
+commentSchema.index({ siteId: 1, status: 1, createdAt: 1, _id: 1 });
 // The outbox sweeper: comments whose moderation job is not on the queue yet.
 commentSchema.index({ needsEnqueue: 1, updatedAt: 1 });
 

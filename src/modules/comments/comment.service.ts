@@ -6,6 +6,7 @@ import { checkCommentText } from '../../shared/comment-text';
 import { Identity, isModerator } from '../auth/commenter-token';
 import type { CommenterDoc } from '../commenters/commenter.model';
 import type { CommenterService } from '../commenters/commenter.service';
+import type { BanService } from '../moderation/ban.service';
 import type { ModerationQueue } from '../moderation/moderation.queue';
 import type { Site } from '../sites/site.service';
 import type { ThreadService } from '../threads/thread.service';
@@ -23,6 +24,7 @@ export interface CommentServiceDeps {
   commenters: CommenterService;
   moderation: ModerationQueue;
   rateLimit: WriteRateLimit;
+  bans: BanService;
   ipHashSecret: string;
 }
 
@@ -72,6 +74,7 @@ export class CommentService {
   ): Promise<{ comment: CommentView; replayed: boolean }> {
     const text = checkedText(input.body, site.config.maxLength);
     const author = await this.deps.commenters.upsert(identity);
+    await this.deps.bans.assertNotBanned(site.id, author._id);
     const keyHash = context.idempotencyKey ? createHash('sha256').update(context.idempotencyKey).digest('hex') : null;
     if (keyHash) {
       const earlier = await this.replay(site.id, author, keyHash);
@@ -113,6 +116,7 @@ export class CommentService {
   /** Edits the author's own comment inside the edit window; it goes through moderation again. */
   async edit(site: Site, identity: Identity, commentId: string, body: string): Promise<CommentView> {
     const { comment, author } = await this.ownComment(site, identity, commentId);
+    await this.deps.bans.assertNotBanned(site.id, author._id);
     if (comment.status === 'removed' || comment.status === 'rejected') throw forbidden();
     const windowEnds = comment.createdAt.getTime() + site.config.editWindowMinutes * 60_000;
     if (Date.now() > windowEnds) throw new AppError('EDIT_WINDOW_CLOSED', { editWindowMinutes: site.config.editWindowMinutes });
@@ -123,7 +127,10 @@ export class CommentService {
     const now = new Date();
     const updated = await CommentModel.findOneAndUpdate(
       { _id: comment._id, siteId: site.id, revision: comment.revision },
-      { $set: { body: text, status: 'pending', editedAt: now, updatedAt: now, needsEnqueue: true }, $inc: { revision: 1 } },
+      {
+        $set: { body: text, status: 'pending', held: false, rules: [], editedAt: now, updatedAt: now, needsEnqueue: true },
+        $inc: { revision: 1, version: 1 },
+      },
       { new: true, lean: true },
     );
     if (!updated) throw new AppError('CONFLICT');
@@ -145,7 +152,7 @@ export class CommentService {
     if (hasReplies) {
       await CommentModel.updateOne(
         { _id: comment._id, siteId: site.id },
-        { $set: { status: 'removed', body: '', authorId: null, ipHash: null, needsEnqueue: false, updatedAt: new Date() } },
+        { $set: { status: 'removed', body: '', authorId: null, ipHash: null, held: false, needsEnqueue: false, updatedAt: new Date() }, $inc: { version: 1 } },
       );
       return;
     }

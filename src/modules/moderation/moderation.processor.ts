@@ -1,35 +1,41 @@
 import type { Logger } from '../../infra/logger';
 import { CommentModel } from '../comments/comment.model';
 import type { SiteService } from '../sites/site.service';
+import { evaluateRules } from './automated-rules';
+import type { DecisionService, Outcome } from './decision.service';
 import type { ModerationPayload } from './moderation.queue';
 
-export type Decision = 'published' | 'held' | 'stale';
+export type JobResult = Outcome | 'stale' | 'repeated';
+
+export interface ProcessorDeps {
+  sites: SiteService;
+  decisions: DecisionService;
+  /** Called with seconds from post (or edit) to decision. */
+  observeDecision?: (seconds: number, outcome: Outcome) => void;
+}
 
 /**
- * Decides one comment revision. For now the only rule is the site's mode: `post`
- * publishes, `pre` holds for a person. The update is conditional on the revision and on
- * the comment still being pending, so a job that runs twice decides once.
+ * Decides one comment revision with the site's automated rules: any `reject` rule
+ * rejects; any `hold` rule, or pre-moderation, holds for a person; otherwise the comment
+ * is published. Running the same job twice decides once (see DecisionService).
  */
-export async function processModeration(
-  job: ModerationPayload,
-  sites: SiteService,
-  log: Logger,
-): Promise<Decision> {
-  const comment = await CommentModel.findById(job.commentId, { siteId: 1, revision: 1, status: 1 }).lean();
-  if (!comment || comment.revision !== job.revision || comment.status !== 'pending') {
+export async function processModeration(job: ModerationPayload, deps: ProcessorDeps, log: Logger): Promise<JobResult> {
+  const comment = await CommentModel.findById(job.commentId).lean();
+  if (!comment || comment.revision !== job.revision || comment.status !== 'pending' || comment.held) {
     log.debug({ commentId: job.commentId }, 'stale moderation job skipped');
     return 'stale';
   }
-  const site = await sites.find(comment.siteId);
-  if (!site || site.config.moderation.mode === 'pre') return 'held';
-  const now = new Date();
-  const result = await CommentModel.updateOne(
-    { _id: comment._id, revision: job.revision, status: 'pending' },
-    {
-      $set: { status: 'published', updatedAt: now },
-      $push: { moderation: { by: 'system', action: 'published', reason: 'post_moderation', at: now } },
-    },
-  );
-  log.info({ commentId: job.commentId, revision: job.revision, decision: 'published' }, 'comment decided');
-  return result.modifiedCount === 1 ? 'published' : 'stale';
+  const site = await deps.sites.find(comment.siteId);
+  if (!site) return 'stale';
+  const rules = await evaluateRules(site, comment);
+  const outcome: Outcome = rules.some((r) => r.action === 'reject') ? 'rejected'
+    : rules.some((r) => r.action === 'hold') || site.config.moderation.mode === 'pre' ? 'held'
+      : 'published';
+  const reason = outcome === 'held' && rules.length === 0 ? 'pre_moderation' : null;
+  const updated = await deps.decisions.decide(comment, outcome, { kind: 'system' }, { rules, reason });
+  if (!updated) return 'repeated';
+  const since = (comment.editedAt ?? comment.createdAt).getTime();
+  deps.observeDecision?.((updated.decidedAt!.getTime() - since) / 1000, outcome);
+  log.info({ commentId: job.commentId, revision: job.revision, outcome, rules: rules.map((r) => r.rule) }, 'comment decided');
+  return outcome;
 }

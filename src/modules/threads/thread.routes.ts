@@ -3,15 +3,24 @@ import { z } from 'zod';
 import { requireModerator } from '../../http/auth';
 import { parseOrThrow } from '../../http/validate';
 import { safeLine, threadKeySchema } from '../../shared/safe-text';
-import type { SiteService } from '../sites/site.service';
+import type { CommenterService } from '../commenters/commenter.service';
 import { threadQuery } from '../comments/comment.schemas';
+import type { ModerationLogService } from '../moderation/moderation-log.service';
+import type { SiteService } from '../sites/site.service';
 import type { ThreadService } from './thread.service';
 
 const closeBody = z.object({ thread: threadKeySchema, reason: safeLine(500).optional() }).strict();
 const reopenBody = z.object({ thread: threadKeySchema }).strict();
 
-/** Thread state for the widget, and closing/reopening for moderators. */
-export function threadRoutes(sites: SiteService, threads: ThreadService): Router {
+export interface ThreadRouteDeps {
+  sites: SiteService;
+  threads: ThreadService;
+  commenters: CommenterService;
+  log: ModerationLogService;
+}
+
+/** Thread state for the widget, and closing/reopening for moderators (logged). */
+export function threadRoutes({ sites, threads, commenters, log }: ThreadRouteDeps): Router {
   const router = Router();
 
   router.get('/api/v1/sites/:site/thread', async (req, res) => {
@@ -24,17 +33,22 @@ export function threadRoutes(sites: SiteService, threads: ThreadService): Router
 
   router.post('/api/v1/sites/:site/moderation/threads/close', async (req, res) => {
     const site = await sites.get(req.params.site);
-    await requireModerator(site, req);
+    const moderator = await commenters.upsert(await requireModerator(site, req));
     const body = parseOrThrow(closeBody, req.body);
     await threads.close(site.id, body.thread, body.reason ?? null);
+    await log.append({
+      siteId: site.id, actor: { kind: 'moderator', id: moderator._id, name: moderator.name },
+      action: 'thread_closed', threadKey: body.thread, reason: body.reason ?? null,
+    });
     res.json({ thread: await threads.state(site, body.thread) });
   });
 
   router.post('/api/v1/sites/:site/moderation/threads/reopen', async (req, res) => {
     const site = await sites.get(req.params.site);
-    await requireModerator(site, req);
+    const moderator = await commenters.upsert(await requireModerator(site, req));
     const body = parseOrThrow(reopenBody, req.body);
     await threads.reopen(site.id, body.thread);
+    await log.append({ siteId: site.id, actor: { kind: 'moderator', id: moderator._id, name: moderator.name }, action: 'thread_reopened', threadKey: body.thread });
     res.json({ thread: await threads.state(site, body.thread) });
   });
 

@@ -1,0 +1,87 @@
+import { AppError } from '../../http/errors';
+import { CommentDoc, CommentModel, RuleHit } from '../comments/comment.model';
+import { ReportModel } from '../reports/report.model';
+import type { LogAction, LogEntryDoc } from './moderation-log.model';
+import { Actor, ClaimTaken, ModerationLogService } from './moderation-log.service';
+
+/** What a decision does to a comment. */
+export type Outcome = 'published' | 'held' | 'rejected' | 'approved';
+
+const STATUS_OF: Record<Outcome, { status: CommentDoc['status']; held: boolean }> = {
+  published: { status: 'published', held: false },
+  approved: { status: 'published', held: false },
+  held: { status: 'pending', held: true },
+  rejected: { status: 'rejected', held: false },
+};
+
+/**
+ * Applies decisions to comments, race-safe without transactions: the decision first
+ * claims `c:<id>:v<version>` in the moderation log (a unique index), then updates the
+ * comment on the same version. A second decider of the same version loses the claim;
+ * a decider that died between the two steps is completed by the next attempt, which
+ * finds its own claim and re-applies the (idempotent) update.
+ */
+export class DecisionService {
+  constructor(private readonly log: ModerationLogService) {}
+
+  /**
+   * Decides a comment version. Returns the updated comment, or null when this exact
+   * decision had already been logged and applied (a retried job).
+   */
+  async decide(
+    comment: CommentDoc,
+    outcome: Outcome,
+    actor: Actor,
+    details: { reason?: string | null; rules?: RuleHit[] } = {},
+  ): Promise<CommentDoc | null> {
+    const claimKey = `c:${String(comment._id)}:v${comment.version}`;
+    try {
+      await this.log.append({
+        siteId: comment.siteId, actor, action: outcome as LogAction, commentId: comment._id,
+        subjectId: comment.authorId, threadKey: comment.threadKey, reason: details.reason ?? null,
+        rules: details.rules ?? [], claimKey,
+      });
+    } catch (err) {
+      if (!(err instanceof ClaimTaken)) throw err;
+      const earlier = await this.log.byClaim(claimKey);
+      if (!earlier || !sameActor(earlier, actor)) throw new AppError('ALREADY_DECIDED', { currentVersion: comment.version + 1 });
+      // Our own earlier attempt (a retried job, a repeated click) claimed this version:
+      // finish what it decided, not what this attempt would decide.
+      const rules = earlier.rules.map((r) => ({ rule: r.rule, action: r.action, detail: r.detail }));
+      await this.apply(comment, earlier.action as Outcome, actor, rules);
+      return null;
+    }
+    return this.apply(comment, outcome, actor, details.rules);
+  }
+
+  private async apply(comment: CommentDoc, outcome: Outcome, actor: Actor, rules?: RuleHit[]): Promise<CommentDoc | null> {
+    const now = new Date();
+    const { status, held } = STATUS_OF[outcome];
+    const set: Record<string, unknown> = {
+      status, held, decidedAt: now, updatedAt: now,
+      decidedBy: actor.kind === 'system' ? 'system' : String(actor.id),
+    };
+    if (rules) set.rules = rules;
+    if (actor.kind === 'moderator') set.openReportCount = 0;
+    const updated = await CommentModel.findOneAndUpdate(
+      { _id: comment._id, siteId: comment.siteId, version: comment.version },
+      { $set: set, $inc: { version: 1 } },
+      { new: true, lean: true },
+    );
+    // A person's decision settles the reports made so far.
+    if (updated && actor.kind === 'moderator') {
+      await ReportModel.updateMany({ commentId: comment._id, resolved: false }, { $set: { resolved: true } });
+    }
+    return updated;
+  }
+}
+
+function sameActor(entry: LogEntryDoc, actor: Actor): boolean {
+  if (actor.kind === 'system') return entry.actorKind === 'system';
+  return entry.actorKind === 'moderator' && !!entry.actorId && entry.actorId.equals(actor.id);
+}
+
+/** Moderators' actions and the outcome they lead to. */
+export function outcomeOf(action: 'approve' | 'reject'): Outcome {
+  return action === 'approve' ? 'approved' : 'rejected';
+}

@@ -1,0 +1,58 @@
+import mongoose, { Schema, Types } from 'mongoose';
+import type { RuleHit } from '../comments/comment.model';
+
+export type LogAction =
+  | 'published' | 'held' | 'rejected' | 'approved'
+  | 'banned' | 'unbanned' | 'thread_closed' | 'thread_reopened';
+
+/**
+ * One entry of the append-only moderation log: who (a moderator or `system`), what, when,
+ * why. Entries are only ever inserted. `claimKey` is unique: for a decision on a comment it
+ * is `c:<commentId>:v<version>`, so two deciders of the same version cannot both win,
+ * on MongoDB and on FerretDB alike (no transactions needed).
+ */
+export interface LogEntryDoc {
+  _id: Types.ObjectId;
+  siteId: string;
+  at: Date;
+  actorKind: 'system' | 'moderator';
+  actorId: Types.ObjectId | null;
+  actorName: string | null;
+  action: LogAction;
+  commentId: Types.ObjectId | null;
+  /** The commenter the action concerns (author of the comment, or the banned commenter). */
+  subjectId: Types.ObjectId | null;
+  threadKey: string | null;
+  reason: string | null;
+  rules: RuleHit[];
+  until: Date | null;
+  claimKey: string;
+}
+
+const logSchema = new Schema<LogEntryDoc>(
+  {
+    siteId: { type: String, required: true },
+    at: { type: Date, required: true },
+    actorKind: { type: String, enum: ['system', 'moderator'], required: true },
+    actorId: { type: Schema.Types.ObjectId, default: null },
+    actorName: { type: String, default: null },
+    action: { type: String, required: true },
+    commentId: { type: Schema.Types.ObjectId, default: null },
+    subjectId: { type: Schema.Types.ObjectId, default: null },
+    threadKey: { type: String, default: null },
+    reason: { type: String, default: null },
+    rules: { type: [{ rule: String, action: String, detail: String, _id: false }], default: [] },
+    until: { type: Date, default: null },
+    claimKey: { type: String, required: true },
+  },
+  { versionKey: false },
+);
+// The claim that makes decisions race-safe.
+logSchema.index({ claimKey: 1 }, { unique: true });
+// Reading the log per site, newest first, with a cursor.
+logSchema.index({ siteId: 1, at: -1, _id: -1 });
+// A comment's history (decisions about one comment; erasure finds a subject's entries).
+logSchema.index({ siteId: 1, commentId: 1 });
+logSchema.index({ siteId: 1, subjectId: 1 });
+
+export const ModerationLogModel = mongoose.model<LogEntryDoc>('ModerationLogEntry', logSchema, 'moderation_log');

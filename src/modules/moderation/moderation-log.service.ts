@@ -1,0 +1,110 @@
+import { Types } from 'mongoose';
+import { afterCursor, decodeCursor, encodeCursor } from '../comments/cursor';
+import type { RuleHit } from '../comments/comment.model';
+import { LogAction, LogEntryDoc, ModerationLogModel } from './moderation-log.model';
+
+/** Who acted: the system (automated rules) or a moderator's profile. */
+export type Actor = { kind: 'system' } | { kind: 'moderator'; id: Types.ObjectId; name: string };
+
+export interface NewLogEntry {
+  siteId: string;
+  actor: Actor;
+  action: LogAction;
+  commentId?: Types.ObjectId | null;
+  subjectId?: Types.ObjectId | null;
+  threadKey?: string | null;
+  reason?: string | null;
+  rules?: RuleHit[];
+  until?: Date | null;
+  /** Unique; defaults to a fresh id. Decisions pass `c:<commentId>:v<version>`. */
+  claimKey?: string;
+}
+
+/** Thrown when a claim key is taken: someone else already made this decision. */
+export class ClaimTaken extends Error {
+  constructor(readonly claimKey: string) {
+    super('claim taken');
+  }
+}
+
+/** The append-only moderation log. */
+export class ModerationLogService {
+  /** Appends an entry; throws ClaimTaken when its claim key exists already. */
+  async append(entry: NewLogEntry): Promise<LogEntryDoc> {
+    const claimKey = entry.claimKey ?? `e:${new Types.ObjectId().toHexString()}`;
+    try {
+      const doc = await ModerationLogModel.create({
+        siteId: entry.siteId,
+        at: new Date(),
+        actorKind: entry.actor.kind,
+        actorId: entry.actor.kind === 'moderator' ? entry.actor.id : null,
+        actorName: entry.actor.kind === 'moderator' ? entry.actor.name : null,
+        action: entry.action,
+        commentId: entry.commentId ?? null,
+        subjectId: entry.subjectId ?? null,
+        threadKey: entry.threadKey ?? null,
+        reason: entry.reason ?? null,
+        rules: entry.rules ?? [],
+        until: entry.until ?? null,
+        claimKey,
+      });
+      return doc.toObject();
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) throw new ClaimTaken(claimKey);
+      throw err;
+    }
+  }
+
+  /** The entry holding a claim, if any. */
+  async byClaim(claimKey: string): Promise<LogEntryDoc | null> {
+    return ModerationLogModel.findOne({ claimKey }).lean();
+  }
+
+  /** One page of a site's log, newest first. */
+  async list(siteId: string, cursor: string | undefined, limit: number): Promise<{ entries: LogEntryView[]; nextCursor: string | null }> {
+    const filter: Record<string, unknown> = { siteId };
+    if (cursor) {
+      const c = decodeCursor(cursor);
+      Object.assign(filter, { $or: (afterCursor(c, -1) as { $or: unknown[] }).$or.map(renameCreatedAt) });
+    }
+    const page = await ModerationLogModel.find(filter).sort({ at: -1, _id: -1 }).limit(limit + 1).lean();
+    const items = page.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      entries: items.map(toLogView),
+      nextCursor: page.length > limit && last ? encodeCursor({ createdAt: last.at, id: last._id }) : null,
+    };
+  }
+}
+
+/** Cursor filters are written for createdAt; the log sorts by `at`. */
+function renameCreatedAt(clause: unknown): unknown {
+  const { createdAt, ...rest } = clause as Record<string, unknown>;
+  return { ...rest, at: createdAt };
+}
+
+export interface LogEntryView {
+  id: string;
+  at: string;
+  actor: { kind: 'system' | 'moderator'; name: string | null };
+  action: LogAction;
+  commentId: string | null;
+  threadKey: string | null;
+  reason: string | null;
+  rules: RuleHit[];
+  until: string | null;
+}
+
+function toLogView(e: LogEntryDoc): LogEntryView {
+  return {
+    id: String(e._id),
+    at: e.at.toISOString(),
+    actor: { kind: e.actorKind, name: e.actorName },
+    action: e.action,
+    commentId: e.commentId ? String(e.commentId) : null,
+    threadKey: e.threadKey,
+    reason: e.reason,
+    rules: e.rules.map((r) => ({ rule: r.rule, action: r.action, detail: r.detail })),
+    until: e.until ? e.until.toISOString() : null,
+  };
+}

@@ -1,0 +1,100 @@
+import { Types } from 'mongoose';
+import { CommenterModel } from '../commenters/commenter.model';
+import { CommentDoc, CommentModel } from '../comments/comment.model';
+import { afterCursor, decodeCursor, encodeCursor } from '../comments/cursor';
+import { ReportModel } from '../reports/report.model';
+import type { Site } from '../sites/site.service';
+import { ThreadModel } from '../threads/thread.model';
+
+export const QUEUES = ['pending', 'reported', 'rejected', 'approved'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+/** Which comments each queue holds; counts and lists use the same filters, so they agree. */
+function queueFilter(site: Site, queue: QueueName): Record<string, unknown> {
+  switch (queue) {
+    case 'pending':
+      return { siteId: site.id, status: 'pending', held: true };
+    case 'reported':
+      return { siteId: site.id, status: 'published', openReportCount: { $gte: site.config.moderation.reportThreshold } };
+    case 'rejected':
+      return { siteId: site.id, status: 'rejected' };
+    case 'approved':
+      return { siteId: site.id, status: 'published' };
+  }
+}
+
+export interface QueueItem {
+  comment: {
+    id: string; thread: string; parentId: string | null; body: string; status: CommentDoc['status'];
+    createdAt: string; editedAt: string | null; revision: number;
+  };
+  thread: { key: string; title: string | null; url: string | null; status: 'open' | 'closed' };
+  author: { id: string; sub: string; name: string; history: { published: number; rejected: number; pending: number } } | null;
+  rules: CommentDoc['rules'];
+  reports: Array<{ reason: string; note: string | null; createdAt: string; resolved: boolean }>;
+  version: number;
+}
+
+/** The moderators' queues: exact counts (counted from the data) and items oldest first. */
+export class ModerationQueueService {
+  async counts(site: Site): Promise<Record<QueueName, number>> {
+    const entries = await Promise.all(QUEUES.map(async (q) => [q, await CommentModel.countDocuments(queueFilter(site, q))] as const));
+    return Object.fromEntries(entries) as Record<QueueName, number>;
+  }
+
+  async list(site: Site, queue: QueueName, options: { cursor?: string; limit: number; thread?: string }): Promise<{ items: QueueItem[]; nextCursor: string | null }> {
+    const filter: Record<string, unknown> = queueFilter(site, queue);
+    if (options.thread) filter.threadKey = options.thread;
+    if (options.cursor) filter.$and = [afterCursor(decodeCursor(options.cursor), 1)];
+    const page = await CommentModel.find(filter).sort({ createdAt: 1, _id: 1 }).limit(options.limit + 1).lean();
+    const comments = page.slice(0, options.limit);
+    const items = await this.items(site, comments);
+    const last = comments[comments.length - 1];
+    return { items, nextCursor: page.length > options.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null };
+  }
+
+  /** One item, for answering a decision. */
+  async item(site: Site, comment: CommentDoc): Promise<QueueItem> {
+    return (await this.items(site, [comment]))[0] as QueueItem;
+  }
+
+  /** Shapes comments into items with a fixed number of queries per page (no $lookup). */
+  private async items(site: Site, comments: CommentDoc[]): Promise<QueueItem[]> {
+    if (comments.length === 0) return [];
+    const authorIds = [...new Set(comments.map((c) => c.authorId).filter((id): id is Types.ObjectId => !!id).map(String))].map((id) => new Types.ObjectId(id));
+    const threadKeys = [...new Set(comments.map((c) => c.threadKey))];
+    const [authors, history, threads, reports] = await Promise.all([
+      CommenterModel.find({ siteId: site.id, _id: { $in: authorIds } }, { sub: 1, name: 1 }).lean(),
+      CommentModel.aggregate<{ _id: { a: Types.ObjectId; s: string }; n: number }>([
+        { $match: { siteId: site.id, authorId: { $in: authorIds } } },
+        { $group: { _id: { a: '$authorId', s: '$status' }, n: { $sum: 1 } } },
+      ]),
+      ThreadModel.find({ siteId: site.id, key: { $in: threadKeys } }).lean(),
+      ReportModel.find({ commentId: { $in: comments.map((c) => c._id) } }).sort({ createdAt: 1 }).lean(),
+    ]);
+    const authorById = new Map(authors.map((a) => [String(a._id), a]));
+    const threadByKey = new Map(threads.map((t) => [t.key, t]));
+    const countOf = (authorId: string, status: string) =>
+      history.find((h) => String(h._id.a) === authorId && h._id.s === status)?.n ?? 0;
+    return comments.map((c) => {
+      const author = c.authorId ? authorById.get(String(c.authorId)) : undefined;
+      const thread = threadByKey.get(c.threadKey);
+      return {
+        comment: {
+          id: String(c._id), thread: c.threadKey, parentId: c.parentId ? String(c.parentId) : null, body: c.body,
+          status: c.status, createdAt: c.createdAt.toISOString(), editedAt: c.editedAt?.toISOString() ?? null, revision: c.revision,
+        },
+        thread: { key: c.threadKey, title: thread?.title ?? null, url: thread?.url ?? null, status: thread?.status ?? 'open' },
+        author: author
+          ? {
+            id: String(author._id), sub: author.sub, name: author.name,
+            history: { published: countOf(String(author._id), 'published'), rejected: countOf(String(author._id), 'rejected'), pending: countOf(String(author._id), 'pending') },
+          }
+          : null,
+        rules: c.rules.map((r) => ({ rule: r.rule, action: r.action, detail: r.detail })),
+        reports: reports.filter((r) => r.commentId.equals(c._id)).map((r) => ({ reason: r.reason, note: r.note, createdAt: r.createdAt.toISOString(), resolved: r.resolved })),
+        version: c.version,
+      };
+    });
+  }
+}

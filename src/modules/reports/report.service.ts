@@ -1,0 +1,40 @@
+import { AppError, forbidden, notFound } from '../../http/errors';
+import type { Identity } from '../auth/commenter-token';
+import type { CommenterService } from '../commenters/commenter.service';
+import { CommentModel } from '../comments/comment.model';
+import type { BanService } from '../moderation/ban.service';
+import type { Site } from '../sites/site.service';
+import { ReportDoc, ReportModel, ReportReason } from './report.model';
+
+/** Readers' reports of comments. */
+export class ReportService {
+  constructor(private readonly commenters: CommenterService, private readonly bans: BanService) {}
+
+  /**
+   * Files a report: once per reader and comment, never on one's own comment. The
+   * comment's open-report count is recomputed from the reports, so it cannot drift.
+   */
+  async report(site: Site, identity: Identity, commentId: string, reason: ReportReason, note: string | null): Promise<ReportDoc> {
+    const comment = await CommentModel.findOne({ _id: commentId, siteId: site.id }, { authorId: 1, status: 1 }).lean();
+    if (!comment || comment.status !== 'published') throw notFound('comment');
+    const reporter = await this.commenters.upsert(identity);
+    await this.bans.assertNotBanned(site.id, reporter._id);
+    if (comment.authorId?.equals(reporter._id)) throw forbidden();
+    let report: ReportDoc;
+    try {
+      report = (await ReportModel.create({ siteId: site.id, commentId: comment._id, reporterId: reporter._id, reason, note, resolved: false, createdAt: new Date() })).toObject();
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) throw new AppError('CONFLICT', { reason: 'already_reported' });
+      throw err;
+    }
+    await reconcileOpenReports(site.id, comment._id);
+    return report;
+  }
+}
+
+/** Sets a comment's open-report count from the reports themselves. */
+export async function reconcileOpenReports(siteId: string, commentId: ReportDoc['commentId']): Promise<number> {
+  const open = await ReportModel.countDocuments({ commentId, resolved: false });
+  await CommentModel.updateOne({ _id: commentId, siteId }, { $set: { openReportCount: open } });
+  return open;
+}
