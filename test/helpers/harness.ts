@@ -58,7 +58,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
       return w;
     },
     close: async () => {
-      for (const w of workers) await w.close();
+      for (const w of workers) await w.close().catch(() => undefined);
       await closeServices(services);
       await mongoose.disconnect();
     },
