@@ -14,5 +14,12 @@ export default tseslint.config(
     },
   },
   { files: ['bench/**', 'scripts/**', 'test/setup/**', 'src/dev/**'], rules: { 'no-console': 'off' } },
-  { files: ['*.js'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
+  {
+    files: ['**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly', process: 'readonly', setInterval: 'readonly', setTimeout: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
