@@ -3,6 +3,8 @@ import { OpenAPIRegistry, OpenApiGeneratorV3, RouteConfig } from '@asteasolution
 import { z } from 'zod';
 import { createCommentSchema, editCommentSchema, listCommentsQuery } from '../comments/comment.schemas';
 import { siteConfigSchema } from '../sites/site.schemas';
+import { banBody, decisionBody } from '../moderation/moderation.routes';
+import { reportBody } from '../reports/report.routes';
 import { ERROR_STATUS } from '../../http/errors';
 
 /**
@@ -34,6 +36,7 @@ export function buildOpenApiDocument(publicUrl: string): object {
   const jwt = [{ [commenterJwt.name]: [] }];
   const admin = [{ [adminKey.name]: [] }];
   const anything = z.object({}).passthrough();
+  const body = (schema: z.ZodTypeAny) => ({ content: { 'application/json': { schema } } });
 
   const paths: RouteConfig[] = [
     { method: 'get', path: '/api/v1/sites/{site}/thread', summary: 'Thread state and what the widget needs', request: { params: siteParam, query: z.object({ key: z.string() }) }, responses: { 200: json(anything), ...errors } },
@@ -44,6 +47,13 @@ export function buildOpenApiDocument(publicUrl: string): object {
     { method: 'get', path: '/api/v1/sites/{site}/me', summary: 'The commenter’s profile', security: jwt, request: { params: siteParam }, responses: { 200: json(anything), ...errors } },
     { method: 'post', path: '/api/v1/sites/{site}/moderation/threads/close', summary: 'Close a thread', security: jwt, request: { params: siteParam, body: { content: { 'application/json': { schema: z.object({ thread: z.string(), reason: z.string().optional() }) } } } }, responses: { 200: json(anything), ...errors } },
     { method: 'post', path: '/api/v1/sites/{site}/moderation/threads/reopen', summary: 'Reopen a thread', security: jwt, request: { params: siteParam, body: { content: { 'application/json': { schema: z.object({ thread: z.string() }) } } } }, responses: { 200: json(anything), ...errors } },
+    { method: 'post', path: '/api/v1/comments/{id}/reports', summary: 'Report a comment (once per reader; not your own)', security: jwt, request: { params: idParam, body: body(reportBody) }, responses: { 201: json(anything, 'Reported'), ...errors } },
+    { method: 'get', path: '/api/v1/sites/{site}/moderation/queues', summary: 'Queue counts', security: jwt, request: { params: siteParam }, responses: { 200: json(z.object({ pending: z.number(), reported: z.number(), rejected: z.number(), approved: z.number() })), ...errors } },
+    { method: 'get', path: '/api/v1/sites/{site}/moderation/queues/{queue}', summary: 'Queue items oldest first: comment, thread, author with history, rules fired, reports, version', security: jwt, request: { params: siteParam.extend({ queue: z.enum(['pending', 'reported', 'rejected', 'approved']) }), query: z.object({ cursor: z.string().optional(), limit: z.number().optional(), thread: z.string().optional() }) }, responses: { 200: json(anything), ...errors } },
+    { method: 'post', path: '/api/v1/sites/{site}/moderation/comments/{id}/decision', summary: 'Approve or reject; a stale version gets 409 ALREADY_DECIDED', security: jwt, request: { params: siteParam.extend({ id: z.string() }), body: body(decisionBody) }, responses: { 200: json(anything), ...errors } },
+    { method: 'post', path: '/api/v1/sites/{site}/moderation/users/{sub}/ban', summary: 'Ban a commenter, optionally until a date', security: jwt, request: { params: siteParam.extend({ sub: z.string() }), body: body(banBody) }, responses: { 201: json(anything, 'Banned'), ...errors } },
+    { method: 'delete', path: '/api/v1/sites/{site}/moderation/users/{sub}/ban', summary: 'Lift a ban', security: jwt, request: { params: siteParam.extend({ sub: z.string() }) }, responses: { 204: { description: 'Lifted' }, ...errors } },
+    { method: 'get', path: '/api/v1/sites/{site}/moderation/log', summary: 'The append-only moderation log, newest first', security: jwt, request: { params: siteParam, query: z.object({ cursor: z.string().optional(), limit: z.number().optional() }) }, responses: { 200: json(anything), ...errors } },
     { method: 'put', path: '/api/v1/admin/sites/{site}', summary: 'Create or replace a site', security: admin, request: { params: siteParam, body: { content: { 'application/json': { schema: siteConfigSchema } } } }, responses: { 200: json(anything), 201: json(anything, 'Created'), ...errors } },
     { method: 'get', path: '/api/v1/admin/sites/{site}', summary: 'Read a site (secrets left out)', security: admin, request: { params: siteParam }, responses: { 200: json(anything), ...errors } },
     { method: 'patch', path: '/api/v1/admin/sites/{site}', summary: 'Change part of a site', security: admin, request: { params: siteParam, body: { content: { 'application/json': { schema: anything } } } }, responses: { 200: json(anything), ...errors } },
