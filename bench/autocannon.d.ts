@@ -66,7 +66,7 @@ declare module 'autocannon' {
       statusCodeStats: Record<string, { count: number }>;
     }
 
-    type Instance = EventEmitter & PromiseLike<Result>;
+    type Instance = EventEmitter & PromiseLike<Result> & { stop(): void };
   }
 
   function autocannon(options: autocannon.Options): autocannon.Instance;

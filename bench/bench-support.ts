@@ -1,0 +1,234 @@
+/**
+ * Small helpers for the benchmarks in bench/ (used by bench/moderation.ts): node child
+ * processes with prefixed output, /proc readings (RSS, CPU), database description,
+ * percentiles, and removing a run's data from external servers.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import Redis from 'ioredis';
+import mongoose, { Connection } from 'mongoose';
+
+export function positiveInt(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return raw && Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface ChildOptions {
+  /** Output lines of the child (its logs) are printed with a `[role]` prefix, at most this many. */
+  maxPrintedLines?: number;
+}
+
+/**
+ * A node child process (API or worker). Its output is passed through with a prefix, up
+ * to a limit; every line is also counted by log message (pino's `msg`) for a summary.
+ */
+export class NodeChild {
+  readonly child: ChildProcess;
+  /** Log lines by message (or the raw line when it is not pino JSON). */
+  readonly messages = new Map<string, number>();
+  private printed = 0;
+  private expected = false;
+
+  constructor(readonly role: string, entry: string, env: NodeJS.ProcessEnv, cwd: string, options: ChildOptions = {}) {
+    const maxLines = options.maxPrintedLines ?? 20;
+    this.child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd });
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        for (const line of chunk.split('\n').filter(Boolean)) {
+          const key = messageOf(line);
+          this.messages.set(key, (this.messages.get(key) ?? 0) + 1);
+          if (this.printed < maxLines) console.error(`[${role}] ${line}`);
+          else if (this.printed === maxLines) console.error(`[${role}] … (further output only counted)`);
+          this.printed++;
+        }
+      });
+    }
+    this.child.once('exit', (code, signal) => {
+      if (!this.expected) console.error(`[${role}] exited unexpectedly (code ${code}, signal ${signal})`);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** SIGTERM (the processes close gracefully), then SIGKILL after graceMs. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.expected = true;
+    const child = this.child;
+    if (!this.alive) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        console.error(`[${this.role}] pid ${child.pid} did not stop within ${graceMs} ms; killing it`);
+        child.kill('SIGKILL');
+      }, graceMs);
+      child.once('exit', () => { clearTimeout(timer); resolve(); });
+      child.kill('SIGTERM');
+    });
+  }
+}
+
+function messageOf(line: string): string {
+  try {
+    const parsed = JSON.parse(line) as { msg?: unknown };
+    if (typeof parsed.msg === 'string') return parsed.msg;
+  } catch {
+    // not JSON
+  }
+  return line.slice(0, 200);
+}
+
+/** Waits until GET /readyz answers 200. */
+export async function waitReady(base: string, api: NodeChild, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!api.alive) throw new Error(`API process exited (code ${api.child.exitCode}) before it was ready`);
+    try {
+      const res = await fetch(`${base}/readyz`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`API not ready within ${timeoutMs} ms`);
+}
+
+/** A field of /proc/<pid>/status in kB (Linux only). */
+export function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (clock ticks, usually 100 Hz) of this process's direct children, by pid. */
+export function childCpuTicks(): Map<number, { name: string; ticks: number }> {
+  const out = new Map<number, { name: string; ticks: number }>();
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
+      if (Number(fields[1]) !== process.pid) continue;
+      out.set(Number(entry), { name, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * "worker 95%, ferretdb 80%, …" (100% = one core) over an interval of `ms`, the bench
+ * process itself included; `labels` names pids (API, worker).
+ */
+export function cpuShares(
+  before: Map<number, { name: string; ticks: number }>,
+  after: Map<number, { name: string; ticks: number }>,
+  selfCpuMicros: number,
+  ms: number,
+  labels: Map<number, string>,
+): string {
+  if (after.size === 0 || ms <= 0) return '';
+  const parts: Array<[string, number]> = [];
+  for (const [pid, { name, ticks }] of after) {
+    const used = ticks - (before.get(pid)?.ticks ?? 0);
+    parts.push([labels.get(pid) ?? name, ((used * 10) / ms) * 100]);
+  }
+  parts.push(['bench', (selfCpuMicros / 1000 / ms) * 100]);
+  return parts.sort((a, b) => b[1] - a[1]).map(([n, pct]) => `${n} ${pct.toFixed(0)}%`).join(', ');
+}
+
+/** Nearest-rank percentile of an ascending array (p in 0..100). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
+}
+
+/** "ferretdb 1.24.2 (embedded)" or "mongodb 7.0.14 (external)", from buildInfo. */
+export async function describeDatabase(connection: Connection, where: string): Promise<string> {
+  try {
+    const info = await connection.db!.admin().command({ buildInfo: 1 });
+    const ferret = info.ferretdbVersion as string | undefined;
+    return ferret ? `ferretdb ${ferret.replace(/^v/, '')} (${where})` : `mongodb ${String(info.version)} (${where})`;
+  } catch {
+    return `unknown (${where})`;
+  }
+}
+
+/** The moderation queue's job counts by state, from the API's /metrics. */
+export async function moderationQueueCounts(base: string): Promise<Record<string, number> | undefined> {
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const counts: Record<string, number> = {};
+    for (const m of text.matchAll(/^queue_jobs\{([^}]*)\} (\d+)/gm)) {
+      const state = /state="(\w+)"/.exec(m[1] ?? '')?.[1];
+      if (state) counts[state] = Number(m[2]);
+    }
+    return Object.keys(counts).length ? counts : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function formatCounts(counts: Record<string, number>): string {
+  return Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+}
+
+/** Deletes a bench site and everything stored under its id from an external database. */
+export async function removeMongoData(uri: string, siteId: string): Promise<void> {
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await connection.asPromise();
+    for (const { name } of await connection.db!.listCollections({}, { nameOnly: true }).toArray()) {
+      await connection.db!.collection(name).deleteMany({ siteId });
+    }
+    await connection.db!.collection('sites').deleteOne({ _id: siteId as unknown as mongoose.mongo.ObjectId });
+    console.log(`removed the bench site ${siteId} and its data from the external database`);
+  } catch (err) {
+    console.error(`could not remove the bench data of site ${siteId}: ${(err as Error).message}`);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+/** Deletes a bench run's queue and rate-limit keys (`<prefix>:*`) from an external Redis. */
+export async function removeRedisKeys(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    let removed = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) removed += await client.del(...keys);
+    } while (cursor !== '0');
+    console.log(`removed ${removed} keys under ${prefix}: from the external Redis`);
+  } catch (err) {
+    console.error(`could not remove the bench keys under ${prefix}: ${(err as Error).message}`);
+  } finally {
+    client.disconnect();
+  }
+}
