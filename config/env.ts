@@ -7,6 +7,8 @@ import { z } from 'zod';
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Interface the API listens on; 0.0.0.0 in containers, 127.0.0.1 to stay on loopback. */
+  HOST: z.string().default('0.0.0.0'),
   MONGODB_URI: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -18,6 +20,10 @@ const envSchema = z.object({
   /** Prefix for bull's Redis keys; lets several deployments (or test runs) share a Redis. */
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]{1,64}$/).default('kommentarer'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** How long a worker's lock on a job lasts without renewal; a killed worker's job is retried after it. */
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** How often the retention job runs (milliseconds). */
+  RETENTION_EVERY_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** Port on which a worker process serves /metrics (the API serves its own on PORT). */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** A JSON file of sites to create on start if they do not exist yet. */

@@ -26,9 +26,15 @@ export async function startApi(config: AppConfig, logger: Logger, urls: { mongoU
     if (created.length) logger.info({ sites: created }, 'sites seeded');
   }
   const app = createApp(services);
-  const server = http.createServer(app);
+  let draining = false;
+  // While shutting down, every answer tells keep-alive clients to go, so they do not hold
+  // the process open with new requests on old connections.
+  const server = http.createServer((req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+    app(req, res);
+  });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info({ port }, 'API listening');
@@ -37,10 +43,13 @@ export async function startApi(config: AppConfig, logger: Logger, urls: { mongoU
     services,
     port,
     close: async () => {
+      draining = true;
+      const force = setTimeout(() => server.closeAllConnections(), 10_000);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      clearTimeout(force);
       await closeServices(services);
       await disconnectMongo();
     },

@@ -10,6 +10,8 @@ import { DecisionService } from './modules/moderation/decision.service';
 import { ModerationLogService } from './modules/moderation/moderation-log.service';
 import { ModerationQueue } from './modules/moderation/moderation.queue';
 import { ModerationQueueService } from './modules/moderation/queue.service';
+import { ErasureQueue } from './modules/privacy/erasure.queue';
+import { ErasureService } from './modules/privacy/erasure.service';
 import { ReportService } from './modules/reports/report.service';
 import { SiteService } from './modules/sites/site.service';
 import { ThreadService } from './modules/threads/thread.service';
@@ -31,6 +33,8 @@ export interface Services {
   bans: BanService;
   reports: ReportService;
   queues: ModerationQueueService;
+  erasureQueue: ErasureQueue;
+  erasure: ErasureService;
 }
 
 export function createServices(config: AppConfig, logger: Logger, redis: RedisConnections, metrics = new Metrics()): Services {
@@ -39,19 +43,23 @@ export function createServices(config: AppConfig, logger: Logger, redis: RedisCo
   const commenters = new CommenterService();
   const log = new ModerationLogService();
   const bans = new BanService(commenters, log);
-  const moderation = new ModerationQueue(redis, config.QUEUE_PREFIX, logger);
+  const moderation = new ModerationQueue(redis, config.QUEUE_PREFIX, logger, config.JOB_LOCK_MS);
   const rateLimit = new WriteRateLimit(redis, config.QUEUE_PREFIX, config.IP_HASH_SECRET, logger);
+  const erasureQueue = new ErasureQueue(redis, config.QUEUE_PREFIX, config.JOB_LOCK_MS);
   const comments = new CommentService({ threads, commenters, moderation, rateLimit, bans, ipHashSecret: config.IP_HASH_SECRET });
   return {
     config, logger, redis, metrics, sites, threads, commenters, comments, moderation, rateLimit, log, bans,
     decisions: new DecisionService(log),
     reports: new ReportService(commenters, bans),
     queues: new ModerationQueueService(),
+    erasureQueue,
+    erasure: new ErasureService(erasureQueue, config.IP_HASH_SECRET),
   };
 }
 
 /** Closes the queues and connections this process opened, in order. */
 export async function closeServices(services: Services): Promise<void> {
   await services.moderation.close().catch(() => undefined);
+  await services.erasureQueue.close().catch(() => undefined);
   await services.redis.close();
 }

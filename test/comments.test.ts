@@ -64,7 +64,7 @@ describe('comments', () => {
     for (let i = 0; i < 25; i++) {
       await CommentModel.create({
         siteId: site.id, threadKey: 'p', body: `nr ${i}`, status: 'published',
-        createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)), updatedAt: new Date(), needsEnqueue: false,
+        createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)), updatedAt: new Date(),
       });
     }
     const seen: string[] = [];

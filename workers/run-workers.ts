@@ -5,6 +5,10 @@ import { connectMongo, disconnectMongo, ensureIndexes } from '../src/infra/mongo
 import { RedisConnections } from '../src/infra/redis';
 import type { Metrics } from '../src/infra/metrics';
 import { processModeration } from '../src/modules/moderation/moderation.processor';
+import { TypedQueue } from '../src/infra/queue';
+import { runErasure } from '../src/modules/privacy/erasure.runner';
+import { retentionPayload } from '../src/modules/retention/retention.queue';
+import { runRetention } from '../src/modules/retention/retention.runner';
 
 /** How often the outbox sweeper looks for comments whose job never reached Redis. */
 const SWEEP_EVERY_MS = 10_000;
@@ -41,10 +45,19 @@ export async function startWorkers(
     logger.warn({ queue: 'moderation', jobId: job.id, attempt: job.attemptsMade, errName: err.name }, 'job failed; will retry');
   });
 
+  // Erasure runs on its own queue, one at a time per process, so moderation never waits for it.
+  const erasureDeps = { redis: services.redis, rateLimit: services.rateLimit, moderationQueue: moderation.queue, logger };
+  services.erasureQueue.queue.process(1, logger, async (job) => runErasure(job.requestId, erasureDeps));
+
+  const retention = new TypedQueue('retention', retentionPayload, services.redis, config.QUEUE_PREFIX);
+  retention.process(1, logger, async () => runRetention([moderation.queue.bull, services.erasureQueue.queue.bull, retention.bull], logger));
+  // A repeatable job: every worker declares it, Redis keeps one schedule.
+  await retention.bull.add({ run: 'retention' }, { repeat: { every: config.RETENTION_EVERY_MS }, removeOnComplete: true });
+
   const sweeper = setInterval(() => {
-    moderation.sweep().then(
-      (n) => { if (n > 0) logger.info({ enqueued: n }, 'outbox sweeper enqueued comments'); },
-      (err: Error) => logger.warn({ errName: err.name }, 'outbox sweep failed'),
+    Promise.all([moderation.sweep(), services.erasure.sweep()]).then(
+      ([comments, erasures]) => { if (comments + erasures > 0) logger.info({ comments, erasures }, 'sweeper enqueued work'); },
+      (err: Error) => logger.warn({ errName: err.name }, 'sweep failed'),
     );
   }, options.sweepEveryMs ?? SWEEP_EVERY_MS);
   sweeper.unref();
@@ -54,6 +67,7 @@ export async function startWorkers(
     services,
     close: async () => {
       clearInterval(sweeper);
+      await retention.close().catch(() => undefined);
       await closeServices(services); // bull's close waits for active jobs
       if (ownsMongo) await disconnectMongo();
     },

@@ -7,6 +7,7 @@ import { commenterRoutes } from '../modules/commenters/commenter.routes';
 import { commentRoutes } from '../modules/comments/comment.routes';
 import { healthRoutes } from '../modules/health/health.routes';
 import { moderationRoutes } from '../modules/moderation/moderation.routes';
+import { privacyRoutes } from '../modules/privacy/privacy.routes';
 import { reportRoutes } from '../modules/reports/report.routes';
 import { openApiRoutes } from '../modules/openapi/openapi.routes';
 import { siteAdminRoutes } from '../modules/sites/site.routes';
@@ -55,6 +56,7 @@ export function createApp(services: Services): Express {
   app.use(commentRoutes(services.sites, services.comments));
   app.use(reportRoutes(services.sites, services.comments, services.reports));
   app.use(moderationRoutes(services));
+  app.use(privacyRoutes({ ...services, ipHashSecret: config.IP_HASH_SECRET, adminKey: config.ADMIN_API_KEY }));
   app.use(commenterRoutes(services.sites, services.commenters));
 
   app.use(notFoundHandler);

@@ -24,12 +24,14 @@ export class TypedQueue<T extends Record<string, string | number>> {
     private readonly payload: z.ZodType<T>,
     redis: RedisConnections,
     prefix: string,
+    lockMs = 30_000,
   ) {
     this.bull = new Bull<T>(name, {
       prefix,
       createClient: (type) => redis.forBull(type),
       defaultJobOptions: DEFAULT_JOB_OPTIONS,
-      settings: { stalledInterval: 5000, maxStalledCount: 3 },
+      // A job whose worker died is found by the stalled check once its lock expires.
+      settings: { lockDuration: lockMs, lockRenewTime: lockMs / 2, stalledInterval: Math.min(5000, lockMs), maxStalledCount: 3 },
     });
     // Connection errors are reported through /readyz and the callers' timeouts.
     this.bull.on('error', () => undefined);

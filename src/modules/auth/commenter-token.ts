@@ -75,7 +75,7 @@ export async function verifyCommenterToken(site: Site, token: string): Promise<I
   const name = cleanName(rawName);
   if (!sub || !name) throw new AppError('INVALID_TOKEN');
   const roles = (claims.data.roles ?? []).filter((r): r is Role => r === 'moderator' || r === 'admin');
-  const email = claims.data.email ? stripControls(claims.data.email) : null;
+  const email = claims.data.email ? stripControls(claims.data.email).toLowerCase() : null;
   return { siteId: site.id, sub, name, email, roles };
 }
 

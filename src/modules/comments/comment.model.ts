@@ -25,8 +25,6 @@ export interface CommentDoc {
   revision: number;
   /** Increments on every change of text or status: moderators' decisions name it (optimistic concurrency). */
   version: number;
-  /** Outbox flag: true until the moderation job for this revision is on the queue. */
-  needsEnqueue: boolean;
   /** Pending and waiting for a person (held by a rule or by pre-moderation). */
   held: boolean;
   /** Rules that fired on the current revision. */
@@ -57,7 +55,6 @@ const commentSchema = new Schema<CommentDoc>(
     status: { type: String, enum: ['pending', 'published', 'rejected', 'removed'], required: true },
     revision: { type: Number, default: 1 },
     version: { type: Number, default: 1 },
-    needsEnqueue: { type: Boolean, default: true },
     held: { type: Boolean, default: false },
     rules: { type: [ruleHitSchema], default: [] },
     openReportCount: { type: Number, default: 0 },
@@ -78,7 +75,7 @@ commentSchema.index({ siteId: 1, threadKey: 1, status: 1 });
 commentSchema.index({ siteId: 1, authorId: 1, createdAt: 1 });
 // Moderation queues (status, then residual held / openReportCount / thread filters) and their counts.
 commentSchema.index({ siteId: 1, status: 1, createdAt: 1, _id: 1 });
-// The outbox sweeper: comments whose moderation job is not on the queue yet.
-commentSchema.index({ needsEnqueue: 1, updatedAt: 1 });
+// Retention: IP hashes and rejected comments past their period, per site.
+commentSchema.index({ siteId: 1, createdAt: 1 });
 
 export const CommentModel = mongoose.model<CommentDoc>('Comment', commentSchema, 'comments');

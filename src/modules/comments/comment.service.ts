@@ -14,6 +14,7 @@ import { CommentDoc, CommentModel } from './comment.model';
 import { toCommentView, CommentView } from './comment.view';
 import { afterCursor, decodeCursor, encodeCursor } from './cursor';
 import { IdempotencyModel } from './idempotency.model';
+import { removeComments } from './comment-removal';
 import type { CreateCommentInput, ListCommentsQuery } from './comment.schemas';
 import type { WriteRateLimit } from './write-rate-limit';
 
@@ -83,7 +84,8 @@ export class CommentService {
     const thread = await this.deps.threads.find(site.id, input.thread);
     this.deps.threads.assertOpen(site, thread);
     const parentId = await this.resolveParent(site.id, input.thread, input.parentId ?? null);
-    await this.deps.rateLimit.consume(site, identity.sub, context.ip);
+    const ipHash = keyedHash(this.deps.ipHashSecret, context.ip);
+    await this.deps.rateLimit.consume(site, identity.sub, ipHash);
 
     const id = new Types.ObjectId();
     if (keyHash) {
@@ -98,15 +100,17 @@ export class CommentService {
     }
     await this.deps.threads.ensure(site.id, input.thread, { title: input.threadTitle, url: input.threadUrl });
     const now = new Date();
+    await this.deps.moderation.record(id, 1);
     let doc: CommentDoc;
     try {
       doc = (await CommentModel.create({
         _id: id, siteId: site.id, threadKey: input.thread, parentId, authorId: author._id, body: text,
-        status: 'pending', revision: 1, needsEnqueue: true,
-        ipHash: keyedHash(this.deps.ipHashSecret, context.ip), createdAt: now, updatedAt: now,
+        status: 'pending', revision: 1,
+        ipHash, createdAt: now, updatedAt: now,
       })).toObject();
     } catch (err) {
       if (keyHash) await IdempotencyModel.deleteOne({ siteId: site.id, authorId: author._id, keyHash });
+      await this.deps.moderation.forget(id, 1);
       throw err;
     }
     await this.deps.moderation.enqueue(String(id), 1);
@@ -125,15 +129,19 @@ export class CommentService {
     const names = new Map([[String(author._id), author.name]]);
     if (text === comment.body) return toCommentView(comment, names, author._id);
     const now = new Date();
+    await this.deps.moderation.record(comment._id, comment.revision + 1);
     const updated = await CommentModel.findOneAndUpdate(
       { _id: comment._id, siteId: site.id, revision: comment.revision },
       {
-        $set: { body: text, status: 'pending', held: false, rules: [], editedAt: now, updatedAt: now, needsEnqueue: true },
+        $set: { body: text, status: 'pending', held: false, rules: [], editedAt: now, updatedAt: now },
         $inc: { revision: 1, version: 1 },
       },
       { new: true, lean: true },
     );
-    if (!updated) throw new AppError('CONFLICT');
+    if (!updated) {
+      await this.deps.moderation.forget(comment._id, comment.revision + 1);
+      throw new AppError('CONFLICT');
+    }
     await this.deps.moderation.enqueue(String(updated._id), updated.revision);
     return toCommentView(updated, names, author._id);
   }
@@ -147,17 +155,7 @@ export class CommentService {
     const author = await this.deps.commenters.find(site.id, identity.sub);
     const own = !!author && !!comment.authorId && author._id.equals(comment.authorId);
     if (!own && !isModerator(identity)) throw forbidden();
-    await IdempotencyModel.deleteMany({ siteId: site.id, commentId: comment._id });
-    const hasReplies = await CommentModel.exists({ siteId: site.id, threadKey: comment.threadKey, parentId: comment._id });
-    if (hasReplies) {
-      await CommentModel.updateOne(
-        { _id: comment._id, siteId: site.id },
-        { $set: { status: 'removed', body: '', authorId: null, ipHash: null, held: false, needsEnqueue: false, updatedAt: new Date() }, $inc: { version: 1 } },
-      );
-      return;
-    }
-    await CommentModel.deleteOne({ _id: comment._id, siteId: site.id });
-    if (comment.parentId) await this.dropEmptyTombstone(site.id, comment.threadKey, comment.parentId);
+    await removeComments(site.id, [comment._id]);
   }
 
   /** The site a comment belongs to, for routes addressed by comment id alone. */
@@ -199,11 +197,6 @@ export class CommentService {
     const parent = await CommentModel.findOne({ _id: parentId, siteId, threadKey }, { parentId: 1, status: 1 }).lean();
     if (!parent || parent.status !== 'published') throw notFound('parent');
     return parent.parentId ?? parent._id;
-  }
-
-  private async dropEmptyTombstone(siteId: string, threadKey: string, parentId: Types.ObjectId): Promise<void> {
-    const stillReplied = await CommentModel.exists({ siteId, threadKey, parentId });
-    if (!stillReplied) await CommentModel.deleteOne({ _id: parentId, siteId, status: 'removed' });
   }
 }
 

@@ -38,16 +38,30 @@ export class WriteRateLimit {
     return limiter;
   }
 
-  /** Counts one write; throws 429 RATE_LIMITED with Retry-After when over either limit. */
-  async consume(site: Site, sub: string, ip: string): Promise<void> {
+  /**
+   * Counts one write; throws 429 RATE_LIMITED with Retry-After when over either limit.
+   * The IP arrives already hashed: the same hash that is stored on comments, so erasure
+   * can find the IP's counters from the comments alone.
+   */
+  async consume(site: Site, sub: string, ipHash: string): Promise<void> {
     const { commentsPerCommenterPerMinute, commentsPerIpPerMinute } = site.config.rateLimits;
     await this.take(this.limiter('commenter', commentsPerCommenterPerMinute), this.counterKey(site.id, 'c', sub));
-    await this.take(this.limiter('ip', commentsPerIpPerMinute), this.counterKey(site.id, 'i', ip));
+    await this.take(this.limiter('ip', commentsPerIpPerMinute), this.counterKey(site.id, 'i', ipHash));
   }
 
-  /** The Redis key suffix for a subject, so erasure can find and remove it. */
+  /** The key (after the limiter's prefix) that counts a commenter ('c') or an IP hash ('i'). */
   counterKey(siteId: string, kind: 'c' | 'i', value: string): string {
     return `${siteId}:${keyedHash(this.secret, `${kind}:${siteId}:${value}`)}`;
+  }
+
+  /** The full Redis key of a commenter's counter (rate-limiter-flexible adds the prefix), for erasure. */
+  commenterKey(siteId: string, sub: string): string {
+    return `${this.prefix}:rl:commenter:${this.counterKey(siteId, 'c', sub)}`;
+  }
+
+  /** The full Redis keys of the counters of these IP hashes, for erasure. */
+  ipKeys(siteId: string, ipHashes: string[]): string[] {
+    return ipHashes.map((h) => `${this.prefix}:rl:ip:${this.counterKey(siteId, 'i', h)}`);
   }
 
   private async take(limiter: RateLimiterRedis, key: string): Promise<void> {

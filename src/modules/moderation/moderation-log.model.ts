@@ -22,6 +22,8 @@ export interface LogEntryDoc {
   commentId: Types.ObjectId | null;
   /** The commenter the action concerns (author of the comment, or the banned commenter). */
   subjectId: Types.ObjectId | null;
+  /** Set when the subject's data was erased: the pseudonymous reference replaces subjectId. */
+  subjectRef: string | null;
   threadKey: string | null;
   reason: string | null;
   rules: RuleHit[];
@@ -39,6 +41,7 @@ const logSchema = new Schema<LogEntryDoc>(
     action: { type: String, required: true },
     commentId: { type: Schema.Types.ObjectId, default: null },
     subjectId: { type: Schema.Types.ObjectId, default: null },
+    subjectRef: { type: String, default: null },
     threadKey: { type: String, default: null },
     reason: { type: String, default: null },
     rules: { type: [{ rule: String, action: String, detail: String, _id: false }], default: [] },
@@ -54,5 +57,6 @@ logSchema.index({ siteId: 1, at: -1, _id: -1 });
 // A comment's history (decisions about one comment; erasure finds a subject's entries).
 logSchema.index({ siteId: 1, commentId: 1 });
 logSchema.index({ siteId: 1, subjectId: 1 });
+logSchema.index({ siteId: 1, actorId: 1 });
 
 export const ModerationLogModel = mongoose.model<LogEntryDoc>('ModerationLogEntry', logSchema, 'moderation_log');

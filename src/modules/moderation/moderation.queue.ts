@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Logger } from '../../infra/logger';
 import { TypedQueue } from '../../infra/queue';
 import { RedisConnections } from '../../infra/redis';
-import { CommentModel } from '../comments/comment.model';
+import { Types } from 'mongoose';
+import { OutboxModel } from './outbox.model';
 
 /** A moderation job names a comment and the revision to decide; nothing else. */
 export const moderationPayload = z.object({
@@ -19,15 +20,25 @@ export function moderationJobId(commentId: string, revision: number): string {
 }
 
 /**
- * Puts comments on the moderation queue. The comment's `needsEnqueue` flag is an outbox:
- * it is cleared only once Redis has the job, and the sweeper re-adds any that were not
- * taken (Redis down at the time, process died between the two writes).
+ * Puts comments on the moderation queue through an outbox: the entry is written before
+ * the comment and removed only once Redis has the job; the sweeper re-adds any that were
+ * not taken (Redis down at the time, process died in between).
  */
 export class ModerationQueue {
   readonly queue: TypedQueue<ModerationPayload>;
 
-  constructor(redis: RedisConnections, prefix: string, private readonly logger: Logger) {
-    this.queue = new TypedQueue(MODERATION_QUEUE, moderationPayload, redis, prefix);
+  constructor(redis: RedisConnections, prefix: string, private readonly logger: Logger, lockMs?: number) {
+    this.queue = new TypedQueue(MODERATION_QUEUE, moderationPayload, redis, prefix, lockMs);
+  }
+
+  /** Records the intent to moderate a revision; call before writing the comment. */
+  async record(commentId: Types.ObjectId, revision: number): Promise<void> {
+    await OutboxModel.create({ commentId, revision, createdAt: new Date() });
+  }
+
+  /** Forgets an intent whose comment write failed. */
+  async forget(commentId: Types.ObjectId, revision: number): Promise<void> {
+    await OutboxModel.deleteMany({ commentId, revision });
   }
 
   /** Enqueues a comment revision; false when Redis did not take it (the sweeper retries). */
@@ -35,22 +46,21 @@ export class ModerationQueue {
     try {
       await this.queue.add(moderationJobId(commentId, revision), { commentId, revision });
     } catch (err) {
-      this.logger.warn({ commentId, revision, err: (err as Error).message }, 'moderation job not enqueued; the sweeper will retry');
+      this.logger.warn({ commentId, revision, errName: (err as Error).name }, 'moderation job not enqueued; the sweeper will retry');
       return false;
     }
-    await CommentModel.updateOne({ _id: commentId, revision }, { $set: { needsEnqueue: false } });
+    await OutboxModel.deleteMany({ commentId: new Types.ObjectId(commentId), revision });
     return true;
   }
 
-  /** Re-enqueues comments whose job never reached Redis; returns how many were taken. */
+  /** Enqueues revisions whose job never reached Redis; returns how many were taken. */
   async sweep(olderThanMs = 5000, batch = 200): Promise<number> {
-    const stuck = await CommentModel.find(
-      { needsEnqueue: true, updatedAt: { $lt: new Date(Date.now() - olderThanMs) } },
-      { _id: 1, revision: 1 },
-    ).sort({ updatedAt: 1 }).limit(batch).lean();
+    const stuck = await OutboxModel.find({ createdAt: { $lt: new Date(Date.now() - olderThanMs) } })
+      .sort({ createdAt: 1 }).limit(batch).lean();
     let taken = 0;
-    for (const c of stuck) {
-      if (await this.enqueue(String(c._id), c.revision)) taken++;
+    for (const entry of stuck) {
+      // A revision whose comment was never written (or is gone) yields a job the processor skips.
+      if (await this.enqueue(String(entry.commentId), entry.revision)) taken++;
       else break; // Redis still away: try again next round
     }
     return taken;

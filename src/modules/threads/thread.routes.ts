@@ -1,34 +1,52 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireModerator } from '../../http/auth';
+import { optionalIdentity, requireModerator } from '../../http/auth';
 import { parseOrThrow } from '../../http/validate';
 import { safeLine, threadKeySchema } from '../../shared/safe-text';
 import type { CommenterService } from '../commenters/commenter.service';
-import { threadQuery } from '../comments/comment.schemas';
+import { listCommentsQuery, threadQuery } from '../comments/comment.schemas';
+import type { CommentService } from '../comments/comment.service';
 import type { ModerationLogService } from '../moderation/moderation-log.service';
 import type { SiteService } from '../sites/site.service';
 import type { ThreadService } from './thread.service';
 
 const closeBody = z.object({ thread: threadKeySchema, reason: safeLine(500).optional() }).strict();
 const reopenBody = z.object({ thread: threadKeySchema }).strict();
+/**
+ * `include=comments` adds the first page of comments (as GET …/comments answers it), so the
+ * widget shows a thread with one request; `sort` and `limit` then apply to that page.
+ */
+const includeQuery = z.object({
+  include: z.literal('comments').optional(),
+  sort: listCommentsQuery.shape.sort,
+  limit: listCommentsQuery.shape.limit,
+}).strict();
 
 export interface ThreadRouteDeps {
   sites: SiteService;
   threads: ThreadService;
   commenters: CommenterService;
   log: ModerationLogService;
+  comments: CommentService;
 }
 
 /** Thread state for the widget, and closing/reopening for moderators (logged). */
-export function threadRoutes({ sites, threads, commenters, log }: ThreadRouteDeps): Router {
+export function threadRoutes({ sites, threads, commenters, log, comments }: ThreadRouteDeps): Router {
   const router = Router();
 
   router.get('/api/v1/sites/:site/thread', async (req, res) => {
     const site = await sites.get(req.params.site);
-    const query = parseOrThrow(threadQuery, req.query);
-    const thread = await threads.state(site, (query.key ?? query.thread) as string);
-    const { locale, loginUrl, privacyNotice } = site.config;
-    res.json({ thread, site: { id: site.id, name: site.config.name, locale, loginUrl, privacyNotice } });
+    const { include, sort, limit, ...rest } = req.query as Record<string, unknown>;
+    const query = parseOrThrow(threadQuery, rest);
+    const extra = parseOrThrow(includeQuery, { include, sort, limit });
+    const key = (query.key ?? query.thread) as string;
+    const thread = await threads.state(site, key);
+    const { locale, loginUrl, privacyNotice, editWindowMinutes } = site.config;
+    const body: Record<string, unknown> = { thread, site: { id: site.id, name: site.config.name, locale, loginUrl, privacyNotice, editWindowMinutes } };
+    if (extra.include === 'comments') {
+      Object.assign(body, await comments.list(site, { thread: key, sort: extra.sort, limit: extra.limit }, await optionalIdentity(site, req)));
+    }
+    res.json(body);
   });
 
   router.post('/api/v1/sites/:site/moderation/threads/close', async (req, res) => {

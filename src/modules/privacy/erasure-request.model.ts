@@ -1,0 +1,55 @@
+import mongoose, { Schema, Types } from 'mongoose';
+
+export type ErasureStatus = 'scheduled' | 'running' | 'completed' | 'cancelled';
+
+/** Counts of what an erasure removed, per kind: the receipt. */
+export type ErasureReceipt = Record<string, number>;
+
+/**
+ * A data subject's erasure request. It keeps no personal data: the subject is the keyed
+ * hash `subjectRef`, the commenter profile id (meaningless once the profile is gone), and
+ * receipt tokens are stored as SHA-256 hashes.
+ */
+export interface ErasureRequestDoc {
+  _id: Types.ObjectId;
+  siteId: string;
+  subjectRef: string;
+  commenterId: Types.ObjectId;
+  requestedBy: 'subject' | 'admin';
+  status: ErasureStatus;
+  createdAt: Date;
+  /** One month after the request: the GDPR deadline. */
+  dueAt: Date;
+  /** End of the site's grace period; the subject may cancel until then. */
+  runAfter: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  receiptTokenHashes: string[];
+  receipt: ErasureReceipt;
+  /** The chunk being erased, recorded before it is touched so a rerun neither skips nor double counts it. */
+  pendingChunk: { deleteIds: Types.ObjectId[]; ipHashes: string[] } | null;
+}
+
+const erasureRequestSchema = new Schema<ErasureRequestDoc>(
+  {
+    siteId: { type: String, required: true },
+    subjectRef: { type: String, required: true },
+    commenterId: { type: Schema.Types.ObjectId, required: true },
+    requestedBy: { type: String, enum: ['subject', 'admin'], required: true },
+    status: { type: String, enum: ['scheduled', 'running', 'completed', 'cancelled'], required: true },
+    createdAt: { type: Date, required: true },
+    dueAt: { type: Date, required: true },
+    runAfter: { type: Date, required: true },
+    startedAt: { type: Date, default: null },
+    completedAt: { type: Date, default: null },
+    receiptTokenHashes: { type: [String], default: [] },
+    receipt: { type: Schema.Types.Mixed, default: {} },
+    pendingChunk: { type: Schema.Types.Mixed, default: null },
+  },
+  { versionKey: false, minimize: false },
+);
+// An open request per subject and site is reused; listing by status and due date.
+erasureRequestSchema.index({ siteId: 1, subjectRef: 1, status: 1 });
+erasureRequestSchema.index({ status: 1, dueAt: 1 });
+
+export const ErasureRequestModel = mongoose.model<ErasureRequestDoc>('ErasureRequest', erasureRequestSchema, 'erasure_requests');

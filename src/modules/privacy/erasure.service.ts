@@ -1,0 +1,112 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AppError, notFound } from '../../http/errors';
+import type { CommenterDoc } from '../commenters/commenter.model';
+import { CommenterModel } from '../commenters/commenter.model';
+import type { Site } from '../sites/site.service';
+import { ErasureRequestDoc, ErasureRequestModel, ErasureStatus } from './erasure-request.model';
+import type { ErasureQueue } from './erasure.queue';
+import { subjectRef } from './subject-ref';
+
+/** GDPR: a request must be handled within one month. */
+const DUE_AFTER_MS = 30 * 86_400_000;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** The view of a request its holder (or a privacy officer) sees: no personal data. */
+export function erasureView(r: ErasureRequestDoc) {
+  return {
+    id: String(r._id), site: r.siteId, status: r.status, requestedBy: r.requestedBy,
+    createdAt: r.createdAt.toISOString(), dueAt: r.dueAt.toISOString(), runAfter: r.runAfter.toISOString(),
+    completedAt: r.completedAt?.toISOString() ?? null,
+    receipt: r.status === 'completed' ? r.receipt : null,
+    overdue: r.status !== 'completed' && r.status !== 'cancelled' && r.dueAt.getTime() < Date.now(),
+  };
+}
+
+/** Erasure requests: filing (by the subject or on their behalf), reading with a receipt token, cancelling, listing. */
+export class ErasureService {
+  constructor(private readonly queue: ErasureQueue, private readonly secret: string) {}
+
+  /** Files (or joins) the erasure of one commenter profile; returns the request and a new receipt token. */
+  async request(site: Site, profile: CommenterDoc, requestedBy: 'subject' | 'admin'): Promise<{ request: ErasureRequestDoc; receiptToken: string }> {
+    const ref = subjectRef(this.secret, site.id, profile.sub);
+    const receiptToken = randomBytes(24).toString('base64url');
+    const open = await ErasureRequestModel.findOneAndUpdate(
+      { siteId: site.id, subjectRef: ref, status: { $in: ['scheduled', 'running'] } },
+      { $push: { receiptTokenHashes: hashToken(receiptToken) } },
+      { new: true, lean: true },
+    );
+    if (open) return { request: open, receiptToken };
+    const now = new Date();
+    const runAfter = new Date(now.getTime() + site.config.erasureGraceHours * 3_600_000);
+    const request = (await ErasureRequestModel.create({
+      siteId: site.id, subjectRef: ref, commenterId: profile._id, requestedBy, status: 'scheduled',
+      createdAt: now, dueAt: new Date(now.getTime() + DUE_AFTER_MS), runAfter,
+      receiptTokenHashes: [hashToken(receiptToken)], receipt: {}, pendingChunk: null,
+    })).toObject();
+    // If Redis is away the request stays scheduled; the worker's sweep schedules it later.
+    await this.queue.schedule(site.id, ref, String(request._id), runAfter.getTime() - now.getTime()).catch(() => undefined);
+    return { request, receiptToken };
+  }
+
+  /** Requests on someone's behalf, by host user id or by email (every profile with that email). */
+  async requestFor(site: Site, subject: { sub: string } | { email: string }): Promise<Array<{ request: ErasureRequestDoc; receiptToken: string }>> {
+    const profiles = 'sub' in subject
+      ? await CommenterModel.find({ siteId: site.id, sub: subject.sub }).lean()
+      : await CommenterModel.find({ siteId: site.id, email: subject.email.trim().toLowerCase() }).lean();
+    if (profiles.length === 0) throw notFound('subject');
+    const results = [];
+    for (const profile of profiles) results.push(await this.request(site, profile, 'admin'));
+    return results;
+  }
+
+  /** A request, for the holder of one of its receipt tokens (404 otherwise, saying nothing more). */
+  async byToken(id: string, token: string): Promise<ErasureRequestDoc> {
+    const request = /^[a-f0-9]{24}$/.test(id) ? await ErasureRequestModel.findById(id).lean() : null;
+    const given = Buffer.from(hashToken(token), 'hex');
+    const ok = !!request && request.receiptTokenHashes.some((h) => timingSafeEqual(Buffer.from(h, 'hex'), given));
+    if (!request || !ok) throw notFound('erasure request');
+    return request;
+  }
+
+  /** Cancels a request while the site's grace period lasts. */
+  async cancel(id: string, token: string): Promise<ErasureRequestDoc> {
+    const request = await this.byToken(id, token);
+    if (request.status !== 'scheduled' || request.runAfter.getTime() <= Date.now()) {
+      throw new AppError('CONFLICT', { reason: 'grace_period_over', status: request.status });
+    }
+    if (!(await this.queue.cancel(request.siteId, request.subjectRef))) throw new AppError('CONFLICT', { reason: 'already_running' });
+    const cancelled = await ErasureRequestModel.findOneAndUpdate(
+      { _id: request._id, status: 'scheduled' },
+      { $set: { status: 'cancelled', completedAt: new Date() } },
+      { new: true, lean: true },
+    );
+    if (!cancelled) throw new AppError('CONFLICT', { reason: 'already_running' });
+    return cancelled;
+  }
+
+  /** Requests by status, or the overdue ones (older than 30 days and not completed). */
+  async list(filter: { status?: ErasureStatus; overdue?: boolean; siteId?: string }): Promise<ErasureRequestDoc[]> {
+    const query: Record<string, unknown> = {};
+    if (filter.status) query.status = filter.status;
+    if (filter.siteId) query.siteId = filter.siteId;
+    if (filter.overdue) {
+      query.dueAt = { $lt: new Date() };
+      if (!filter.status) query.status = { $in: ['scheduled', 'running'] };
+    }
+    return ErasureRequestModel.find(query).sort({ dueAt: 1 }).limit(1000).lean();
+  }
+
+  /** Re-schedules requests whose job never reached Redis (or was lost); run by the worker. */
+  async sweep(): Promise<number> {
+    const due = await ErasureRequestModel.find({ status: { $in: ['scheduled', 'running'] }, runAfter: { $lte: new Date() } }).limit(100).lean();
+    let scheduled = 0;
+    for (const r of due) {
+      const job = await this.queue.queue.bull.getJob(`erase:${r.siteId}:${r.subjectRef}`);
+      if (job && !(await job.isCompleted()) && !(await job.isFailed())) continue;
+      await this.queue.schedule(r.siteId, r.subjectRef, String(r._id), 0);
+      scheduled++;
+    }
+    return scheduled;
+  }
+}

@@ -1,0 +1,85 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireAdminKey, requireIdentity } from '../../http/auth';
+import { AppError } from '../../http/errors';
+import { parseOrThrow } from '../../http/validate';
+import type { CommenterService } from '../commenters/commenter.service';
+import type { SiteService } from '../sites/site.service';
+import { erasureView, ErasureService } from './erasure.service';
+import { exportSubject } from './export.service';
+
+const tokenQuery = z.object({ token: z.string().min(1).max(200) }).strict();
+export const adminErasureBody = z.object({
+  subject: z.union([
+    z.object({ sub: z.string().min(1).max(256) }).strict(),
+    z.object({ email: z.string().email().max(320) }).strict(),
+  ]),
+}).strict();
+const listQuery = z.object({
+  status: z.enum(['scheduled', 'running', 'completed', 'cancelled']).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  site: z.string().max(64).optional(),
+}).strict();
+
+export interface PrivacyRouteDeps {
+  sites: SiteService;
+  commenters: CommenterService;
+  erasure: ErasureService;
+  ipHashSecret: string;
+  adminKey: string;
+}
+
+/** Data subjects' rights: export, erasure requests with receipts, and the privacy officer's view. */
+export function privacyRoutes({ sites, commenters, erasure, ipHashSecret, adminKey }: PrivacyRouteDeps): Router {
+  const router = Router();
+
+  router.get('/api/v1/sites/:site/me/export', async (req, res) => {
+    const site = await sites.get(req.params.site);
+    const identity = await requireIdentity(site, req);
+    const profile = await commenters.find(site.id, identity.sub);
+    const body = profile
+      ? await exportSubject(profile, ipHashSecret)
+      : { exportedAt: new Date().toISOString(), site: site.id, profile: null, comments: [], reportsMade: [], moderationDecisions: [], sanctions: [], erasureRequests: [] };
+    res.setHeader('Content-Disposition', `attachment; filename="kommentarer-${site.id}-export.json"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(body);
+  });
+
+  router.post('/api/v1/sites/:site/me/erasure', async (req, res) => {
+    const site = await sites.get(req.params.site);
+    const identity = await requireIdentity(site, req);
+    const profile = await commenters.upsert(identity);
+    const { request, receiptToken } = await erasure.request(site, profile, 'subject');
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(202).json({ ...erasureView(request), receiptToken });
+  });
+
+  router.get('/api/v1/erasure-requests/:id', async (req, res) => {
+    const { token } = parseOrThrow(tokenQuery, req.query);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(erasureView(await erasure.byToken(req.params.id as string, token)));
+  });
+
+  router.delete('/api/v1/erasure-requests/:id', async (req, res) => {
+    const { token } = parseOrThrow(tokenQuery, req.query);
+    res.json(erasureView(await erasure.cancel(req.params.id as string, token)));
+  });
+
+  router.post('/api/v1/admin/sites/:site/erasure-requests', requireAdminKey(adminKey), async (req, res) => {
+    const site = await sites.get(req.params.site as string);
+    const body = parseOrThrow(adminErasureBody, req.body);
+    const results = await erasure.requestFor(site, body.subject);
+    const requests = results.map(({ request, receiptToken }) => ({ ...erasureView(request), receiptToken }));
+    const first = requests[0];
+    if (!first) throw new AppError('NOT_FOUND', { what: 'subject' });
+    res.status(202).json({ ...first, requests });
+  });
+
+  router.get('/api/v1/admin/erasure-requests', requireAdminKey(adminKey), async (req, res) => {
+    const query = parseOrThrow(listQuery, req.query);
+    const list = await erasure.list({ status: query.status, overdue: query.overdue === 'true', siteId: query.site });
+    res.json({ requests: list.map(erasureView) });
+  });
+
+  return router;
+}
