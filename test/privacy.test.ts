@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import mongoose from 'mongoose';
+import { keyedHash } from '../src/infra/keyed-hash';
+import { CommenterModel } from '../src/modules/commenters/commenter.model';
+import { CommentModel } from '../src/modules/comments/comment.model';
+import { ErasureRequestModel } from '../src/modules/privacy/erasure-request.model';
+import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
+import { MODERATOR, postAndDecide } from './helpers/moderation';
+
+let h: Harness;
+// One proxy hop is trusted, so each subject can write from an address of their own.
+beforeAll(async () => { h = await startHarness({ TRUST_PROXY: '1' }); await h.startWorkers(); });
+afterAll(async () => { await h.close(); });
+
+/** A data subject with values unique to this test, so a raw scan can look for them. */
+function subject() {
+  const tag = randomUUID().slice(0, 8);
+  return {
+    claims: { sub: `host-user-${tag}`, name: `Greta Raderasson ${tag}`, email: `greta.${tag}@example.se` },
+    ip: `2001:db8::${tag.slice(0, 4)}:${tag.slice(4)}`,
+  };
+}
+
+async function write(site: TestSite, claims: Record<string, unknown>, ip: string, body: string, extra: Record<string, unknown> = {}) {
+  const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(claims)).set('X-Forwarded-For', ip).send({ thread: 'a', body, ...extra });
+  if (res.status !== 201) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.comment.id as string;
+}
+
+const decided = (id: string) => eventually(async () => (await CommentModel.findById(id).lean())?.decidedAt);
+const completed = (id: string) => eventually(async () => {
+  const r = await ErasureRequestModel.findById(id).lean();
+  return r?.status === 'completed' ? r : undefined;
+}, 30_000);
+
+/** Every document of every collection and every Redis key and value, as text. */
+async function rawStorage(): Promise<string> {
+  const db = mongoose.connection.db!;
+  const parts: string[] = [];
+  for (const { name } of await db.listCollections().toArray()) {
+    parts.push(JSON.stringify(await db.collection(name).find({}).toArray()));
+  }
+  const redis = h.services.redis.client;
+  for (const key of await redis.keys('*')) {
+    const type = await redis.type(key);
+    const value = type === 'string' ? await redis.get(key)
+      : type === 'hash' ? JSON.stringify(await redis.hgetall(key))
+        : type === 'list' ? JSON.stringify(await redis.lrange(key, 0, -1))
+          : type === 'set' ? JSON.stringify(await redis.smembers(key))
+            : type === 'zset' ? JSON.stringify(await redis.zrange(key, 0, -1)) : '';
+    parts.push(key, value ?? '');
+  }
+  return parts.join('\n');
+}
+
+describe('export', () => {
+  it('when a commenter downloads their data, then profile, comments with threads, reports, decisions and sanctions are all there', async () => {
+    const site = await createSite(h, { moderation: { bannedWords: ['fult'] } });
+    const s = subject();
+    const first = await write(site, s.claims, s.ip, 'Min första kommentar', { threadTitle: 'Artikel A', threadUrl: 'https://www.example.se/a' });
+    const rejected = await write(site, s.claims, s.ip, 'Ett fult ord');
+    const other = await postAndDecide(h, site, 'Någon annans', { sub: 'other', name: 'Other' });
+    await decided(first);
+    await decided(rejected);
+    expect((await h.http.post(`/api/v1/comments/${other._id}/reports`).set(await site.bearer(s.claims)).send({ reason: 'spam', note: 'Reklam' })).status).toBe(201);
+    await h.http.post(`/api/v1/sites/${site.id}/moderation/users/${s.claims.sub}/ban`).set(await site.bearer(MODERATOR)).send({ reason: 'Test', until: new Date(Date.now() + 3_600_000).toISOString() });
+
+    const res = await h.http.get(`/api/v1/sites/${site.id}/me/export`).set(await site.bearer(s.claims));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-disposition']).toMatch(/attachment/);
+    expect(res.body.profile).toMatchObject({ sub: s.claims.sub, name: s.claims.name, email: s.claims.email });
+    expect(res.body.comments).toEqual([
+      expect.objectContaining({ id: first, body: 'Min första kommentar', status: 'published', thread: { key: 'a', title: 'Artikel A', url: 'https://www.example.se/a' } }),
+      expect.objectContaining({ id: rejected, status: 'rejected', rulesFired: [expect.objectContaining({ rule: 'banned_word' })] }),
+    ]);
+    expect(res.body.reportsMade).toEqual([expect.objectContaining({ commentId: String(other._id), reason: 'spam', note: 'Reklam' })]);
+    expect(res.body.moderationDecisions.map((d: { action: string }) => d.action)).toEqual(['published', 'rejected', 'banned']);
+    expect(res.body.sanctions).toEqual([expect.objectContaining({ reason: 'Test', liftedAt: null })]);
+  });
+});
+
+describe('erasure', () => {
+  it('when the subject asks for erasure, then everything about them is gone from every collection and every Redis key, replies keep their place, and the receipt counts what was erased', async () => {
+    const site = await createSite(h, { moderation: { mode: 'post' } });
+    const s = subject();
+    const ipHash = keyedHash(h.config.IP_HASH_SECRET, s.ip);
+    const withReply = await write(site, s.claims, s.ip, 'Jag får svar');
+    const alone = await write(site, s.claims, s.ip, 'Ingen svarar mig');
+    await decided(withReply);
+    await decided(alone);
+    const reply = await postAndDecide(h, site, 'Ett svar från någon annan', { sub: 'replier', name: 'Replier' }, 'a');
+    await CommentModel.updateOne({ _id: reply._id }, { $set: { parentId: new mongoose.Types.ObjectId(withReply) } });
+    const others = await postAndDecide(h, site, 'Ännu en', { sub: 'other2', name: 'Other2' }, 'a');
+    const mySubReply = await write(site, s.claims, s.ip, 'Mitt svar till någon', { parentId: String(others._id) });
+    await decided(mySubReply);
+    await h.http.post(`/api/v1/comments/${others._id}/reports`).set(await site.bearer(s.claims)).send({ reason: 'other' });
+    expect(await rawStorage()).toContain(s.claims.sub); // the scan does see the subject before erasure
+
+    const res = await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(s.claims));
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ status: 'scheduled', receiptToken: expect.any(String) });
+    const request = await completed(res.body.id);
+
+    const storage = await rawStorage();
+    for (const value of [s.claims.sub, s.claims.name, s.claims.email, ipHash]) expect(storage).not.toContain(value);
+
+    const thread = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'a' });
+    const tombstone = thread.body.comments.find((c: { id: string }) => c.id === withReply);
+    expect(tombstone).toMatchObject({ status: 'removed', body: '', author: null });
+    expect(tombstone.replies.map((r: { body: string }) => r.body)).toEqual(['Ett svar från någon annan']);
+    expect(await CommentModel.findById(alone).lean()).toBeNull();
+    expect(await CommentModel.findById(mySubReply).lean()).toBeNull();
+    expect(await CommentModel.findById(others._id).lean()).not.toBeNull();
+
+    expect(request.receipt).toMatchObject({ comments_deleted: 2, comments_tombstoned: 1, ip_hashes: 3, profile: 1, reports_made: 1 });
+    const receipt = await h.http.get(`/api/v1/erasure-requests/${res.body.id}`).query({ token: res.body.receiptToken });
+    expect(receipt.status).toBe(200);
+    expect(receipt.body).toMatchObject({ status: 'completed', receipt: request.receipt });
+    expect((await h.http.get(`/api/v1/erasure-requests/${res.body.id}`).query({ token: 'wrong' })).status).toBe(404);
+  });
+
+  it('when a privacy officer files requests by host user id and by email, then each subject is erased and the request keeps no personal data', async () => {
+    const site = await createSite(h);
+    const a = subject();
+    const b = subject();
+    await decided(await write(site, a.claims, a.ip, 'Från A'));
+    await decided(await write(site, b.claims, b.ip, 'Från B'));
+
+    const bySub = await h.http.post(`/api/v1/admin/sites/${site.id}/erasure-requests`).set(h.admin).send({ subject: { sub: a.claims.sub } });
+    expect(bySub.status).toBe(202);
+    const byEmail = await h.http.post(`/api/v1/admin/sites/${site.id}/erasure-requests`).set(h.admin).send({ subject: { email: b.claims.email.toUpperCase() } });
+    expect(byEmail.status).toBe(202);
+    await completed(bySub.body.id);
+    await completed(byEmail.body.id);
+    expect(await CommenterModel.countDocuments({ siteId: site.id, sub: { $in: [a.claims.sub, b.claims.sub] } })).toBe(0);
+    const stored = JSON.stringify(await ErasureRequestModel.find({ _id: { $in: [bySub.body.id, byEmail.body.id] } }).lean());
+    for (const v of [a.claims.sub, a.claims.email, b.claims.sub, b.claims.email, bySub.body.receiptToken]) expect(stored).not.toContain(v);
+
+    const unknown = await h.http.post(`/api/v1/admin/sites/${site.id}/erasure-requests`).set(h.admin).send({ subject: { email: 'ingen@example.se' } });
+    expect(unknown.status).toBe(404);
+    const completedList = await h.http.get('/api/v1/admin/erasure-requests').query({ status: 'completed', site: site.id }).set(h.admin);
+    expect(completedList.body.requests.map((r: { id: string }) => r.id).sort()).toEqual([bySub.body.id, byEmail.body.id].sort());
+  });
+
+  it('when a site has a grace period, then the subject can cancel inside it and nothing is erased; after completion cancelling is refused', async () => {
+    const site = await createSite(h, { erasureGraceHours: 24 });
+    const s = subject();
+    await decided(await write(site, s.claims, s.ip, 'Jag ångrar mig'));
+    const res = await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(s.claims));
+    expect(Date.parse(res.body.runAfter) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    const cancelled = await h.http.delete(`/api/v1/erasure-requests/${res.body.id}`).query({ token: res.body.receiptToken });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect(await CommenterModel.countDocuments({ siteId: site.id, sub: s.claims.sub })).toBe(1);
+    expect(await h.services.erasureQueue.queue.bull.getDelayedCount()).toBe(0);
+
+    const now = await createSite(h);
+    await decided(await write(now, s.claims, s.ip, 'Radera direkt'));
+    const direct = await h.http.post(`/api/v1/sites/${now.id}/me/erasure`).set(await now.bearer(s.claims));
+    await completed(direct.body.id);
+    const late = await h.http.delete(`/api/v1/erasure-requests/${direct.body.id}`).query({ token: direct.body.receiptToken });
+    expect(late.status).toBe(409);
+  });
+
+  it('when requests are older than 30 days and not completed, then the overdue list shows exactly those', async () => {
+    const site = await createSite(h, { erasureGraceHours: 720 });
+    const s1 = subject();
+    const s2 = subject();
+    await write(site, s1.claims, s1.ip, 'Ett');
+    await write(site, s2.claims, s2.ip, 'Två');
+    const old = await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(s1.claims));
+    const fresh = await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(s2.claims));
+    await ErasureRequestModel.updateOne({ _id: old.body.id }, { $set: { createdAt: new Date(Date.now() - 31 * 86_400_000), dueAt: new Date(Date.now() - 86_400_000) } });
+    const overdue = await h.http.get('/api/v1/admin/erasure-requests').query({ overdue: 'true', site: site.id }).set(h.admin);
+    expect(overdue.body.requests.map((r: { id: string }) => r.id)).toEqual([old.body.id]);
+    expect(overdue.body.requests[0].overdue).toBe(true);
+    expect(fresh.status).toBe(202);
+  });
+});

@@ -1,0 +1,60 @@
+import { Types } from 'mongoose';
+import { CommentModel } from '../src/modules/comments/comment.model';
+import { IdempotencyModel } from '../src/modules/comments/idempotency.model';
+import { runRetention } from '../src/modules/retention/retention.runner';
+import { createSite, Harness, startHarness } from './helpers/harness';
+
+let h: Harness;
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h.close(); });
+
+const DAY = 86_400_000;
+
+describe('retention', () => {
+  it('when retention runs, then exactly the IP hashes and rejected comments past their periods are deleted', async () => {
+    const site = await createSite(h, { retention: { ipHashDays: 30, rejectedDays: 90 } });
+    const now = Date.now();
+    const comment = (daysOld: number, status: string, decidedDaysAgo: number | null = null) => ({
+      _id: new Types.ObjectId(), siteId: site.id, threadKey: 'r', body: `${status} ${daysOld}`, status, ipHash: `hash-${daysOld}-${status}`,
+      createdAt: new Date(now - daysOld * DAY), updatedAt: new Date(), decidedAt: decidedDaysAgo === null ? null : new Date(now - decidedDaysAgo * DAY),
+    });
+    const docs = {
+      oldIp: comment(31, 'published', 31),
+      youngIp: comment(29, 'published', 29),
+      oldRejected: comment(95, 'rejected', 91),
+      youngRejected: comment(95, 'rejected', 89),
+      oldPublished: comment(400, 'published', 400),
+    };
+    await CommentModel.insertMany(Object.values(docs));
+    await IdempotencyModel.create([
+      { siteId: site.id, authorId: new Types.ObjectId(), keyHash: 'old', commentId: docs.oldIp._id, createdAt: new Date(now - 2 * DAY) },
+      { siteId: site.id, authorId: new Types.ObjectId(), keyHash: 'new', commentId: docs.youngIp._id, createdAt: new Date(now - 3_600_000) },
+    ]);
+
+    const counts = await runRetention([h.services.moderation.queue.bull], h.services.logger);
+
+    const byId = async (d: { _id: Types.ObjectId }) => CommentModel.findById(d._id).lean();
+    expect((await byId(docs.oldIp))?.ipHash).toBeNull();
+    expect((await byId(docs.youngIp))?.ipHash).toBe('hash-29-published');
+    expect(await byId(docs.oldRejected)).toBeNull();
+    expect((await byId(docs.youngRejected))?.status).toBe('rejected');
+    expect((await byId(docs.oldPublished))?.status).toBe('published');
+    expect(await IdempotencyModel.find({ siteId: site.id }).distinct('keyHash')).toEqual(['new']);
+    expect(counts.rejectedDeleted).toBeGreaterThanOrEqual(1);
+    expect(counts.ipHashesDeleted).toBeGreaterThanOrEqual(4); // oldIp, both rejected, oldPublished (and other sites' old data)
+
+    // A second run finds nothing more of this site's to delete.
+    await runRetention([], h.services.logger);
+    expect((await byId(docs.youngRejected))?.status).toBe('rejected');
+  });
+
+  it('when a worker starts, then the retention job is scheduled as a repeatable job on Redis', async () => {
+    const workers = await h.startWorkers();
+    const { TypedQueue } = await import('../src/infra/queue');
+    const { retentionPayload } = await import('../src/modules/retention/retention.queue');
+    const queue = new TypedQueue('retention', retentionPayload, workers.services.redis, h.config.QUEUE_PREFIX);
+    const repeatable = await queue.bull.getRepeatableJobs();
+    expect(repeatable).toEqual([expect.objectContaining({ every: h.config.RETENTION_EVERY_MS })]);
+    await queue.close();
+  });
+});
