@@ -5,6 +5,7 @@ import { createCommentSchema, editCommentSchema, listCommentsQuery } from '../co
 import { siteConfigSchema } from '../sites/site.schemas';
 import { banBody, decisionBody } from '../moderation/moderation.routes';
 import { reportBody } from '../reports/report.routes';
+import { adminErasureBody } from '../privacy/privacy.routes';
 import { ERROR_STATUS } from '../../http/errors';
 
 /**
@@ -37,6 +38,12 @@ export function buildOpenApiDocument(publicUrl: string): object {
   const admin = [{ [adminKey.name]: [] }];
   const anything = z.object({}).passthrough();
   const body = (schema: z.ZodTypeAny) => ({ content: { 'application/json': { schema } } });
+  const erasureRequest = z.object({
+    id: z.string(), site: z.string(), status: z.enum(['scheduled', 'running', 'completed', 'cancelled']),
+    requestedBy: z.enum(['subject', 'admin']), createdAt: z.string(), dueAt: z.string(), runAfter: z.string(),
+    completedAt: z.string().nullable(), receipt: z.record(z.number()).nullable(), overdue: z.boolean(),
+    receiptToken: z.string().optional(),
+  });
 
   const paths: RouteConfig[] = [
     { method: 'get', path: '/api/v1/sites/{site}/thread', summary: 'Thread state and what the widget needs', request: { params: siteParam, query: z.object({ key: z.string() }) }, responses: { 200: json(anything), ...errors } },
@@ -54,6 +61,12 @@ export function buildOpenApiDocument(publicUrl: string): object {
     { method: 'post', path: '/api/v1/sites/{site}/moderation/users/{sub}/ban', summary: 'Ban a commenter, optionally until a date', security: jwt, request: { params: siteParam.extend({ sub: z.string() }), body: body(banBody) }, responses: { 201: json(anything, 'Banned'), ...errors } },
     { method: 'delete', path: '/api/v1/sites/{site}/moderation/users/{sub}/ban', summary: 'Lift a ban', security: jwt, request: { params: siteParam.extend({ sub: z.string() }) }, responses: { 204: { description: 'Lifted' }, ...errors } },
     { method: 'get', path: '/api/v1/sites/{site}/moderation/log', summary: 'The append-only moderation log, newest first', security: jwt, request: { params: siteParam, query: z.object({ cursor: z.string().optional(), limit: z.number().optional() }) }, responses: { 200: json(anything), ...errors } },
+    { method: 'get', path: '/api/v1/sites/{site}/me/export', summary: 'Everything stored about the commenter, as a JSON download', security: jwt, request: { params: siteParam }, responses: { 200: json(anything), ...errors } },
+    { method: 'post', path: '/api/v1/sites/{site}/me/erasure', summary: 'Request erasure of everything stored about the commenter', security: jwt, request: { params: siteParam }, responses: { 202: json(erasureRequest, 'Accepted, with a receipt token'), ...errors } },
+    { method: 'get', path: '/api/v1/erasure-requests/{id}', summary: 'Status and, when completed, the receipt; works after the account is gone', request: { params: idParam, query: z.object({ token: z.string() }) }, responses: { 200: json(erasureRequest), ...errors } },
+    { method: 'delete', path: '/api/v1/erasure-requests/{id}', summary: 'Cancel while inside the site\'s grace period', request: { params: idParam, query: z.object({ token: z.string() }) }, responses: { 200: json(erasureRequest), ...errors } },
+    { method: 'post', path: '/api/v1/admin/sites/{site}/erasure-requests', summary: 'File an erasure request on someone\'s behalf, by host user id or email', security: admin, request: { params: siteParam, body: body(adminErasureBody) }, responses: { 202: json(erasureRequest.extend({ requests: z.array(erasureRequest) })), ...errors } },
+    { method: 'get', path: '/api/v1/admin/erasure-requests', summary: 'Erasure requests by status, or the overdue ones', security: admin, request: { query: z.object({ status: z.enum(['scheduled', 'running', 'completed', 'cancelled']).optional(), overdue: z.enum(['true', 'false']).optional(), site: z.string().optional() }) }, responses: { 200: json(z.object({ requests: z.array(erasureRequest) })), ...errors } },
     { method: 'put', path: '/api/v1/admin/sites/{site}', summary: 'Create or replace a site', security: admin, request: { params: siteParam, body: { content: { 'application/json': { schema: siteConfigSchema } } } }, responses: { 200: json(anything), 201: json(anything, 'Created'), ...errors } },
     { method: 'get', path: '/api/v1/admin/sites/{site}', summary: 'Read a site (secrets left out)', security: admin, request: { params: siteParam }, responses: { 200: json(anything), ...errors } },
     { method: 'patch', path: '/api/v1/admin/sites/{site}', summary: 'Change part of a site', security: admin, request: { params: siteParam, body: { content: { 'application/json': { schema: anything } } } }, responses: { 200: json(anything), ...errors } },
