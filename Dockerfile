@@ -10,6 +10,8 @@ COPY config ./config
 COPY src ./src
 COPY workers ./workers
 COPY bench ./bench
+COPY widget ./widget
+COPY scripts/build-widget.js ./scripts/build-widget.js
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing on a fresh machine, from the project's own files:
 # npm packages (from package-lock.json), redis-server (Debian package) unless REDIS_URL is
-# set, and FerretDB (built from the Go module proxy) unless MONGODB_URI is set.
+# set, chromium (Debian package) for the browser tests, and FerretDB (built from the Go
+# module proxy) unless MONGODB_URI is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,17 @@ if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null; then
     apt-get install -y redis-server >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y redis-server >/dev/null; }
   else
     echo "redis-server is missing: install it (e.g. apt-get install redis-server) or set REDIS_URL" >&2
+    exit 1
+  fi
+fi
+
+# The browser tests (test/e2e) drive Debian's Chromium; browser downloads are not used.
+if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing chromium…"
+    apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }
+  else
+    echo "chromium is missing: install it (e.g. apt-get install chromium) or set CHROMIUM_PATH" >&2
     exit 1
   fi
 fi

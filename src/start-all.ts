@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const seeded = { ...config, SITES_SEED_FILE: config.SITES_SEED_FILE ?? path.resolve(__dirname, '../../config/demo-sites.json') };
   const api = await startApi(seeded, logger, urls);
   const workers = await startWorkers(seeded, logger, urls, { connectMongo: false, metrics: api.services.metrics });
-  logger.info(`ready: ${config.PUBLIC_URL} (demo site "demo"; API description at ${config.PUBLIC_URL}/openapi.json)`);
+  logger.info(`ready: open ${config.PUBLIC_URL}/demo (demo site "demo"; moderators at ${config.PUBLIC_URL}/moderate; API description at ${config.PUBLIC_URL}/openapi.json)`);
 
   onShutdown(logger, async () => {
     await api.close().catch(() => undefined);

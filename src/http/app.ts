@@ -12,6 +12,7 @@ import { reportRoutes } from '../modules/reports/report.routes';
 import { openApiRoutes } from '../modules/openapi/openapi.routes';
 import { siteAdminRoutes } from '../modules/sites/site.routes';
 import { threadRoutes } from '../modules/threads/thread.routes';
+import { widgetRoutes } from '../modules/widget/widget.routes';
 import { jsonBody, requireJsonBody } from './body';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { siteCors } from './site-cors';
@@ -58,6 +59,7 @@ export function createApp(services: Services): Express {
   app.use(moderationRoutes(services));
   app.use(privacyRoutes({ ...services, ipHashSecret: config.IP_HASH_SECRET, adminKey: config.ADMIN_API_KEY }));
   app.use(commenterRoutes(services.sites, services.commenters));
+  app.use(widgetRoutes(services)); // embed.js, /demo, /moderate: pages set their own strict CSP
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Router } from 'express';
+import type { Response } from 'express';
+import { SignJWT } from 'jose';
+import { z } from 'zod';
+import type { AppConfig } from '../../../config/env';
+import { AppError } from '../../http/errors';
+import { parseOrThrow } from '../../http/validate';
+import { siteIdSchema } from '../../shared/safe-text';
+import type { SiteService } from '../sites/site.service';
+
+/**
+ * Content-Security-Policy of the pages served here (demo, moderators' page): scripts and
+ * styles only as files from this origin, no inline code. The widget's styles are a
+ * constructable stylesheet, which such a policy allows.
+ */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The built browser files (scripts/build-widget.js writes them). */
+const ASSETS: Record<string, string> = {
+  'moderate.js': 'text/javascript; charset=utf-8',
+  'moderate.css': 'text/css; charset=utf-8',
+  'demo.js': 'text/javascript; charset=utf-8',
+  'demo.css': 'text/css; charset=utf-8',
+};
+
+/** Demo login identities: a reader and a moderator of the demo site. */
+const DEMO_IDENTITIES = {
+  commenter: { sub: 'demo-reader', name: 'Demo Läsare' },
+  moderator: { sub: 'demo-moderator', name: 'Demo Moderator', roles: ['moderator'] },
+} as const;
+const DEMO_TOKEN_TTL_SECONDS = 3600;
+
+const demoTokenQuery = z.object({
+  role: z.enum(['commenter', 'moderator']).default('commenter'),
+  site: siteIdSchema.default('demo'),
+}).strict();
+const demoPageQuery = z.object({
+  lang: z.enum(['sv', 'en']).default('sv'),
+  login: z.string().max(10).optional(),
+  return: z.string().max(2000).optional(),
+}).strict();
+
+export interface WidgetRouteDeps {
+  config: AppConfig;
+  sites: SiteService;
+}
+
+/** Finds the project root (where package.json is) from this file, in src/ or in dist/src/. */
+function projectRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+/**
+ * The browser side: GET /embed.js (the widget host pages load), GET /moderate (the
+ * moderators' page), GET /demo (an article page with the widget and a pretend host login),
+ * GET /demo/token (JWTs for the demo login, minted here with the site's secret) and the
+ * pages' script and style files under /assets/.
+ */
+export function widgetRoutes({ config, sites }: WidgetRouteDeps, options: { assetsDir?: string } = {}): Router {
+  const router = Router();
+  const dir = options.assetsDir ?? path.join(projectRoot(), 'dist', 'widget');
+  const production = config.NODE_ENV === 'production';
+  const pages = new Map<string, string>();
+
+  function readAsset(name: string): string {
+    const cached = pages.get(name);
+    if (cached !== undefined) return cached;
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, name), 'utf8');
+    } catch {
+      throw new AppError('UNAVAILABLE', { what: `${name} is not built (npm run build)` });
+    }
+    if (production) pages.set(name, text);
+    return text;
+  }
+
+  function sendAsset(res: Response, name: string, type: string, maxAge: number): void {
+    const body = readAsset(name);
+    res.setHeader('Content-Type', type);
+    res.setHeader('Cache-Control', production ? `public, max-age=${maxAge}` : 'no-cache');
+    res.send(body);
+  }
+
+  function sendPage(res: Response, html: string): void {
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.send(html);
+  }
+
+  router.get('/embed.js', (_req, res) => {
+    // Host pages on other origins load this with a plain <script> tag.
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    sendAsset(res, 'embed.js', 'text/javascript; charset=utf-8', 300);
+  });
+
+  router.get('/assets/:file', (req, res) => {
+    const type = ASSETS[req.params.file];
+    if (!type) throw new AppError('NOT_FOUND', { what: 'asset' });
+    sendAsset(res, req.params.file, type, 300);
+  });
+
+  router.get('/moderate', (_req, res) => {
+    sendPage(res, readAsset('moderate.html'));
+  });
+
+  router.get('/demo', (req, res) => {
+    const { lang } = parseOrThrow(demoPageQuery, req.query);
+    const other = lang === 'sv' ? 'en' : 'sv';
+    const html = readAsset('demo.html')
+      .replaceAll('__OTHER_LOCALE_NAME__', other === 'en' ? 'In English' : 'På svenska')
+      .replaceAll('__OTHER_LOCALE__', other)
+      .replaceAll('__LOCALE__', lang);
+    sendPage(res, html);
+  });
+
+  /**
+   * The demo's pretend host login. Only for the seeded demo site, or any HS256 site
+   * outside production (the tests' sites): the secret is read from the site's stored
+   * configuration and never leaves the server.
+   */
+  router.get('/demo/token', async (req, res) => {
+    const query = parseOrThrow(demoTokenQuery, req.query);
+    if (production && query.site !== 'demo') throw new AppError('NOT_FOUND', { what: 'site' });
+    const site = await sites.get(query.site);
+    if (!('hs256Secret' in site.config.auth)) throw new AppError('NOT_FOUND', { what: 'demo login' });
+    const identity = DEMO_IDENTITIES[query.role];
+    const jwt = new SignJWT({ ...identity })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setAudience(site.id)
+      .setIssuedAt()
+      .setExpirationTime(`${DEMO_TOKEN_TTL_SECONDS}s`);
+    if (site.config.auth.issuer) jwt.setIssuer(site.config.auth.issuer);
+    const token = await jwt.sign(new TextEncoder().encode(site.config.auth.hs256Secret));
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ token, expiresIn: DEMO_TOKEN_TTL_SECONDS, site: site.id, role: query.role });
+  });
+
+  return router;
+}

@@ -1,0 +1,423 @@
+/**
+ * The embeddable widget in headless Chromium, on a host page served from its own origin:
+ * reading, writing, the countdown, awaiting moderation, closed threads, markup shown as
+ * text, Swedish and English, hostile host CSS under a strict CSP, edit/delete/report,
+ * "my data" and inline errors. Every state is screenshotted and checked with axe-core.
+ */
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { createSite, eventually, TestSite } from '../helpers/harness';
+import { MODERATOR, postAndDecide } from '../helpers/moderation';
+import { checkState, ensureWidgetBuilt, Host, HostPageOptions, launchBrowser, screenshot, Service, startHost, startService } from './browser';
+
+jest.setTimeout(60_000);
+
+let service: Service;
+let host: Host;
+let browser: Browser;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  ensureWidgetBuilt();
+  service = await startService();
+  host = await startHost(service.origin);
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await service?.close();
+});
+
+beforeEach(async () => {
+  context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+});
+
+afterEach(async () => {
+  await context?.close();
+});
+
+const noLimits = { rateLimits: { commentsPerCommenterPerMinute: 1000, commentsPerIpPerMinute: 10_000 } };
+
+async function newSite(overrides: Record<string, unknown> = {}): Promise<TestSite> {
+  return createSite(service.h, { origins: [host.origin], loginUrl: `${host.origin}/logga-in?return={url}`, ...noLimits, ...overrides });
+}
+
+/** Opens a host page and waits until the widget has rendered its thread. */
+async function open(options: HostPageOptions, page?: Page): Promise<Page> {
+  const p = page ?? await context.newPage();
+  await p.goto(host.page(options));
+  await p.locator('section.k h2').waitFor();
+  return p;
+}
+
+async function login(page: Page, token: string): Promise<void> {
+  await page.evaluate((t) => (window as unknown as { Kommentarer: { login(t: string): Promise<void> } }).Kommentarer.login(t), token);
+  await page.locator('section.k textarea').waitFor();
+}
+
+/** API requests the page sends to the service, as "METHOD path". */
+function recordApi(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (r: Request) => {
+    const url = new URL(r.url());
+    if (url.origin === service.origin && url.pathname.startsWith('/api/') && r.method() !== 'OPTIONS') seen.push(`${r.method()} ${url.pathname}`);
+  });
+  return seen;
+}
+
+const widgetText = (page: Page) => page.locator('section.k').innerText();
+
+describe('reading', () => {
+  it('when a reader opens a thread, then one request shows the count and the comments oldest first with replies, and "Visa fler" and the sort order work', async () => {
+    const site = await newSite();
+    const first = await postAndDecide(service.h, site, 'Första kommentaren om industrin.', { sub: 'u1', name: 'Anna Andersson' }, 'read');
+    await postAndDecide(service.h, site, 'Andra kommentaren, om robotar.', { sub: 'u2', name: 'Bo Berg' }, 'read');
+    await postAndDecide(service.h, site, 'Tredje kommentaren, om kompetens.', { sub: 'u3', name: 'Cecilia Ek' }, 'read');
+    const reply = await service.h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ sub: 'u2', name: 'Bo Berg' }))
+      .send({ thread: 'read', body: 'Ett svar på den första.', parentId: String(first._id) });
+    expect(reply.status).toBe(201);
+    await eventually(async () => (await service.h.http.get(`/api/v1/sites/${site.id}/thread?key=read`)).body.thread.commentCount === 4);
+
+    const page = await context.newPage();
+    const api = recordApi(page);
+    await open({ site: site.id, thread: 'read', limit: 2 }, page);
+    expect(api).toEqual([`GET /api/v1/sites/${site.id}/thread`]);
+    await expect(page.locator('section.k h2').innerText()).resolves.toBe('Kommentarer (4)');
+    const bodies = () => page.locator('section.k .list > li > article .body').allInnerTexts();
+    expect(await bodies()).toEqual(['Första kommentaren om industrin.', 'Andra kommentaren, om robotar.']);
+    expect(await page.locator('section.k .replies .body').allInnerTexts()).toEqual(['Ett svar på den första.']);
+    await checkState(page, 'widget-read-thread');
+
+    await page.getByRole('button', { name: 'Visa fler' }).click();
+    await page.locator('section.k .list > li').nth(2).waitFor();
+    expect(await bodies()).toEqual(['Första kommentaren om industrin.', 'Andra kommentaren, om robotar.', 'Tredje kommentaren, om kompetens.']);
+    await expect(page.getByRole('button', { name: 'Visa fler' }).count()).resolves.toBe(0);
+
+    await page.getByLabel('Sortering').selectOption('newest');
+    await eventually(async () => (await bodies())[0] === 'Tredje kommentaren, om kompetens.');
+    await checkState(page, 'widget-read-newest-first');
+  });
+
+  it('when a logged-out reader wants to write, then "Du måste vara inloggad för att få kommentera" and the site\'s login link are shown and there is no form', async () => {
+    const site = await newSite();
+    const page = await open({ site: site.id, thread: 'utloggad' });
+    const text = await widgetText(page);
+    expect(text).toContain('Du måste vara inloggad för att få kommentera');
+    expect(text).toContain('Inga kommentarer ännu.');
+    expect(await page.locator('section.k textarea').count()).toBe(0);
+    const href = await page.getByRole('link', { name: 'Logga in' }).getAttribute('href');
+    expect(href).toBe(`${host.origin}/logga-in?return=${encodeURIComponent(page.url())}`);
+    // The privacy notice with its title and text, as on the seed page.
+    expect(text).toContain('Behandling av personuppgifter');
+    expect(text).toContain('Om du skriver personuppgifter i din kommentar');
+    await checkState(page, 'widget-logged-out');
+  });
+});
+
+describe('writing', () => {
+  it('when a commenter types 300 and then 301 characters with emoji, then the countdown warns at 0 and the 301st character is refused without a request', async () => {
+    const site = await newSite({ moderation: { mode: 'pre' } });
+    const page = await open({ site: site.id, thread: 'nedräkning' });
+    await login(page, await site.token({ sub: 'anna', name: 'Anna Andersson' }));
+    const count = page.locator('section.k .compose .count');
+    expect(await count.innerText()).toBe('300 tecken kvar');
+    expect(await widgetText(page)).toContain('Inloggad som Anna Andersson');
+
+    const textarea = page.getByLabel('Din kommentar');
+    const exactly300 = `${'å'.repeat(150)}${'🇸🇪'.repeat(50)}${'👨‍👩‍👧'.repeat(50)}${'a\u030a'.repeat(50)}`; // each counts as one
+    await textarea.fill(exactly300.slice(0, 2));
+    expect(await count.innerText()).toBe('298 tecken kvar');
+    await textarea.fill(exactly300);
+    expect(await count.innerText()).toBe('0 tecken kvar');
+    expect(await count.getAttribute('class')).toContain('warn');
+    await checkState(page, 'widget-countdown-zero');
+
+    const api = recordApi(page);
+    await textarea.fill(`${exactly300}🇸🇪`);
+    expect(await count.innerText()).toBe('1 tecken för mycket');
+    expect(await textarea.getAttribute('aria-invalid')).toBe('true');
+    // The button stays focusable (aria-disabled) so keyboard users hear why nothing is sent.
+    await page.getByRole('button', { name: 'Skicka' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText('Kommentaren är för lång: 301 tecken, högst 300 är tillåtet.').waitFor();
+    expect(api).toEqual([]);
+    await checkState(page, 'widget-countdown-over');
+
+    // Exactly 300 as the widget counts them is what the server accepts: one function for both.
+    await textarea.fill(exactly300);
+    await page.getByRole('button', { name: 'Skicka' }).click();
+    await page.getByText('Tack! Din kommentar väntar på granskning.').waitFor();
+    expect(api).toEqual([`POST /api/v1/sites/${site.id}/comments`]);
+  });
+
+  it('when a commenter posts, then the own comment is shown awaiting moderation, also after a reload', async () => {
+    const site = await newSite({ moderation: { mode: 'pre' } });
+    const token = await site.token({ sub: 'bo', name: 'Bo Berg' });
+    const page = await open({ site: site.id, thread: 'granskning', title: 'En artikel' });
+    await login(page, token);
+    await page.getByLabel('Din kommentar').fill('Bra skrivet om digitaliseringen!');
+    await page.getByRole('button', { name: 'Skicka' }).click();
+    const mine = page.locator('section.k .list article', { hasText: 'Bra skrivet om digitaliseringen!' });
+    await mine.locator('.badge', { hasText: 'Väntar på granskning' }).waitFor();
+    expect(await page.getByLabel('Din kommentar').inputValue()).toBe('');
+    expect(await page.locator('section.k h2').innerText()).toBe('Kommentarer (0)');
+    await checkState(page, 'widget-awaiting-moderation');
+
+    // The host hands the token over with data-token on the next page view.
+    const again = await open({ site: site.id, thread: 'granskning', token });
+    await again.locator('section.k .badge', { hasText: 'Väntar på granskning' }).waitFor();
+    // Someone else does not see it.
+    const other = await open({ site: site.id, thread: 'granskning' });
+    expect(await widgetText(other)).toContain('Inga kommentarer ännu.');
+  });
+
+  it('when the thread is closed, then "Stängd för fler kommentarer" is shown and there is no form, even for a logged-in commenter', async () => {
+    const site = await newSite();
+    await postAndDecide(service.h, site, 'Sista ordet innan stängning.', {}, 'stängd');
+    const closed = await service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'stängd' });
+    expect(closed.status).toBe(200);
+    const page = await open({ site: site.id, thread: 'stängd', token: await site.token() });
+    const text = await widgetText(page);
+    expect(text).toContain('Stängd för fler kommentarer');
+    expect(text).toContain('Sista ordet innan stängning.');
+    expect(await page.locator('section.k textarea').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Svara' }).count()).toBe(0);
+    await checkState(page, 'widget-closed');
+  });
+});
+
+describe('safety', () => {
+  it('when comments and names hold <img onerror> and <script>, then they are shown as text and nothing runs', async () => {
+    const site = await newSite();
+    const img = '<img src=x onerror="window.__pwned=\'img\'">';
+    const script = '<script>window.__pwned="script"</script> <b>fet?</b>';
+    await postAndDecide(service.h, site, img, { sub: 'x1', name: '<img src=y onerror="window.__pwned=\'name\'">' }, 'xss');
+    await postAndDecide(service.h, site, script, { sub: 'x2' }, 'xss');
+    const page = await open({ site: site.id, thread: 'xss' });
+    await page.waitForTimeout(300); // an image error would have fired by now
+    const bodies = await page.locator('section.k .body').allInnerTexts();
+    expect(bodies).toEqual([img, script]);
+    expect(await widgetText(page)).toContain('<img src=y onerror="window.__pwned=\'name\'">');
+    const elements = await page.evaluate(() => {
+      const root = document.getElementById('kommentarer')?.shadowRoot;
+      return { img: root?.querySelectorAll('img').length, script: root?.querySelectorAll('script').length, b: root?.querySelectorAll('b').length };
+    });
+    expect(elements).toEqual({ img: 0, script: 0, b: 0 });
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
+    await checkState(page, 'widget-markup-as-text');
+  });
+});
+
+describe('languages', () => {
+  it('when data-locale is "en", then every text is English, including the API\'s messages', async () => {
+    const site = await newSite();
+    await postAndDecide(service.h, site, 'A comment in English.', {}, 'english');
+    const page = await open({ site: site.id, thread: 'english', locale: 'en' });
+    let text = await widgetText(page);
+    for (const s of ['Comments (1)', '1 comment', 'Oldest first', 'You must be logged in to comment', 'Log in', 'Processing of personal data']) expect(text).toContain(s);
+    expect(text).not.toMatch(/Kommentarer|Du måste/);
+    await checkState(page, 'widget-english-logged-out');
+
+    await login(page, await site.token({ sub: 'eve', name: 'Eve English' }));
+    expect(await page.locator('section.k .compose .count').innerText()).toBe('300 characters left');
+    await page.getByLabel('Your comment').fill('   ');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText('The comment is empty.').waitFor();
+    text = await widgetText(page);
+    expect(text).toContain('Logged in as Eve English');
+    expect(text).toContain('My data');
+    await checkState(page, 'widget-english-error');
+
+    await service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'english' });
+    const closed = await open({ site: site.id, thread: 'english', locale: 'en' });
+    expect(await widgetText(closed)).toContain('Closed for more comments');
+  });
+
+  it('when no locale is given, then the site\'s language is used: Swedish by default, English for an English site', async () => {
+    const site = await newSite();
+    const sv = await open({ site: site.id, thread: 'svenska' });
+    await login(sv, await site.token());
+    await sv.getByLabel('Din kommentar').fill(' \n ');
+    await sv.getByRole('button', { name: 'Skicka' }).click();
+    await sv.getByText('Kommentaren är tom.').waitFor();
+    expect(await widgetText(sv)).toContain('Mina uppgifter');
+    await checkState(sv, 'widget-swedish-error');
+
+    const enSite = await newSite({ locale: 'en' });
+    const en = await open({ site: enSite.id, thread: 'site-language' });
+    expect(await widgetText(en)).toContain('You must be logged in to comment');
+  });
+});
+
+describe('host page', () => {
+  it('when the host page has hostile CSS and a strict CSP, then the widget keeps its own look and works, and its styles stay inside', async () => {
+    const site = await newSite({ moderation: { mode: 'pre' } });
+    await postAndDecide(service.h, site, 'Synlig trots fientlig CSS.', {}, 'fientlig');
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      const w = window as unknown as { __csp: string[] };
+      w.__csp = [];
+      document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    const url = host.page({ site: site.id, thread: 'fientlig', hostileCss: true, strictCsp: true, noContainer: true });
+    const response = await page.goto(url);
+    expect(response?.headers()['content-security-policy']).toContain(`script-src ${service.origin}`);
+    await page.locator('section.k h2').waitFor();
+
+    // The hostile rules do apply to the host's own content…
+    expect(await page.locator('p.host-text').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(255, 0, 0)');
+    // …but not inside the widget.
+    const look = await page.evaluate(() => {
+      const hostEl = document.querySelector('script[data-site]')?.nextElementSibling as HTMLElement;
+      const root = hostEl.shadowRoot as ShadowRoot;
+      const h2 = root.querySelector('h2') as HTMLElement;
+      const box = hostEl.getBoundingClientRect();
+      return { display: getComputedStyle(hostEl).display, visibility: getComputedStyle(hostEl).visibility, width: box.width, height: box.height,
+        color: getComputedStyle(h2).color, size: getComputedStyle(h2).fontSize, background: getComputedStyle(root.querySelector('section') as Element).backgroundColor };
+    });
+    expect(look).toMatchObject({ display: 'block', visibility: 'visible', color: 'rgb(27, 27, 27)', size: '24px', background: 'rgb(255, 255, 255)' });
+    expect(look.width).toBeGreaterThan(300);
+    expect(look.height).toBeGreaterThan(100);
+    // The widget's button styles do not leak out to the host's button.
+    expect(await page.locator('button.host-button').evaluate((e) => getComputedStyle(e).borderTopColor)).toBe('rgb(0, 255, 0)');
+
+    await login(page, await site.token({ sub: 'csp', name: 'Strikt Sida' }));
+    expect(await page.locator('section.k textarea').isVisible()).toBe(true);
+    await page.getByLabel('Din kommentar').fill('Skrivet under en strikt CSP.');
+    await page.getByRole('button', { name: 'Skicka' }).click();
+    await page.locator('section.k .badge', { hasText: 'Väntar på granskning' }).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
+    expect(consoleErrors.filter((m) => /Content Security Policy/i.test(m))).toEqual([]);
+    await checkState(page, 'widget-hostile-css-strict-csp', 'script[data-site] + div');
+  });
+});
+
+describe('own comments, reports and my data', () => {
+  it('when a commenter edits and deletes their own comments and reports another one, then the widget calls the API and shows the result', async () => {
+    const site = await newSite({ editWindowMinutes: 15 });
+    const token = await site.token({ sub: 'ed', name: 'Edit Ek' });
+    await postAndDecide(service.h, site, 'Någon annans åsikt.', { sub: 'other', name: 'Olle Annan' }, 'egna');
+    await postAndDecide(service.h, site, 'Min första version.', { sub: 'ed', name: 'Edit Ek' }, 'egna');
+    await postAndDecide(service.h, site, 'Den här ska bort.', { sub: 'ed', name: 'Edit Ek' }, 'egna');
+    const page = await open({ site: site.id, thread: 'egna', token });
+    expect(await page.locator('section.k h2').innerText()).toBe('Kommentarer (3)');
+
+    const mine = page.locator('section.k .list article', { hasText: 'Min första version.' });
+    await mine.getByRole('button', { name: 'Ändra' }).click();
+    const edit = page.getByLabel('Ändra din kommentar');
+    expect(await edit.inputValue()).toBe('Min första version.');
+    await checkState(page, 'widget-edit-form');
+    await edit.fill('Min andra version.');
+    await page.getByRole('button', { name: 'Spara' }).click();
+    const edited = page.locator('section.k .list article', { hasText: 'Min andra version.' });
+    await edited.locator('.badge', { hasText: 'Väntar på granskning' }).waitFor();
+    expect(await edited.innerText()).toContain('(ändrad)');
+
+    const doomed = page.locator('section.k .list article', { hasText: 'Den här ska bort.' });
+    await doomed.getByRole('button', { name: 'Ta bort' }).click();
+    await page.getByRole('button', { name: 'Ja, ta bort' }).click();
+    await page.getByText('Kommentaren är borttagen.').waitFor();
+    expect(await widgetText(page)).not.toContain('Den här ska bort.');
+
+    const others = page.locator('section.k .list article', { hasText: 'Någon annans åsikt.' });
+    expect(await others.getByRole('button', { name: 'Ändra' }).count()).toBe(0);
+    await others.getByRole('button', { name: 'Anmäl' }).click();
+    await page.getByLabel('Anledning').selectOption('off_topic');
+    await page.getByLabel('Meddelande till moderatorerna (valfritt)').fill('Handlar om något annat.');
+    await checkState(page, 'widget-report-form');
+    await page.getByRole('button', { name: 'Skicka anmälan' }).click();
+    await page.getByText('Tack! Anmälan är skickad till moderatorerna.').waitFor();
+
+    const queue = await service.h.http.get(`/api/v1/sites/${site.id}/moderation/queues/reported`).set(await site.bearer(MODERATOR));
+    expect(queue.body.items.map((i: { comment: { body: string }; reports: Array<{ reason: string; note: string }> }) => [i.comment.body, i.reports[0]?.reason, i.reports[0]?.note]))
+      .toEqual([['Någon annans åsikt.', 'off_topic', 'Handlar om något annat.']]);
+    // The edit went through moderation again (post-moderation: published again); the deleted one is gone.
+    await eventually(async () => {
+      const list = await service.h.http.get(`/api/v1/sites/${site.id}/comments?thread=egna`);
+      const bodies = list.body.comments.map((c: { body: string }) => c.body);
+      return JSON.stringify(bodies) === JSON.stringify(['Någon annans åsikt.', 'Min andra version.']);
+    });
+  });
+
+  it('when a logged-in commenter opens "Mina uppgifter", then the export and erasure buttons call the privacy endpoints', async () => {
+    const site = await newSite();
+    const page = await open({ site: site.id, thread: 'mina-uppgifter', token: await site.token({ sub: 'gdpr', name: 'Greta Data' }) });
+    await page.getByText('Mina uppgifter', { exact: true }).click();
+    await checkState(page, 'widget-my-data');
+
+    const exportRequest = page.waitForRequest((r) => r.url() === `${service.origin}/api/v1/sites/${site.id}/me/export` && r.method() === 'GET');
+    await page.getByRole('button', { name: 'Hämta mina uppgifter' }).click();
+    expect((await exportRequest).headers().authorization).toMatch(/^Bearer /);
+
+    await page.getByRole('button', { name: 'Begär radering' }).click();
+    expect(await widgetText(page)).toContain('Allt som sparats om dig raderas');
+    const erasureRequest = page.waitForRequest((r) => r.url() === `${service.origin}/api/v1/sites/${site.id}/me/erasure` && r.method() === 'POST');
+    await page.getByRole('button', { name: 'Ja, radera mina uppgifter' }).click();
+    expect((await erasureRequest).headers().authorization).toMatch(/^Bearer /);
+    // Whatever the privacy endpoints answer (they may not exist yet), the widget says so in words.
+    await page.locator('section.k .mydata .status:not(:empty)').waitFor();
+    await screenshot(page, 'widget-my-data-erasure');
+  });
+});
+
+describe('errors and tokens', () => {
+  it('when the API refuses a write, then its message is shown inline and the widget follows (closed, banned, empty, rate limited, logged out)', async () => {
+    const site = await newSite({ rateLimits: { commentsPerCommenterPerMinute: 1, commentsPerIpPerMinute: 1000 } });
+    const page = await open({ site: site.id, thread: 'fel', token: await site.token({ sub: 'err', name: 'Fel Felsson' }) });
+    const textarea = page.getByLabel('Din kommentar');
+    const send = () => page.getByRole('button', { name: 'Skicka' }).click();
+
+    await textarea.fill('Den första går bra.');
+    await send();
+    await page.getByText('Tack! Din kommentar väntar på granskning.').waitFor();
+    await textarea.fill('Den andra är för snabb.');
+    await send();
+    await page.getByText('Du skickar för många kommentarer. Vänta en stund och försök igen.').waitFor();
+    await checkState(page, 'widget-error-rate-limited');
+
+    await service.h.http.post(`/api/v1/sites/${site.id}/moderation/users/err/ban`).set(await site.bearer(MODERATOR)).send({ reason: 'test' }).expect(201);
+    await send();
+    await page.getByText('Du är avstängd från att kommentera på den här webbplatsen.').waitFor();
+    expect(await page.locator('section.k textarea').count()).toBe(0);
+
+    const closing = await open({ site: site.id, thread: 'stängs', token: await site.token({ sub: 'late', name: 'Sen Sensson' }) });
+    await closing.getByLabel('Din kommentar').fill('Hinner jag?');
+    await service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'stängs' }).expect(200);
+    await closing.getByRole('button', { name: 'Skicka' }).click();
+    await closing.locator('section.k .compose .closed', { hasText: 'Stängd för fler kommentarer' }).waitFor();
+    expect(await closing.locator('section.k > .status').innerText()).toBe('Stängd för fler kommentarer.');
+    await checkState(closing, 'widget-error-thread-closed');
+
+    // An expired token and no getToken to refresh it: logged out, with the reason.
+    const expired = await site.token({ sub: 'old', name: 'Gammal Token' }, { expiresIn: Math.floor(Date.now() / 1000) - 120 });
+    const stale = await open({ site: site.id, thread: 'utgången' });
+    await stale.evaluate((t) => (window as unknown as { Kommentarer: { login(t: string): Promise<void> } }).Kommentarer.login(t), expired);
+    await stale.getByLabel('Din kommentar').fill('Skickas med gammal token.');
+    await stale.getByRole('button', { name: 'Skicka' }).click();
+    await stale.getByText('Inloggningen är ogiltig eller har gått ut. Logga in igen.').waitFor();
+    expect(await widgetText(stale)).toContain('Du måste vara inloggad för att få kommentera');
+  });
+
+  it('when the token is refused and the host\'s getToken gives a fresh one, then the write succeeds without a reload; logout switches back', async () => {
+    const site = await newSite({ moderation: { mode: 'pre' } });
+    const fresh = await site.token({ sub: 'fresh', name: 'Färsk Token' });
+    const forged = await site.token({ sub: 'fresh', name: 'Färsk Token' }, { secret: 'a-different-secret-of-at-least-32-chars' });
+    const page = await context.newPage();
+    await page.addInitScript((t) => {
+      (window as unknown as { Kommentarer: unknown }).Kommentarer = { getToken: async () => t };
+    }, fresh);
+    await open({ site: site.id, thread: 'förnyad', token: forged }, page);
+    const api = recordApi(page);
+    await page.getByLabel('Din kommentar').fill('Skickad efter förnyad inloggning.');
+    await page.getByRole('button', { name: 'Skicka' }).click();
+    await page.locator('section.k .badge', { hasText: 'Väntar på granskning' }).waitFor();
+    expect(api).toEqual([`POST /api/v1/sites/${site.id}/comments`, `POST /api/v1/sites/${site.id}/comments`]);
+
+    await page.evaluate(() => (window as unknown as { Kommentarer: { logout(): Promise<void> } }).Kommentarer.logout());
+    await page.getByText('Du måste vara inloggad för att få kommentera').waitFor();
+    expect(await widgetText(page)).not.toContain('Skickad efter förnyad inloggning.');
+  });
+});

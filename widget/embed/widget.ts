@@ -1,0 +1,424 @@
+import { append, Child, fill, h, safeHref } from '../shared/dom';
+import { ApiError, Call, claimsOf, Comment, ThreadInfo } from './api';
+import { composer } from './composer';
+import { Lang, STRINGS, Strings } from './i18n';
+
+export interface WidgetOptions {
+  base: string;
+  site: string;
+  thread: string;
+  lang: Lang | null;
+  title: string | null;
+  url: string;
+  limit: number;
+  call: Call;
+  token(): string | null;
+}
+
+let instances = 0;
+
+/** One comment section in one shadow root. */
+export class Widget {
+  private readonly id = `k${++instances}`;
+  private lang: Lang;
+  private t: Strings;
+  private info: ThreadInfo | null = null;
+  private sort: 'oldest' | 'newest' = 'oldest';
+  private nextCursor: string | null = null;
+  private readonly box = h('section', { class: 'k' });
+  private readonly list = h('ol', { class: 'list' });
+  private readonly status = h('p', { class: 'status', role: 'status' });
+  private readonly compose = h('div', { class: 'compose' });
+  private readonly more = h('div', { class: 'more' });
+  private readonly aside = h('div');
+  private banned = false;
+
+  constructor(private readonly root: ShadowRoot, private readonly o: WidgetOptions) {
+    this.lang = o.lang ?? 'sv';
+    this.t = STRINGS[this.lang];
+    root.append(this.box);
+    fill(this.box, h('p', { class: 'muted' }, this.t.loading));
+  }
+
+  /** The language texts and API messages are in. */
+  get language(): Lang {
+    return this.lang;
+  }
+
+  /** Loads the thread, its first page of comments and the site's texts in one request. */
+  async load(): Promise<void> {
+    try {
+      const q = `key=${encodeURIComponent(this.o.thread)}&include=comments&sort=${this.sort}&limit=${this.o.limit}`;
+      this.info = await this.o.call<ThreadInfo>('GET', `/api/v1/sites/${encodeURIComponent(this.o.site)}/thread?${q}`);
+    } catch (err) {
+      fill(this.box, h('p', { class: 'err' }, (err as Error).message));
+      return;
+    }
+    if (!this.o.lang && this.info.site.locale !== this.lang) {
+      this.lang = this.info.site.locale;
+      this.t = STRINGS[this.lang];
+    }
+    this.nextCursor = this.info.nextCursor;
+    this.render();
+  }
+
+  /** Called when the host logs in or out: reload so the own pending comments and actions fit. */
+  async sessionChanged(): Promise<void> {
+    this.banned = false;
+    const focusInside = this.root.activeElement !== null;
+    await this.load();
+    if (focusInside) this.box.querySelector<HTMLElement>('textarea, .compose a, h2')?.focus();
+  }
+
+  private render(): void {
+    const { t, id } = this;
+    const info = this.info as ThreadInfo;
+    const sortSelect = h('select', { id: `${id}-sort`, onchange: (e) => this.changeSort((e.target as HTMLSelectElement).value) },
+      h('option', { value: 'oldest', selected: this.sort === 'oldest' }, t.oldest),
+      h('option', { value: 'newest', selected: this.sort === 'newest' }, t.newest));
+    this.box.setAttribute('lang', this.lang);
+    this.box.setAttribute('aria-labelledby', `${id}-h`);
+    fill(this.box,
+      h('h2', { id: `${id}-h`, tabindex: -1 }, t.heading, ' ', h('span', { class: 'n' }, `(${info.thread.commentCount})`)),
+      h('div', { class: 'bar' },
+        h('p', { class: 'muted' }, t.count(info.thread.commentCount)),
+        h('label', { for: sortSelect.id }, t.sort), sortSelect),
+      this.status,
+      this.list,
+      this.more,
+      this.compose,
+      this.aside);
+    this.renderList();
+    this.renderCompose();
+    this.renderAside();
+  }
+
+  private async changeSort(value: string): Promise<void> {
+    this.sort = value === 'newest' ? 'newest' : 'oldest';
+    await this.load();
+    this.box.querySelector<HTMLSelectElement>('select')?.focus();
+  }
+
+  private renderList(): void {
+    const comments = (this.info as ThreadInfo).comments;
+    fill(this.list, ...comments.map((c) => this.item(c)));
+    this.list.hidden = comments.length === 0;
+    fill(this.more, comments.length === 0 && h('p', { class: 'muted' }, this.t.empty),
+      this.nextCursor && h('button', { type: 'button', onclick: () => this.loadMore() }, this.t.more));
+  }
+
+  private async loadMore(): Promise<void> {
+    const info = this.info as ThreadInfo;
+    try {
+      const page = await this.o.call<{ comments: Comment[]; nextCursor: string | null }>('GET',
+        `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments?thread=${encodeURIComponent(this.o.thread)}&sort=${this.sort}&limit=${this.o.limit}&cursor=${encodeURIComponent(this.nextCursor as string)}`);
+      const known = new Set(info.comments.map((c) => c.id));
+      const fresh = page.comments.filter((c) => !known.has(c.id));
+      info.comments.push(...fresh);
+      this.nextCursor = page.nextCursor;
+      const items = fresh.map((c) => this.item(c));
+      append(this.list, ...items);
+      fill(this.more, this.nextCursor && h('button', { type: 'button', onclick: () => this.loadMore() }, this.t.more));
+      // Keyboard users continue where the new comments start.
+      items[0]?.querySelector<HTMLElement>('article')?.focus();
+    } catch (err) {
+      this.say((err as Error).message, true);
+    }
+  }
+
+  private say(message: string, error = false): void {
+    this.status.textContent = message;
+    this.status.className = error ? 'status err' : 'status';
+  }
+
+  private dateText(iso: string): string {
+    return new Intl.DateTimeFormat(this.t.dateLocale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  }
+
+  private item(c: Comment): HTMLLIElement {
+    const { t } = this;
+    const removed = c.status === 'removed';
+    const slot = h('div', { class: 'slot' });
+    const actions = h('div', { class: 'actions' });
+    const article = h('article', { class: 'c', tabindex: -1, 'aria-label': `${t.by} ${c.author?.name ?? t.anonymous}`, 'data-id': c.id, 'data-status': c.status },
+      h('p', { class: 'meta' },
+        h('span', { class: 'author' }, removed ? t.anonymous : c.author?.name ?? t.anonymous),
+        ' ',
+        h('time', { datetime: c.createdAt }, this.dateText(c.createdAt)),
+        c.editedAt && !removed && h('span', { class: 'muted' }, ` (${t.edited})`),
+        c.status === 'pending' && h('span', { class: 'badge' }, t.awaiting)),
+      removed ? h('p', { class: 'body muted' }, t.removed) : h('p', { class: 'body' }, c.body),
+      actions,
+      slot);
+    const li = h('li', { id: `${this.id}-c-${c.id}` }, article);
+    if (!removed) this.fillActions(c, actions, slot, li);
+    const replies = c.replies ?? [];
+    if (c.parentId === null) {
+      const ol = h('ol', { class: 'replies', 'aria-label': t.replies }, ...replies.map((r) => this.item(r)));
+      ol.hidden = replies.length === 0;
+      li.append(ol);
+    }
+    return li;
+  }
+
+  private fillActions(c: Comment, actions: HTMLElement, slot: HTMLElement, li: HTMLLIElement): void {
+    const { t } = this;
+    const info = this.info as ThreadInfo;
+    const loggedIn = !!this.o.token();
+    const open = info.thread.status === 'open';
+    const opener = (label: string, build: (button: HTMLButtonElement) => Child) => {
+      const button: HTMLButtonElement = h('button', { type: 'button', class: 'link', 'aria-expanded': 'false', onclick: () => {
+        const wasOpen = button.getAttribute('aria-expanded') === 'true';
+        actions.querySelectorAll('button').forEach((b) => b.setAttribute('aria-expanded', 'false'));
+        fill(slot);
+        if (wasOpen) return;
+        button.setAttribute('aria-expanded', 'true');
+        fill(slot, build(button));
+        slot.querySelector<HTMLElement>('textarea, select, button')?.focus();
+      } }, label);
+      return button;
+    };
+    const close = (button: HTMLButtonElement) => {
+      fill(slot);
+      button.setAttribute('aria-expanded', 'false');
+      button.focus();
+    };
+    const windowMinutes = info.site.editWindowMinutes ?? 15;
+    const editable = c.mine && open && Date.now() < Date.parse(c.createdAt) + windowMinutes * 60_000;
+    append(actions,
+      loggedIn && open && !this.banned && c.parentId === null && c.status === 'published' &&
+        opener(t.reply, (b) => composer({
+          id: `${this.id}-r-${c.id}`, label: t.yourReply, submitLabel: t.send, max: info.thread.maxLength, t, cancel: () => close(b),
+          submit: (text, key) => this.post(text, key, c, () => close(b)),
+        }).form),
+      editable && opener(t.edit, (b) => composer({
+        id: `${this.id}-e-${c.id}`, label: t.editLabel, submitLabel: t.save, max: info.thread.maxLength, t, initial: c.body, cancel: () => close(b),
+        submit: async (text) => {
+          try {
+            const { comment } = await this.o.call<{ comment: Comment }>('PATCH', `/api/v1/comments/${c.id}`, { body: text });
+            const wasPublished = c.status === 'published';
+            Object.assign(c, comment, { replies: c.replies });
+            if (wasPublished && comment.status !== 'published') this.countBy(-1);
+            const fresh = this.item(c);
+            li.replaceWith(fresh);
+            fresh.querySelector<HTMLElement>('article')?.focus();
+            this.say(t.saved);
+            return null;
+          } catch (err) {
+            return this.problem(err);
+          }
+        },
+      }).form),
+      c.mine && opener(t.del, (b) => h('div', { class: 'confirm', role: 'group', 'aria-label': t.deleteConfirm },
+        h('p', null, t.deleteConfirm),
+        h('button', { type: 'button', class: 'danger', onclick: () => this.remove(c, li, slot) }, t.deleteYes),
+        h('button', { type: 'button', onclick: () => close(b) }, t.cancel))),
+      loggedIn && !c.mine && c.status === 'published' && opener(t.report, (b) => this.reportForm(c, () => close(b))),
+    );
+  }
+
+  private reportForm(c: Comment, done: () => void): HTMLFormElement {
+    const { t } = this;
+    const base = `${this.id}-p-${c.id}`;
+    const select = h('select', { id: `${base}-reason`, name: 'reason' },
+      ...Object.entries(t.reasons).map(([value, label]) => h('option', { value }, label)));
+    const note = h('input', { id: `${base}-note`, name: 'note', type: 'text', maxlength: 500 });
+    const err = h('p', { class: 'err', 'aria-live': 'polite' });
+    const form = h('form', { class: 'report', novalidate: true },
+      h('label', { for: select.id }, t.reason), select,
+      h('label', { for: note.id }, t.note), note,
+      err,
+      h('div', { class: 'row' },
+        h('button', { type: 'submit', class: 'primary' }, t.sendReport),
+        h('button', { type: 'button', onclick: done }, t.cancel)));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        const body: Record<string, string> = { reason: select.value };
+        if (note.value.trim()) body.note = note.value.trim();
+        await this.o.call('POST', `/api/v1/comments/${c.id}/reports`, body);
+        form.replaceWith(h('p', { class: 'ok', role: 'status' }, t.reported));
+      } catch (e) {
+        err.textContent = this.problem(e);
+      }
+    });
+    return form;
+  }
+
+  private async remove(c: Comment, li: HTMLLIElement, slot: HTMLElement): Promise<void> {
+    try {
+      await this.o.call('DELETE', `/api/v1/comments/${c.id}`);
+    } catch (err) {
+      fill(slot, h('p', { class: 'err', 'aria-live': 'polite' }, this.problem(err)));
+      return;
+    }
+    if (c.status === 'published') this.countBy(-1);
+    if (c.replies?.length) {
+      c.status = 'removed';
+      c.body = '';
+      c.author = null;
+      li.replaceWith(this.item(c));
+    } else {
+      const info = this.info as ThreadInfo;
+      info.comments = info.comments.filter((x) => x.id !== c.id);
+      for (const x of info.comments) x.replies = x.replies?.filter((r) => r.id !== c.id);
+      const parent = li.parentElement;
+      li.remove();
+      if (parent?.classList.contains('replies') && parent.children.length === 0) parent.hidden = true;
+    }
+    this.say(this.t.deleted);
+    this.box.querySelector<HTMLElement>('h2')?.focus();
+  }
+
+  private countBy(delta: number): void {
+    const info = this.info as ThreadInfo;
+    info.thread.commentCount = Math.max(0, info.thread.commentCount + delta);
+    const n = this.box.querySelector('h2 .n');
+    if (n) n.textContent = `(${info.thread.commentCount})`;
+    const line = this.box.querySelector('.bar .muted');
+    if (line) line.textContent = this.t.count(info.thread.commentCount);
+  }
+
+  /** Posts a comment or a reply; resolves to the message to show, or null. */
+  private async post(text: string, key: string, parent: Comment | null, done?: () => void): Promise<string | null> {
+    const info = this.info as ThreadInfo;
+    const body: Record<string, unknown> = { thread: this.o.thread, body: text, threadUrl: this.o.url };
+    if (this.o.title) body.threadTitle = this.o.title;
+    if (parent) body.parentId = parent.id;
+    try {
+      const { comment } = await this.o.call<{ comment: Comment }>('POST', `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments`, body,
+        { 'Idempotency-Key': key });
+      if (parent) {
+        (parent.replies ??= []).push(comment);
+        const ol = this.list.querySelector<HTMLOListElement>(`#${this.id}-c-${parent.id} > .replies`);
+        if (ol) {
+          ol.hidden = false;
+          ol.append(this.item(comment));
+        }
+        done?.();
+      } else {
+        comment.replies = [];
+        const li = this.item(comment);
+        if (this.sort === 'newest') {
+          info.comments.unshift(comment);
+          this.list.prepend(li);
+        } else {
+          info.comments.push(comment);
+          this.list.append(li);
+        }
+        this.list.hidden = false;
+        this.more.querySelector('p.muted')?.remove();
+      }
+      this.say(this.t.posted);
+      return null;
+    } catch (err) {
+      return this.problem(err);
+    }
+  }
+
+  /**
+   * The message of an API error to show inline (the API words it in the reader's
+   * language). Some codes also change what the widget offers.
+   */
+  private problem(err: unknown): string {
+    const e = err instanceof ApiError ? err : new ApiError(0, 'NETWORK', this.t.network);
+    const info = this.info as ThreadInfo;
+    if (e.code === 'THREAD_CLOSED') {
+      info.thread.status = 'closed';
+      queueMicrotask(() => this.render());
+      this.say(e.message, true);
+    } else if (e.code === 'LOGIN_REQUIRED' || e.code === 'INVALID_TOKEN') {
+      // The session is gone (the host could not renew it): show the logged-out state and why.
+      queueMicrotask(() => {
+        this.render();
+        this.renderCompose(e.message);
+      });
+    } else if (e.code === 'BANNED') {
+      this.banned = true;
+      queueMicrotask(() => this.renderCompose(e.message));
+    } else if (e.code === 'COMMENT_TOO_LONG' && typeof e.details.limit === 'number') {
+      info.thread.maxLength = e.details.limit;
+    }
+    return e.message;
+  }
+
+  private renderCompose(notice?: string): void {
+    const { t, id } = this;
+    const info = this.info as ThreadInfo;
+    const token = this.o.token();
+    const note = notice ? h('p', { class: 'err', 'aria-live': 'polite' }, notice) : null;
+    if (info.thread.status === 'closed') {
+      fill(this.compose, h('p', { class: 'closed' }, t.closed));
+    } else if (!token) {
+      const login = safeHref(info.site.loginUrl?.replace('{url}', encodeURIComponent(location.href)));
+      fill(this.compose, note, h('p', { class: 'login' }, t.loginRequired), login && h('a', { href: login, class: 'button' }, t.logIn));
+    } else if (this.banned) {
+      fill(this.compose, note);
+    } else {
+      const name = claimsOf(token)?.name;
+      fill(this.compose,
+        note,
+        name && h('p', { class: 'muted' }, `${t.loggedInAs} `, h('strong', null, name)),
+        composer({ id: `${id}-new`, label: t.yourComment, submitLabel: t.send, max: info.thread.maxLength, t, submit: (text, key) => this.post(text, key, null) }).form);
+    }
+  }
+
+  private renderAside(): void {
+    const { t, id } = this;
+    const info = this.info as ThreadInfo;
+    const notice = info.site.privacyNotice[this.lang];
+    const url = safeHref(notice.url);
+    const privacy = h('aside', { class: 'privacy', 'aria-labelledby': `${id}-pn` },
+      h('h3', { id: `${id}-pn` }, notice.title),
+      h('p', null, notice.text),
+      url && h('a', { href: url }, t.privacyLink));
+    fill(this.aside, privacy, this.o.token() && this.myData());
+  }
+
+  /** "My data": download everything stored (export) or ask for erasure (the privacy endpoints). */
+  private myData(): HTMLElement {
+    const { t } = this;
+    const site = `/api/v1/sites/${encodeURIComponent(this.o.site)}`;
+    const msg = h('p', { class: 'status', 'aria-live': 'polite' });
+    const actions = h('div', { class: 'row' });
+    const show = (text: string, error: boolean, ...extra: Child[]) => {
+      fill(msg, text, ...extra);
+      msg.className = error ? 'status err' : 'status';
+    };
+    const download = async () => {
+      try {
+        const data = await this.o.call<unknown>('GET', `${site}/me/export`);
+        const link = h('a', { href: URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' })), download: `kommentarer-${this.o.site}.json` });
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+        show(t.exported, false);
+      } catch (err) {
+        show((err as Error).message, true);
+      }
+    };
+    const askErase = () => {
+      fill(actions,
+        h('p', null, t.eraseConfirm),
+        h('button', { type: 'button', class: 'danger', onclick: erase }, t.eraseYes),
+        h('button', { type: 'button', onclick: () => { resetActions(); actions.querySelector<HTMLElement>('.erase')?.focus(); } }, t.cancel));
+      actions.querySelector<HTMLElement>('.danger')?.focus();
+    };
+    const erase = async () => {
+      try {
+        const r = await this.o.call<{ id: string; receiptToken?: string }>('POST', `${site}/me/erasure`, {});
+        const statusUrl = `${this.o.base}/api/v1/erasure-requests/${encodeURIComponent(r.id)}?token=${encodeURIComponent(r.receiptToken ?? '')}`;
+        resetActions();
+        show(t.erasureReceived(r.id), false, ' ', h('a', { href: statusUrl, target: '_blank', rel: 'noopener' }, t.erasureStatus));
+        this.root.host.dispatchEvent(new CustomEvent('kommentarer:erasure', { bubbles: true, detail: { id: r.id } }));
+      } catch (err) {
+        resetActions();
+        show((err as Error).message, true);
+      }
+    };
+    const resetActions = () => fill(actions,
+      h('button', { type: 'button', class: 'export', onclick: download }, t.exportBtn),
+      h('button', { type: 'button', class: 'erase', onclick: askErase }, t.erase));
+    resetActions();
+    return h('details', { class: 'mydata' }, h('summary', null, t.myData), h('p', null, t.myDataText), actions, msg);
+  }
+}

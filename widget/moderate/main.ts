@@ -1,0 +1,554 @@
+/**
+ * The moderators' page (GET /moderate): log in with a moderator JWT of a site, work the
+ * queues with buttons or keyboard shortcuts. Same origin as the API. The token arrives in
+ * the URL fragment (never sent to the server, never logged) or is pasted, and is kept in
+ * sessionStorage for this tab only.
+ */
+import { append, fill, h, safeHref } from '../shared/dom';
+
+type Lang = 'sv' | 'en';
+type Queue = 'pending' | 'reported' | 'rejected' | 'approved';
+const QUEUES: Queue[] = ['pending', 'reported', 'rejected', 'approved'];
+
+interface Item {
+  comment: { id: string; thread: string; parentId: string | null; body: string; status: string; createdAt: string; editedAt: string | null };
+  thread: { key: string; title: string | null; url: string | null; status: 'open' | 'closed' };
+  author: { id: string; sub: string; name: string; history: { published: number; rejected: number; pending: number } } | null;
+  rules: Array<{ rule: string; action: string; detail: string | null }>;
+  reports: Array<{ reason: string; note: string | null; createdAt: string; resolved: boolean }>;
+  version: number;
+}
+
+const TEXT = {
+  sv: {
+    title: 'Moderering',
+    loginHeading: 'Logga in som moderator',
+    site: 'Webbplats (site-id)',
+    token: 'Moderatorns JWT',
+    tokenHint: 'En JWT som värdsidan signerat för webbplatsen, med rollen moderator eller admin. Demosidan länkar hit med en färdig token.',
+    logIn: 'Logga in',
+    logOut: 'Logga ut',
+    who: (name: string, site: string) => `Inloggad som ${name} på ${site}`,
+    queues: 'Köer',
+    names: { pending: 'Väntande', reported: 'Anmälda', rejected: 'Avvisade', approved: 'Godkända' } as Record<Queue, string>,
+    empty: 'Inget här just nu.',
+    more: 'Visa fler',
+    loading: 'Laddar…',
+    by: 'Kommentar av',
+    unknownAuthor: 'okänd (raderad)',
+    thread: 'Tråd',
+    closedThread: 'stängd',
+    history: 'Författarens historik',
+    historyText: (h: { published: number; rejected: number; pending: number }) => `${h.published} publicerade · ${h.rejected} avvisade · ${h.pending} väntande`,
+    rules: 'Regler som slog till',
+    reports: 'Anmälningar',
+    none: 'Inga',
+    reasons: { spam: 'Reklam eller spam', abuse: 'Kränkande eller hotfullt', personal_data: 'Personuppgifter', off_topic: 'Hör inte till ämnet', other: 'Annat' } as Record<string, string>,
+    approve: 'Godkänn',
+    reject: 'Avvisa…',
+    rejectNow: 'Avvisa',
+    rejectReason: 'Skäl (sparas i loggen, valfritt)',
+    ban: 'Stäng av användaren…',
+    banNow: 'Stäng av',
+    banReason: 'Skäl till avstängningen',
+    banUntil: 'Till och med (valfritt, annars tills vidare)',
+    close: 'Stäng tråden',
+    reopen: 'Öppna tråden igen',
+    cancel: 'Avbryt',
+    approved: 'Kommentaren är godkänd och publicerad.',
+    rejected: 'Kommentaren är avvisad.',
+    banned: (name: string) => `${name} är avstängd från att kommentera.`,
+    closed: 'Tråden är stängd för fler kommentarer.',
+    reopened: 'Tråden är öppen igen.',
+    alreadyDecided: 'En annan moderator har redan beslutat om den här kommentaren. Listan är uppdaterad.',
+    newItems: 'Kön har ändrats. Uppdatera listan',
+    countsLive: (c: Record<Queue, number>) => `Väntande ${c.pending}, anmälda ${c.reported}, avvisade ${c.rejected}, godkända ${c.approved}.`,
+    shortcuts: 'Kortkommandon',
+    keys: [
+      ['j / k', 'nästa / föregående kommentar'],
+      ['a', 'godkänn'],
+      ['r', 'avvisa (med skäl)'],
+      ['b', 'stäng av författaren'],
+      ['c', 'stäng tråden'],
+      ['1–4', 'byt kö'],
+      ['u', 'uppdatera listan'],
+    ],
+    network: 'Kunde inte nå tjänsten. Försök igen.',
+    status: { pending: 'väntar', published: 'publicerad', rejected: 'avvisad', removed: 'borttagen' } as Record<string, string>,
+    dateLocale: 'sv-SE',
+  },
+  en: {
+    title: 'Moderation',
+    loginHeading: 'Log in as a moderator',
+    site: 'Site (site id)',
+    token: 'Moderator JWT',
+    tokenHint: 'A JWT the host signed for the site, with the role moderator or admin. The demo page links here with a ready token.',
+    logIn: 'Log in',
+    logOut: 'Log out',
+    who: (name: string, site: string) => `Logged in as ${name} on ${site}`,
+    queues: 'Queues',
+    names: { pending: 'Pending', reported: 'Reported', rejected: 'Rejected', approved: 'Approved' } as Record<Queue, string>,
+    empty: 'Nothing here right now.',
+    more: 'Show more',
+    loading: 'Loading…',
+    by: 'Comment by',
+    unknownAuthor: 'unknown (erased)',
+    thread: 'Thread',
+    closedThread: 'closed',
+    history: "Author's history",
+    historyText: (h: { published: number; rejected: number; pending: number }) => `${h.published} published · ${h.rejected} rejected · ${h.pending} pending`,
+    rules: 'Rules fired',
+    reports: 'Reports',
+    none: 'None',
+    reasons: { spam: 'Advertising or spam', abuse: 'Abusive or threatening', personal_data: 'Personal data', off_topic: 'Off topic', other: 'Other' } as Record<string, string>,
+    approve: 'Approve',
+    reject: 'Reject…',
+    rejectNow: 'Reject',
+    rejectReason: 'Reason (kept in the log, optional)',
+    ban: 'Ban the author…',
+    banNow: 'Ban',
+    banReason: 'Reason for the ban',
+    banUntil: 'Until (optional, otherwise until further notice)',
+    close: 'Close the thread',
+    reopen: 'Reopen the thread',
+    cancel: 'Cancel',
+    approved: 'The comment is approved and published.',
+    rejected: 'The comment is rejected.',
+    banned: (name: string) => `${name} is banned from commenting.`,
+    closed: 'The thread is closed for more comments.',
+    reopened: 'The thread is open again.',
+    alreadyDecided: 'Another moderator has already decided on this comment. The list has been updated.',
+    newItems: 'The queue has changed. Refresh the list',
+    countsLive: (c: Record<Queue, number>) => `Pending ${c.pending}, reported ${c.reported}, rejected ${c.rejected}, approved ${c.approved}.`,
+    shortcuts: 'Keyboard shortcuts',
+    keys: [
+      ['j / k', 'next / previous comment'],
+      ['a', 'approve'],
+      ['r', 'reject (with a reason)'],
+      ['b', 'ban the author'],
+      ['c', 'close the thread'],
+      ['1–4', 'switch queue'],
+      ['u', 'refresh the list'],
+    ],
+    network: 'Could not reach the service. Please try again.',
+    status: { pending: 'pending', published: 'published', rejected: 'rejected', removed: 'removed' } as Record<string, string>,
+    dateLocale: 'en-GB',
+  },
+};
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const STORE = 'kommentarer.moderate';
+const params = new URLSearchParams(location.hash.slice(1));
+// Swedish unless asked for English (#lang=en); the choice is kept for the tab.
+const lang: Lang = (params.get('lang') ?? sessionStorage.getItem(`${STORE}.lang`)) === 'en' ? 'en' : 'sv';
+sessionStorage.setItem(`${STORE}.lang`, lang);
+const t = TEXT[lang];
+const refreshMs = Math.max(1, Number(params.get('refresh')) || 10) * 1000;
+const app = document.getElementById('app') as HTMLElement;
+const who = document.getElementById('who') as HTMLElement;
+
+let session: { site: string; token: string } | null = null;
+let queue: Queue = 'pending';
+let items: Item[] = [];
+let cursor: string | null = null;
+let selected = -1;
+let counts: Record<Queue, number> | null = null;
+let shownCount = -1;
+let timer: ReturnType<typeof setInterval> | undefined;
+
+const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+const countsLive = h('p', { class: 'sr', 'aria-live': 'polite' });
+const list = h('ol', { class: 'items' });
+const moreBox = h('div');
+const refreshBox = h('div');
+const tabs = new Map<Queue, HTMLButtonElement>();
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const s = session as { site: string; token: string };
+  const headers: Record<string, string> = { Authorization: `Bearer ${s.token}`, 'Accept-Language': lang };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new HttpError(0, 'NETWORK', t.network);
+  }
+  if (res.status === 204) return undefined as T;
+  const data = await res.json().catch(() => null);
+  if (res.ok) return data as T;
+  const error = data?.error ?? {};
+  throw new HttpError(res.status, error.code ?? `HTTP_${res.status}`, error.message ?? t.network);
+}
+
+const sitePath = () => `/api/v1/sites/${encodeURIComponent((session as { site: string }).site)}/moderation`;
+
+function say(message: string, error = false): void {
+  status.textContent = message;
+  status.className = error ? 'status err' : 'status ok';
+}
+
+function nameOf(token: string): string {
+  try {
+    const part = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
+    const json = new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0)));
+    return String(JSON.parse(json).name ?? '');
+  } catch {
+    return '';
+  }
+}
+
+// ---------- login ----------
+
+function showLogin(message = ''): void {
+  clearInterval(timer);
+  session = null;
+  who.textContent = '';
+  const site = h('input', { id: 'site', name: 'site', required: true, autocomplete: 'off', value: params.get('site') ?? '' });
+  const token = h('textarea', { id: 'token', name: 'token', required: true, 'aria-describedby': 'token-hint', spellcheck: 'false' });
+  const err = h('p', { class: 'err', 'aria-live': 'polite' }, message);
+  const form = h('form', { class: 'card login' },
+    h('h2', null, t.loginHeading),
+    h('label', { for: 'site' }, t.site), site,
+    h('label', { for: 'token' }, t.token), token,
+    h('p', { id: 'token-hint', class: 'hint' }, t.tokenHint),
+    err,
+    h('button', { type: 'submit', class: 'primary' }, t.logIn));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const ok = await tryLogin(site.value.trim(), token.value.trim());
+    if (!ok.ok) err.textContent = ok.message;
+  });
+  fill(app, form);
+  (site.value ? token : site).focus();
+}
+
+async function tryLogin(site: string, token: string): Promise<{ ok: true } | { ok: false; message: string }> {
+  session = { site, token };
+  try {
+    counts = await call<Record<Queue, number>>('GET', `${sitePath()}/queues`);
+  } catch (err) {
+    session = null;
+    return { ok: false, message: (err as Error).message };
+  }
+  sessionStorage.setItem(STORE, JSON.stringify(session));
+  showQueues();
+  return { ok: true };
+}
+
+function logout(): void {
+  sessionStorage.removeItem(STORE);
+  showLogin();
+}
+
+// ---------- queues ----------
+
+function showQueues(): void {
+  const s = session as { site: string; token: string };
+  who.textContent = t.who(nameOf(s.token) || '?', s.site);
+  const tablist = h('div', { role: 'tablist', 'aria-label': t.queues, onkeydown: (e) => tabKeys(e as KeyboardEvent) });
+  for (const q of QUEUES) {
+    const tab = h('button', { type: 'button', role: 'tab', id: `tab-${q}`, 'aria-controls': 'panel', 'data-queue': q, onclick: () => switchQueue(q) });
+    tabs.set(q, tab);
+    tablist.append(tab);
+  }
+  const panel = h('section', { role: 'tabpanel', id: 'panel', tabindex: -1 }, status, refreshBox, list, moreBox);
+  fill(app,
+    h('div', { class: 'bar' }, h('p', { class: 'hint' }, `${t.shortcuts}: j/k, a, r, b, c, 1–4, u`), h('button', { type: 'button', onclick: logout }, t.logOut)),
+    tablist, countsLive, panel, help());
+  renderTabs();
+  void switchQueue(queue, false);
+  clearInterval(timer);
+  timer = setInterval(() => void refreshCounts(), refreshMs);
+}
+
+function help(): HTMLElement {
+  const dl = h('dl');
+  for (const [key, what] of t.keys) append(dl, h('dt', null, h('kbd', null, key as string)), h('dd', null, what as string));
+  return h('aside', { class: 'help card', 'aria-labelledby': 'help-h' }, h('h2', { id: 'help-h' }, t.shortcuts), dl);
+}
+
+function renderTabs(): void {
+  for (const [q, tab] of tabs) {
+    const selectedTab = q === queue;
+    tab.setAttribute('aria-selected', String(selectedTab));
+    tab.tabIndex = selectedTab ? 0 : -1;
+    fill(tab, t.names[q], ' ', h('span', { class: 'n', 'data-count': counts ? counts[q] : '' }, counts ? `(${counts[q]})` : ''));
+  }
+  document.getElementById('panel')?.setAttribute('aria-labelledby', `tab-${queue}`);
+}
+
+function tabKeys(e: KeyboardEvent): void {
+  if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+  const i = QUEUES.indexOf(queue) + (e.key === 'ArrowRight' ? 1 : QUEUES.length - 1);
+  const next = QUEUES[i % QUEUES.length] as Queue;
+  void switchQueue(next).then(() => tabs.get(next)?.focus());
+}
+
+async function refreshCounts(): Promise<void> {
+  if (!session) return;
+  try {
+    const next = await call<Record<Queue, number>>('GET', `${sitePath()}/queues`);
+    const changed = !counts || QUEUES.some((q) => counts?.[q] !== next[q]);
+    counts = next;
+    renderTabs();
+    if (changed) countsLive.textContent = t.countsLive(next);
+    if (next[queue] !== shownCount) {
+      fill(refreshBox, h('button', { type: 'button', class: 'primary', onclick: () => void loadList(true) }, t.newItems));
+    } else {
+      fill(refreshBox);
+    }
+  } catch (err) {
+    if (err instanceof HttpError && (err.status === 401 || err.status === 403)) showLogin(err.message);
+  }
+}
+
+async function switchQueue(q: Queue, announce = true): Promise<void> {
+  queue = q;
+  renderTabs();
+  if (announce) say('');
+  await loadList(false);
+}
+
+async function loadList(focusFirst: boolean): Promise<void> {
+  fill(refreshBox);
+  fill(list, h('li', { class: 'empty' }, t.loading));
+  try {
+    const page = await call<{ items: Item[]; nextCursor: string | null }>('GET', `${sitePath()}/queues/${queue}?limit=20`);
+    items = page.items;
+    cursor = page.nextCursor;
+    shownCount = counts ? counts[queue] : items.length;
+    // Counts are read in the same breath, so the tab and the list agree.
+    void refreshCounts();
+  } catch (err) {
+    if (err instanceof HttpError && (err.status === 401 || err.status === 403)) return showLogin(err.message);
+    items = [];
+    cursor = null;
+    say((err as Error).message, true);
+  }
+  selected = items.length ? 0 : -1;
+  renderList();
+  if (focusFirst) focusItem(0);
+}
+
+async function loadMore(): Promise<void> {
+  try {
+    const page = await call<{ items: Item[]; nextCursor: string | null }>('GET', `${sitePath()}/queues/${queue}?limit=20&cursor=${encodeURIComponent(cursor as string)}`);
+    const from = items.length;
+    items.push(...page.items);
+    cursor = page.nextCursor;
+    renderList();
+    focusItem(from);
+  } catch (err) {
+    say((err as Error).message, true);
+  }
+}
+
+function renderList(): void {
+  fill(list, ...(items.length ? items.map((item, i) => itemView(item, i)) : [h('li', { class: 'empty' }, t.empty)]));
+  fill(moreBox, cursor && h('button', { type: 'button', onclick: () => void loadMore() }, t.more));
+}
+
+function dateText(iso: string): string {
+  return new Intl.DateTimeFormat(t.dateLocale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+function itemView(item: Item, index: number): HTMLLIElement {
+  const { comment, author, thread } = item;
+  const headingId = `item-${comment.id}-h`;
+  const threadLink = safeHref(thread.url);
+  const threadName = thread.title ?? thread.key;
+  const slot = h('div', { class: 'slot' });
+  const decide = queue !== 'approved' && h('button', { type: 'button', class: 'approve', 'data-action': 'approve', onclick: () => void decision(index, 'approve') }, t.approve);
+  const reject = queue !== 'rejected' && h('button', { type: 'button', class: 'reject', 'data-action': 'reject', onclick: () => openReject(index) }, t.reject);
+  const li = h('li', {
+    class: index === selected ? 'item selected' : 'item', tabindex: -1, 'data-id': comment.id, 'aria-labelledby': headingId,
+    onfocus: () => select(index),
+  },
+  h('h3', { id: headingId }, `${t.by} ${author?.name ?? t.unknownAuthor}`, author && h('span', { class: 'hint' }, ` (${author.sub})`)),
+  h('p', { class: 'meta' },
+    h('time', { datetime: comment.createdAt }, dateText(comment.createdAt)), ' · ', t.status[comment.status] ?? comment.status, ' · ',
+    `${t.thread}: `, threadLink ? h('a', { href: threadLink }, threadName) : threadName,
+    thread.status === 'closed' && ` (${t.closedThread})`),
+  h('p', { class: 'body' }, comment.body),
+  h('dl', { class: 'facts' },
+    h('dt', null, t.history), h('dd', null, author ? t.historyText(author.history) : t.none),
+    h('dt', null, t.rules), h('dd', null, item.rules.length
+      ? h('ul', null, ...item.rules.map((r) => h('li', null, `${r.rule}: ${r.action}${r.detail ? ` (${r.detail})` : ''}`)))
+      : t.none),
+    h('dt', null, t.reports), h('dd', null, item.reports.length
+      ? h('ul', null, ...item.reports.map((r) => h('li', null, `${t.reasons[r.reason] ?? r.reason}${r.note ? ` – ${r.note}` : ''} (${dateText(r.createdAt)})`)))
+      : t.none)),
+  h('div', { class: 'actions' },
+    decide, reject,
+    author && h('button', { type: 'button', 'data-action': 'ban', onclick: () => openBan(index) }, t.ban),
+    thread.status === 'open'
+      ? h('button', { type: 'button', 'data-action': 'close', onclick: () => void closeThread(index, true) }, t.close)
+      : h('button', { type: 'button', 'data-action': 'reopen', onclick: () => void closeThread(index, false) }, t.reopen)),
+  slot);
+  return li;
+}
+
+function itemElement(index: number): HTMLLIElement | null {
+  return list.children[index] instanceof HTMLLIElement && list.children[index]?.classList.contains('item') ? list.children[index] as HTMLLIElement : null;
+}
+
+function select(index: number): void {
+  if (index === selected) return;
+  itemElement(selected)?.classList.remove('selected');
+  selected = index;
+  itemElement(selected)?.classList.add('selected');
+}
+
+function focusItem(index: number): void {
+  if (!items.length) return;
+  const i = Math.max(0, Math.min(items.length - 1, index));
+  select(i);
+  itemElement(i)?.focus();
+}
+
+async function decision(index: number, action: 'approve' | 'reject', reason?: string): Promise<void> {
+  const item = items[index];
+  if (!item) return;
+  try {
+    const body: Record<string, unknown> = { action, version: item.version };
+    if (reason) body.reason = reason;
+    await call('POST', `${sitePath()}/comments/${item.comment.id}/decision`, body);
+    say(action === 'approve' ? t.approved : t.rejected);
+    items.splice(index, 1);
+    shownCount = Math.max(0, shownCount - 1);
+    renderList();
+    focusItem(index);
+    void refreshCounts();
+  } catch (err) {
+    if (err instanceof HttpError && err.code === 'ALREADY_DECIDED') {
+      await loadList(false);
+      say(t.alreadyDecided, true);
+      focusItem(index);
+    } else {
+      say((err as Error).message, true);
+    }
+  }
+}
+
+function inlineForm(index: number, fields: HTMLElement[], submitLabel: string, submitClass: string, onSubmit: () => Promise<void>): void {
+  const li = itemElement(index);
+  const slot = li?.querySelector('.slot');
+  if (!li || !slot) return;
+  const cancel = () => {
+    fill(slot);
+    li.focus();
+  };
+  const form = h('form', { novalidate: true, onkeydown: (e) => { if ((e as KeyboardEvent).key === 'Escape') cancel(); } },
+    ...fields,
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: submitClass }, submitLabel), h('button', { type: 'button', onclick: cancel }, t.cancel)));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void onSubmit();
+  });
+  fill(slot, form);
+  form.querySelector<HTMLElement>('input, textarea')?.focus();
+}
+
+function openReject(index: number): void {
+  const id = `reject-${index}`;
+  const input = h('input', { id, type: 'text', maxlength: 500 });
+  inlineForm(index, [h('label', { for: id }, t.rejectReason), input], t.rejectNow, 'reject', () => decision(index, 'reject', input.value.trim() || undefined));
+}
+
+function openBan(index: number): void {
+  const item = items[index];
+  if (!item?.author) return;
+  const author = item.author;
+  const reason = h('input', { id: `ban-${index}-reason`, type: 'text', maxlength: 500, required: true });
+  const until = h('input', { id: `ban-${index}-until`, type: 'date' });
+  const err = h('p', { class: 'err', 'aria-live': 'polite' });
+  inlineForm(index, [h('label', { for: reason.id }, t.banReason), reason, h('label', { for: until.id }, t.banUntil), until, err], t.banNow, 'danger', async () => {
+    const body: Record<string, unknown> = { reason: reason.value.trim() };
+    if (until.value) body.until = new Date(`${until.value}T23:59:59`).toISOString();
+    try {
+      await call('POST', `${sitePath()}/users/${encodeURIComponent(author.sub)}/ban`, body);
+      say(t.banned(author.name));
+      fill(itemElement(index)?.querySelector('.slot') as Element);
+      itemElement(index)?.focus();
+    } catch (e) {
+      err.textContent = (e as Error).message;
+    }
+  });
+}
+
+async function closeThread(index: number, close: boolean): Promise<void> {
+  const item = items[index];
+  if (!item) return;
+  try {
+    await call('POST', `${sitePath()}/threads/${close ? 'close' : 'reopen'}`, { thread: item.thread.key });
+    for (const other of items) if (other.thread.key === item.thread.key) other.thread.status = close ? 'closed' : 'open';
+    say(close ? t.closed : t.reopened);
+    renderList();
+    focusItem(index);
+  } catch (err) {
+    say((err as Error).message, true);
+  }
+}
+
+// ---------- keyboard ----------
+
+document.addEventListener('keydown', (e) => {
+  if (!session || e.ctrlKey || e.metaKey || e.altKey) return;
+  const target = e.target as HTMLElement;
+  if (target.closest('input, textarea, select, [contenteditable]')) return;
+  const key = e.key;
+  if (key === 'j' || key === 'k') {
+    e.preventDefault();
+    focusItem(selected + (key === 'j' ? 1 : -1));
+  } else if (key === 'a' && selected >= 0 && queue !== 'approved') {
+    e.preventDefault();
+    void decision(selected, 'approve');
+  } else if (key === 'r' && selected >= 0 && queue !== 'rejected') {
+    e.preventDefault();
+    openReject(selected);
+  } else if (key === 'b' && selected >= 0) {
+    e.preventDefault();
+    openBan(selected);
+  } else if (key === 'c' && selected >= 0 && items[selected]?.thread.status === 'open') {
+    e.preventDefault();
+    void closeThread(selected, true);
+  } else if (key === 'u') {
+    e.preventDefault();
+    void loadList(true);
+  } else if (/^[1-4]$/.test(key)) {
+    e.preventDefault();
+    const q = QUEUES[Number(key) - 1] as Queue;
+    void switchQueue(q).then(() => tabs.get(q)?.focus());
+  }
+});
+
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') void refreshCounts();
+});
+
+// ---------- start ----------
+
+document.documentElement.lang = lang;
+document.title = `${t.title} – Kommentarer`;
+(document.getElementById('title') as HTMLElement).textContent = t.title;
+const fromHash = params.get('token') && params.get('site') ? { site: params.get('site') as string, token: params.get('token') as string } : null;
+if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+let stored: { site: string; token: string } | null = null;
+try {
+  stored = JSON.parse(sessionStorage.getItem(STORE) ?? 'null');
+} catch {
+  stored = null;
+}
+const start = fromHash ?? stored;
+if (start) {
+  void tryLogin(start.site, start.token).then((r) => {
+    if (!r.ok) showLogin(r.message);
+  });
+} else {
+  showLogin();
+}
