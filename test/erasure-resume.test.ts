@@ -40,7 +40,7 @@ describe('erasure after a crash', () => {
     await eventually(async () => {
       const r = await ErasureRequestModel.findById(res.body.id).lean();
       return (r?.receipt?.comments_deleted ?? 0) > 0;
-    }, 60_000);
+    }, 90_000);
     child.kill('SIGKILL');
     await exited;
     const halfway = await ErasureRequestModel.findById(res.body.id).lean();
@@ -54,9 +54,9 @@ describe('erasure after a crash', () => {
     const done = await eventually(async () => {
       const r = await ErasureRequestModel.findById(res.body.id).lean();
       return r?.status === 'completed' ? r : undefined;
-    }, 60_000);
+    }, 90_000);
     expect(done.receipt).toMatchObject({ comments_deleted: 3000, comments_tombstoned: 0, ip_hashes: 3000, profile: 1 });
     expect(await CommentModel.countDocuments({ siteId: site.id })).toBe(0);
     expect(await CommenterModel.countDocuments({ siteId: site.id, sub: claims.sub })).toBe(0);
-  });
+  }, 180_000);
 });
