@@ -46,7 +46,7 @@ describe('retention', () => {
     // A second run finds nothing more of this site's to delete.
     await runRetention([], h.services.logger);
     expect((await byId(docs.youngRejected))?.status).toBe('rejected');
-  });
+  }, 120_000);
 
   it('when a worker starts, then the retention job is scheduled as a repeatable job on Redis', async () => {
     const workers = await h.startWorkers();

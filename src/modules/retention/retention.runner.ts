@@ -20,6 +20,13 @@ export interface RetentionCounts {
   jobRecordsDeleted: number;
 }
 
+/** Groups items by a key. */
+function groupBy<T extends { _id: unknown }, K>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
+  return groups;
+}
+
 /**
  * Applies every site's retention settings: IP hashes older than `ipHashDays` and
  * rejected comments older than `rejectedDays` (counted from the decision) are deleted;
@@ -28,20 +35,26 @@ export interface RetentionCounts {
 export async function runRetention(queues: Queue[], logger: Logger, now = new Date()): Promise<RetentionCounts> {
   const counts: RetentionCounts = { ipHashesDeleted: 0, rejectedDeleted: 0, idempotencyDeleted: 0, jobRecordsDeleted: 0 };
   const sites = await SiteModel.find({}, { config: 1 }).lean();
-  for (const site of sites) {
-    const retention = (site.config as SiteConfig).retention;
-    const ipCutoff = new Date(now.getTime() - retention.ipHashDays * 86_400_000);
+  // Sites sharing a period are handled by one query each: a handful of queries per run,
+  // however many sites there are.
+  for (const [days, group] of groupBy(sites, (s) => (s.config as SiteConfig).retention.ipHashDays)) {
+    const siteIds = group.map((s) => s._id);
+    const cutoff = new Date(now.getTime() - days * 86_400_000);
     counts.ipHashesDeleted += (await CommentModel.updateMany(
-      { siteId: site._id, createdAt: { $lt: ipCutoff }, ipHash: { $ne: null } },
+      { siteId: { $in: siteIds }, createdAt: { $lt: cutoff }, ipHash: { $ne: null } },
       { $set: { ipHash: null } },
     )).modifiedCount;
-
-    const rejectedCutoff = new Date(now.getTime() - retention.rejectedDays * 86_400_000);
+  }
+  for (const [days, group] of groupBy(sites, (s) => (s.config as SiteConfig).retention.rejectedDays)) {
+    const siteIds = group.map((s) => s._id);
+    const cutoff = new Date(now.getTime() - days * 86_400_000);
     for (;;) {
-      const batch = await CommentModel.find({ siteId: site._id, status: 'rejected', decidedAt: { $lt: rejectedCutoff } }, { _id: 1 }).limit(BATCH).lean();
+      const batch = await CommentModel.find({ siteId: { $in: siteIds }, status: 'rejected', decidedAt: { $lt: cutoff } }, { _id: 1, siteId: 1 }).limit(BATCH).lean();
       if (batch.length === 0) break;
-      const removed = await removeComments(site._id, batch.map((c) => c._id));
-      counts.rejectedDeleted += removed.deleted + removed.tombstoned;
+      for (const [siteId, ids] of groupBy(batch, (c) => c.siteId)) {
+        const removed = await removeComments(siteId, ids.map((c) => c._id));
+        counts.rejectedDeleted += removed.deleted + removed.tombstoned;
+      }
     }
   }
   counts.idempotencyDeleted = (await IdempotencyModel.deleteMany({ createdAt: { $lt: new Date(now.getTime() - IDEMPOTENCY_KEEP_MS) } })).deletedCount;
