@@ -9,7 +9,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
-import { Harness, startHarness } from '../helpers/harness';
+import { CommentDoc, CommentModel } from '../../src/modules/comments/comment.model';
+import { eventually, Harness, startHarness, TestSite } from '../helpers/harness';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '../..');
@@ -66,6 +67,19 @@ export async function startService(): Promise<Service> {
       await h.close();
     },
   };
+}
+
+/** Worker decisions can take a while when the whole suite runs at once on two cores. */
+export const WORKER_WAIT_MS = 45_000;
+
+/** Posts a comment through the API and waits until the worker has decided it (published or held). */
+export async function postDecided(service: Service, site: TestSite, body: string, claims: Record<string, unknown> = {}, thread = 't', parentId?: string): Promise<CommentDoc> {
+  const res = await service.h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(claims)).send({ thread, body, ...(parentId ? { parentId } : {}) });
+  if (res.status !== 201) throw new Error(`post failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return eventually(async () => {
+    const c = await CommentModel.findById(res.body.comment.id).lean();
+    return c && c.decidedAt ? c : undefined;
+  }, WORKER_WAIT_MS);
 }
 
 export interface HostPageOptions {

@@ -10,10 +10,10 @@ import { CommentModel } from '../../src/modules/comments/comment.model';
 import { loadSeedFile } from '../../src/modules/sites/site.seed';
 import { PAGE_CSP } from '../../src/modules/widget/widget.routes';
 import { createSite, eventually, TestSite } from '../helpers/harness';
-import { MODERATOR, MODERATOR_2, postAndDecide } from '../helpers/moderation';
-import { checkState, ensureWidgetBuilt, Host, launchBrowser, Service, startHost, startService } from './browser';
+import { MODERATOR, MODERATOR_2 } from '../helpers/moderation';
+import { checkState, ensureWidgetBuilt, postDecided, WORKER_WAIT_MS, Host, launchBrowser, Service, startHost, startService } from './browser';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 let service: Service;
 let host: Host;
@@ -60,7 +60,7 @@ const tabCount = (page: Page, name: RegExp) => page.getByRole('tab', { name }).l
 
 /** Posts through the API and waits until the worker has held it for a person (pre-moderation). */
 async function heldComment(site: TestSite, body: string, claims: Record<string, unknown> = {}, thread = 't'): Promise<string> {
-  const c = await postAndDecide(service.h, site, body, claims, thread);
+  const c = await postDecided(service, site, body, claims, thread);
   expect(c.held).toBe(true);
   return String(c._id);
 }
@@ -75,7 +75,7 @@ describe('the moderators\' page', () => {
     await writer.getByLabel('Din kommentar').fill('Viktigt att små företag får stöd!');
     await writer.getByRole('button', { name: 'Skicka' }).click();
     await writer.locator('section.k .badge', { hasText: 'Väntar på granskning' }).waitFor();
-    await eventually(async () => (await CommentModel.findOne({ siteId: site.id }).lean())?.held === true);
+    await eventually(async () => (await CommentModel.findOne({ siteId: site.id }).lean())?.held === true, WORKER_WAIT_MS);
 
     const page = await openModerate(site);
     const item = page.locator('li.item', { hasText: 'Viktigt att små företag får stöd!' });
@@ -181,7 +181,7 @@ describe('the moderators\' page', () => {
 
   it('when a published comment is reported, then the reported queue shows the reports and approving keeps it published', async () => {
     const site = await newSite({ moderation: { mode: 'post' } });
-    const c = await postAndDecide(service.h, site, 'Anmäld men ok.', { sub: 'r1', name: 'Rut' }, 'anmäld');
+    const c = await postDecided(service, site, 'Anmäld men ok.', { sub: 'r1', name: 'Rut' }, 'anmäld');
     const report = await service.h.http.post(`/api/v1/comments/${c._id}/reports`).set(await site.bearer({ sub: 'r2', name: 'Rolf' })).send({ reason: 'off_topic', note: 'Fel tråd?' });
     expect(report.status).toBe(201);
     const page = await openModerate(site, '&lang=en');

@@ -6,10 +6,10 @@
  */
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { createSite, eventually, TestSite } from '../helpers/harness';
-import { MODERATOR, postAndDecide } from '../helpers/moderation';
-import { checkState, ensureWidgetBuilt, Host, HostPageOptions, launchBrowser, screenshot, Service, startHost, startService } from './browser';
+import { MODERATOR } from '../helpers/moderation';
+import { checkState, ensureWidgetBuilt, postDecided, WORKER_WAIT_MS, Host, HostPageOptions, launchBrowser, screenshot, Service, startHost, startService } from './browser';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 let service: Service;
 let host: Host;
@@ -71,13 +71,10 @@ const widgetText = (page: Page) => page.locator('section.k').innerText();
 describe('reading', () => {
   it('when a reader opens a thread, then one request shows the count and the comments oldest first with replies, and "Visa fler" and the sort order work', async () => {
     const site = await newSite();
-    const first = await postAndDecide(service.h, site, 'Första kommentaren om industrin.', { sub: 'u1', name: 'Anna Andersson' }, 'read');
-    await postAndDecide(service.h, site, 'Andra kommentaren, om robotar.', { sub: 'u2', name: 'Bo Berg' }, 'read');
-    await postAndDecide(service.h, site, 'Tredje kommentaren, om kompetens.', { sub: 'u3', name: 'Cecilia Ek' }, 'read');
-    const reply = await service.h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ sub: 'u2', name: 'Bo Berg' }))
-      .send({ thread: 'read', body: 'Ett svar på den första.', parentId: String(first._id) });
-    expect(reply.status).toBe(201);
-    await eventually(async () => (await service.h.http.get(`/api/v1/sites/${site.id}/thread?key=read`)).body.thread.commentCount === 4);
+    const first = await postDecided(service, site, 'Första kommentaren om industrin.', { sub: 'u1', name: 'Anna Andersson' }, 'read');
+    await postDecided(service, site, 'Andra kommentaren, om robotar.', { sub: 'u2', name: 'Bo Berg' }, 'read');
+    await postDecided(service, site, 'Tredje kommentaren, om kompetens.', { sub: 'u3', name: 'Cecilia Ek' }, 'read');
+    await postDecided(service, site, 'Ett svar på den första.', { sub: 'u2', name: 'Bo Berg' }, 'read', String(first._id));
 
     const page = await context.newPage();
     const api = recordApi(page);
@@ -174,7 +171,7 @@ describe('writing', () => {
 
   it('when the thread is closed, then "Stängd för fler kommentarer" is shown and there is no form, even for a logged-in commenter', async () => {
     const site = await newSite();
-    await postAndDecide(service.h, site, 'Sista ordet innan stängning.', {}, 'stängd');
+    await postDecided(service, site, 'Sista ordet innan stängning.', {}, 'stängd');
     const closed = await service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'stängd' });
     expect(closed.status).toBe(200);
     const page = await open({ site: site.id, thread: 'stängd', token: await site.token() });
@@ -192,8 +189,8 @@ describe('safety', () => {
     const site = await newSite();
     const img = '<img src=x onerror="window.__pwned=\'img\'">';
     const script = '<script>window.__pwned="script"</script> <b>fet?</b>';
-    await postAndDecide(service.h, site, img, { sub: 'x1', name: '<img src=y onerror="window.__pwned=\'name\'">' }, 'xss');
-    await postAndDecide(service.h, site, script, { sub: 'x2' }, 'xss');
+    await postDecided(service, site, img, { sub: 'x1', name: '<img src=y onerror="window.__pwned=\'name\'">' }, 'xss');
+    await postDecided(service, site, script, { sub: 'x2' }, 'xss');
     const page = await open({ site: site.id, thread: 'xss' });
     await page.waitForTimeout(300); // an image error would have fired by now
     const bodies = await page.locator('section.k .body').allInnerTexts();
@@ -212,7 +209,7 @@ describe('safety', () => {
 describe('languages', () => {
   it('when data-locale is "en", then every text is English, including the API\'s messages', async () => {
     const site = await newSite();
-    await postAndDecide(service.h, site, 'A comment in English.', {}, 'english');
+    await postDecided(service, site, 'A comment in English.', {}, 'english');
     const page = await open({ site: site.id, thread: 'english', locale: 'en' });
     let text = await widgetText(page);
     for (const s of ['Comments (1)', '1 comment', 'Oldest first', 'You must be logged in to comment', 'Log in', 'Processing of personal data']) expect(text).toContain(s);
@@ -253,7 +250,7 @@ describe('languages', () => {
 describe('host page', () => {
   it('when the host page has hostile CSS and a strict CSP, then the widget keeps its own look and works, and its styles stay inside', async () => {
     const site = await newSite({ moderation: { mode: 'pre' } });
-    await postAndDecide(service.h, site, 'Synlig trots fientlig CSS.', {}, 'fientlig');
+    await postDecided(service, site, 'Synlig trots fientlig CSS.', {}, 'fientlig');
     const page = await context.newPage();
     await page.addInitScript(() => {
       const w = window as unknown as { __csp: string[] };
@@ -299,9 +296,9 @@ describe('own comments, reports and my data', () => {
   it('when a commenter edits and deletes their own comments and reports another one, then the widget calls the API and shows the result', async () => {
     const site = await newSite({ editWindowMinutes: 15 });
     const token = await site.token({ sub: 'ed', name: 'Edit Ek' });
-    await postAndDecide(service.h, site, 'Någon annans åsikt.', { sub: 'other', name: 'Olle Annan' }, 'egna');
-    await postAndDecide(service.h, site, 'Min första version.', { sub: 'ed', name: 'Edit Ek' }, 'egna');
-    await postAndDecide(service.h, site, 'Den här ska bort.', { sub: 'ed', name: 'Edit Ek' }, 'egna');
+    await postDecided(service, site, 'Någon annans åsikt.', { sub: 'other', name: 'Olle Annan' }, 'egna');
+    await postDecided(service, site, 'Min första version.', { sub: 'ed', name: 'Edit Ek' }, 'egna');
+    await postDecided(service, site, 'Den här ska bort.', { sub: 'ed', name: 'Edit Ek' }, 'egna');
     const page = await open({ site: site.id, thread: 'egna', token });
     expect(await page.locator('section.k h2').innerText()).toBe('Kommentarer (3)');
 
@@ -339,7 +336,7 @@ describe('own comments, reports and my data', () => {
       const list = await service.h.http.get(`/api/v1/sites/${site.id}/comments?thread=egna`);
       const bodies = list.body.comments.map((c: { body: string }) => c.body);
       return JSON.stringify(bodies) === JSON.stringify(['Någon annans åsikt.', 'Min andra version.']);
-    });
+    }, WORKER_WAIT_MS);
   });
 
   it('when a logged-in commenter opens "Mina uppgifter", then the export and erasure buttons call the privacy endpoints', async () => {
