@@ -117,6 +117,8 @@ describe('the moderators\' page', () => {
     await page.getByText('En annan moderator har redan beslutat om den här kommentaren. Listan är uppdaterad.').waitFor();
     await eventually(async () => (await page.locator('li.item').count()) === 1);
     expect(await page.locator('li.item').innerText()).toContain('Den som ligger kvar.');
+    expect(await tabCount(page, /Väntande/)).toBe('1');
+    expect(await page.getByRole('button', { name: /Kön har ändrats/ }).count()).toBe(0);
     const stored = await CommentModel.findById(first).lean();
     expect(stored?.status).toBe('rejected');
     await checkState(page, 'moderate-already-decided');

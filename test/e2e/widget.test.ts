@@ -128,6 +128,9 @@ describe('writing', () => {
     await textarea.fill(exactly300);
     expect(await count.innerText()).toBe('0 tecken kvar');
     expect(await count.getAttribute('class')).toContain('warn');
+    // Screen readers hear the countdown through a polite live region, at once when it reaches 0.
+    const live = page.locator('section.k .compose .sr[aria-live="polite"]');
+    await eventually(async () => (await live.innerText()) === '0 tecken kvar');
     await checkState(page, 'widget-countdown-zero');
 
     const api = recordApi(page);

@@ -321,9 +321,10 @@ async function loadList(focusFirst: boolean): Promise<void> {
     const page = await call<{ items: Item[]; nextCursor: string | null }>('GET', `${sitePath()}/queues/${queue}?limit=20`);
     items = page.items;
     cursor = page.nextCursor;
-    shownCount = counts ? counts[queue] : items.length;
     // Counts are read in the same breath, so the tab and the list agree.
-    void refreshCounts();
+    counts = await call<Record<Queue, number>>('GET', `${sitePath()}/queues`);
+    shownCount = counts[queue];
+    renderTabs();
   } catch (err) {
     if (err instanceof HttpError && (err.status === 401 || err.status === 403)) return showLogin(err.message);
     items = [];
