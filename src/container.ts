@@ -46,7 +46,7 @@ export function createServices(config: AppConfig, logger: Logger, redis: RedisCo
   const moderation = new ModerationQueue(redis, config.QUEUE_PREFIX, logger, config.JOB_LOCK_MS);
   const rateLimit = new WriteRateLimit(redis, config.QUEUE_PREFIX, config.IP_HASH_SECRET, logger);
   const erasureQueue = new ErasureQueue(redis, config.QUEUE_PREFIX, config.JOB_LOCK_MS);
-  const comments = new CommentService({ threads, commenters, moderation, rateLimit, bans, ipHashSecret: config.IP_HASH_SECRET });
+  const comments = new CommentService({ threads, commenters, moderation, rateLimit, bans, log, ipHashSecret: config.IP_HASH_SECRET });
   return {
     config, logger, redis, metrics, sites, threads, commenters, comments, moderation, rateLimit, log, bans,
     decisions: new DecisionService(log),

@@ -4,6 +4,7 @@ import { Types } from 'mongoose';
 import { CommenterModel } from '../src/modules/commenters/commenter.model';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { ErasureRequestModel } from '../src/modules/privacy/erasure-request.model';
+import { ErasureStepModel } from '../src/modules/privacy/erasure-step.model';
 import { createSite, eventually, Harness, startHarness } from './helpers/harness';
 
 const LOCK_MS = '2000';
@@ -37,10 +38,7 @@ describe('erasure after a crash', () => {
     };
     const child = spawn(process.execPath, [path.resolve(__dirname, '../dist/workers/worker.js')], { env, stdio: 'ignore' });
     const exited = new Promise((r) => child.once('exit', r));
-    await eventually(async () => {
-      const r = await ErasureRequestModel.findById(res.body.id).lean();
-      return (r?.receipt?.comments_deleted ?? 0) > 0;
-    }, 90_000);
+    await eventually(async () => (await ErasureStepModel.countDocuments({ requestId: res.body.id, done: true })) > 0, 90_000);
     child.kill('SIGKILL');
     await exited;
     const halfway = await ErasureRequestModel.findById(res.body.id).lean();
@@ -56,6 +54,7 @@ describe('erasure after a crash', () => {
       return r?.status === 'completed' ? r : undefined;
     }, 90_000);
     expect(done.receipt).toMatchObject({ comments_deleted: 3000, comments_tombstoned: 0, ip_hashes: 3000, profile: 1 });
+    expect(await ErasureStepModel.countDocuments({ requestId: res.body.id })).toBe(3000 / 500 + 1);
     expect(await CommentModel.countDocuments({ siteId: site.id })).toBe(0);
     expect(await CommenterModel.countDocuments({ siteId: site.id, sub: claims.sub })).toBe(0);
   }, 180_000);

@@ -32,7 +32,7 @@ export async function removeComments(siteId: string, ids: Types.ObjectId[]): Pro
   const tombstoned = keep.length
     ? (await CommentModel.updateMany(
       { siteId, _id: { $in: keep } },
-      { $set: { status: 'removed', body: '', authorId: null, ipHash: null, rules: [], held: false, openReportCount: 0, updatedAt: now }, $inc: { version: 1 } },
+      { $set: { status: 'removed', body: '', authorId: null, ipHash: null, rules: [], held: false, updatedAt: now }, $inc: { version: 1 } },
     )).modifiedCount
     : 0;
   const reports = (await ReportModel.deleteMany({ commentId: { $in: [...keep, ...drop] } })).deletedCount;

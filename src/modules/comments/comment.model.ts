@@ -29,8 +29,6 @@ export interface CommentDoc {
   held: boolean;
   /** Rules that fired on the current revision. */
   rules: RuleHit[];
-  /** Unresolved reports; recomputed from the reports collection, never incremented blindly. */
-  openReportCount: number;
   decidedAt: Date | null;
   /** 'system' or the deciding moderator's profile id. */
   decidedBy: string | null;
@@ -57,7 +55,6 @@ const commentSchema = new Schema<CommentDoc>(
     version: { type: Number, default: 1 },
     held: { type: Boolean, default: false },
     rules: { type: [ruleHitSchema], default: [] },
-    openReportCount: { type: Number, default: 0 },
     decidedAt: { type: Date, default: null },
     decidedBy: { type: String, default: null },
     ipHash: { type: String, default: null },

@@ -8,6 +8,7 @@ import type { CommenterDoc } from '../commenters/commenter.model';
 import type { CommenterService } from '../commenters/commenter.service';
 import type { BanService } from '../moderation/ban.service';
 import type { ModerationQueue } from '../moderation/moderation.queue';
+import { ClaimTaken, ModerationLogService } from '../moderation/moderation-log.service';
 import type { Site } from '../sites/site.service';
 import type { ThreadService } from '../threads/thread.service';
 import { CommentDoc, CommentModel } from './comment.model';
@@ -26,6 +27,7 @@ export interface CommentServiceDeps {
   moderation: ModerationQueue;
   rateLimit: WriteRateLimit;
   bans: BanService;
+  log: ModerationLogService;
   ipHashSecret: string;
 }
 
@@ -128,6 +130,18 @@ export class CommentService {
     const text = checkedText(body, site.config.maxLength);
     const names = new Map([[String(author._id), author.name]]);
     if (text === comment.body) return toCommentView(comment, names, author._id);
+    // An edit claims the version it was made on, exactly like a moderation decision: if
+    // the worker or a moderator decided that version meanwhile, the edit answers 409
+    // and can be retried on the new version, instead of the two overwriting each other.
+    try {
+      await this.deps.log.append({
+        siteId: site.id, actor: { kind: 'author', id: author._id, name: author.name }, action: 'edited',
+        commentId: comment._id, subjectId: author._id, threadKey: comment.threadKey, claimKey: `c:${String(comment._id)}:v${comment.version}`,
+      });
+    } catch (err) {
+      if (err instanceof ClaimTaken) throw new AppError('CONFLICT');
+      throw err;
+    }
     const now = new Date();
     await this.deps.moderation.record(comment._id, comment.revision + 1);
     const updated = await CommentModel.findOneAndUpdate(

@@ -62,7 +62,6 @@ export class DecisionService {
       decidedBy: actor.kind === 'system' ? 'system' : String(actor.id),
     };
     if (rules) set.rules = rules;
-    if (actor.kind === 'moderator') set.openReportCount = 0;
     const updated = await CommentModel.findOneAndUpdate(
       { _id: comment._id, siteId: comment.siteId, version: comment.version },
       { $set: set, $inc: { version: 1 } },
@@ -78,7 +77,7 @@ export class DecisionService {
 
 function sameActor(entry: LogEntryDoc, actor: Actor): boolean {
   if (actor.kind === 'system') return entry.actorKind === 'system';
-  return entry.actorKind === 'moderator' && !!entry.actorId && entry.actorId.equals(actor.id);
+  return entry.actorKind === actor.kind && !!entry.actorId && entry.actorId.equals(actor.id);
 }
 
 /** Moderators' actions and the outcome they lead to. */

@@ -2,7 +2,7 @@ import mongoose, { Schema, Types } from 'mongoose';
 import type { RuleHit } from '../comments/comment.model';
 
 export type LogAction =
-  | 'published' | 'held' | 'rejected' | 'approved'
+  | 'published' | 'held' | 'rejected' | 'approved' | 'edited'
   | 'banned' | 'unbanned' | 'thread_closed' | 'thread_reopened';
 
 /**
@@ -15,7 +15,7 @@ export interface LogEntryDoc {
   _id: Types.ObjectId;
   siteId: string;
   at: Date;
-  actorKind: 'system' | 'moderator';
+  actorKind: 'system' | 'moderator' | 'author';
   actorId: Types.ObjectId | null;
   actorName: string | null;
   action: LogAction;
@@ -35,7 +35,7 @@ const logSchema = new Schema<LogEntryDoc>(
   {
     siteId: { type: String, required: true },
     at: { type: Date, required: true },
-    actorKind: { type: String, enum: ['system', 'moderator'], required: true },
+    actorKind: { type: String, enum: ['system', 'moderator', 'author'], required: true },
     actorId: { type: Schema.Types.ObjectId, default: null },
     actorName: { type: String, default: null },
     action: { type: String, required: true },

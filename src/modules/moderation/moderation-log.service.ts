@@ -3,8 +3,8 @@ import { afterCursor, decodeCursor, encodeCursor } from '../comments/cursor';
 import type { RuleHit } from '../comments/comment.model';
 import { LogAction, LogEntryDoc, ModerationLogModel } from './moderation-log.model';
 
-/** Who acted: the system (automated rules) or a moderator's profile. */
-export type Actor = { kind: 'system' } | { kind: 'moderator'; id: Types.ObjectId; name: string };
+/** Who acted: the system (automated rules), a moderator, or the comment's author (an edit). */
+export type Actor = { kind: 'system' } | { kind: 'moderator' | 'author'; id: Types.ObjectId; name: string };
 
 export interface NewLogEntry {
   siteId: string;
@@ -37,8 +37,8 @@ export class ModerationLogService {
         siteId: entry.siteId,
         at: new Date(),
         actorKind: entry.actor.kind,
-        actorId: entry.actor.kind === 'moderator' ? entry.actor.id : null,
-        actorName: entry.actor.kind === 'moderator' ? entry.actor.name : null,
+        actorId: entry.actor.kind === 'system' ? null : entry.actor.id,
+        actorName: entry.actor.kind === 'system' ? null : entry.actor.name,
         action: entry.action,
         commentId: entry.commentId ?? null,
         subjectId: entry.subjectId ?? null,
@@ -86,7 +86,7 @@ function renameCreatedAt(clause: unknown): unknown {
 export interface LogEntryView {
   id: string;
   at: string;
-  actor: { kind: 'system' | 'moderator'; name: string | null };
+  actor: { kind: LogEntryDoc['actorKind']; name: string | null };
   action: LogAction;
   commentId: string | null;
   threadKey: string | null;

@@ -12,7 +12,7 @@ import type { SiteService } from '../sites/site.service';
 import type { BanService } from './ban.service';
 import { DecisionService, outcomeOf } from './decision.service';
 import type { Actor, ModerationLogService } from './moderation-log.service';
-import { ModerationQueueService, QUEUES } from './queue.service';
+import { hasOpenReports, ModerationQueueService, QUEUES } from './queue.service';
 
 export const decisionBody = z.object({
   action: z.enum(['approve', 'reject']),
@@ -77,7 +77,7 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
     const stale = body.version !== undefined
       ? body.version !== comment.version
       // Without a version, only comments still waiting for a person can be decided.
-      : !(comment.status === 'pending' && comment.held) && !(comment.status === 'published' && comment.openReportCount > 0);
+      : !(comment.status === 'pending' && comment.held) && !(comment.status === 'published' && await hasOpenReports(comment._id));
     if (stale || comment.status === 'removed') {
       throw new AppError('ALREADY_DECIDED', { currentVersion: comment.version, status: comment.status });
     }

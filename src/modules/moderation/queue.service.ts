@@ -9,18 +9,37 @@ import { ThreadModel } from '../threads/thread.model';
 export const QUEUES = ['pending', 'reported', 'rejected', 'approved'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
-/** Which comments each queue holds; counts and lists use the same filters, so they agree. */
-function queueFilter(site: Site, queue: QueueName): Record<string, unknown> {
+/**
+ * Which comments each queue holds; counts and lists use the same filters, so they agree.
+ * The reported queue is computed from the unresolved reports themselves: no counter is
+ * kept on the comment that could drift from them.
+ */
+async function queueFilter(site: Site, queue: QueueName): Promise<Record<string, unknown>> {
   switch (queue) {
     case 'pending':
       return { siteId: site.id, status: 'pending', held: true };
     case 'reported':
-      return { siteId: site.id, status: 'published', openReportCount: { $gte: site.config.moderation.reportThreshold } };
+      return { siteId: site.id, status: 'published', _id: { $in: await reportedIds(site) } };
     case 'rejected':
       return { siteId: site.id, status: 'rejected' };
     case 'approved':
       return { siteId: site.id, status: 'published' };
   }
+}
+
+/** Comments with at least the site's threshold of unresolved reports. */
+async function reportedIds(site: Site): Promise<Types.ObjectId[]> {
+  const rows = await ReportModel.aggregate<{ _id: Types.ObjectId; n: number }>([
+    { $match: { siteId: site.id, resolved: false } },
+    { $group: { _id: '$commentId', n: { $sum: 1 } } },
+    { $match: { n: { $gte: site.config.moderation.reportThreshold } } },
+  ]);
+  return rows.map((r) => r._id);
+}
+
+/** True when a comment has unresolved reports (it is then waiting for a person). */
+export async function hasOpenReports(commentId: Types.ObjectId): Promise<boolean> {
+  return !!(await ReportModel.exists({ commentId, resolved: false }));
 }
 
 export interface QueueItem {
@@ -38,12 +57,12 @@ export interface QueueItem {
 /** The moderators' queues: exact counts (counted from the data) and items oldest first. */
 export class ModerationQueueService {
   async counts(site: Site): Promise<Record<QueueName, number>> {
-    const entries = await Promise.all(QUEUES.map(async (q) => [q, await CommentModel.countDocuments(queueFilter(site, q))] as const));
+    const entries = await Promise.all(QUEUES.map(async (q) => [q, await CommentModel.countDocuments(await queueFilter(site, q))] as const));
     return Object.fromEntries(entries) as Record<QueueName, number>;
   }
 
   async list(site: Site, queue: QueueName, options: { cursor?: string; limit: number; thread?: string }): Promise<{ items: QueueItem[]; nextCursor: string | null }> {
-    const filter: Record<string, unknown> = queueFilter(site, queue);
+    const filter: Record<string, unknown> = await queueFilter(site, queue);
     if (options.thread) filter.threadKey = options.thread;
     if (options.cursor) filter.$and = [afterCursor(decodeCursor(options.cursor), 1)];
     const page = await CommentModel.find(filter).sort({ createdAt: 1, _id: 1 }).limit(options.limit + 1).lean();

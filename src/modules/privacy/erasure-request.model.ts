@@ -25,9 +25,8 @@ export interface ErasureRequestDoc {
   startedAt: Date | null;
   completedAt: Date | null;
   receiptTokenHashes: string[];
+  /** Filled in on completion from the erasure's steps (see erasure-step.model.ts). */
   receipt: ErasureReceipt;
-  /** The chunk being erased, recorded before it is touched so a rerun neither skips nor double counts it. */
-  pendingChunk: { deleteIds: Types.ObjectId[]; ipHashes: string[] } | null;
 }
 
 const erasureRequestSchema = new Schema<ErasureRequestDoc>(
@@ -44,7 +43,6 @@ const erasureRequestSchema = new Schema<ErasureRequestDoc>(
     completedAt: { type: Date, default: null },
     receiptTokenHashes: { type: [String], default: [] },
     receipt: { type: Schema.Types.Mixed, default: {} },
-    pendingChunk: { type: Schema.Types.Mixed, default: null },
   },
   { versionKey: false, minimize: false },
 );

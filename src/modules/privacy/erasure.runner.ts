@@ -1,4 +1,3 @@
-import { Types } from 'mongoose';
 import type { Logger } from '../../infra/logger';
 import type { RedisConnections } from '../../infra/redis';
 import { CommenterModel } from '../commenters/commenter.model';
@@ -11,6 +10,7 @@ import { ModerationLogModel } from '../moderation/moderation-log.model';
 import type { TypedQueue } from '../../infra/queue';
 import { ReportModel } from '../reports/report.model';
 import { ErasureRequestDoc, ErasureRequestModel } from './erasure-request.model';
+import { ErasureStepDoc, ErasureStepModel } from './erasure-step.model';
 
 /** Comments erased per step: bounded memory, and other work interleaves between steps. */
 export const ERASURE_CHUNK = 500;
@@ -22,54 +22,50 @@ export interface ErasureDeps {
   logger: Logger;
 }
 
-/** A step of work recorded on the request before it is done, with the counts it will add. */
-interface Step {
-  commentIds: Types.ObjectId[];
-  jobIds: string[];
-  redisKeys: string[];
-  counts: Record<string, number>;
-  final: boolean;
-}
+type Step = Pick<ErasureStepDoc, 'commentIds' | 'jobIds' | 'redisKeys' | 'counts' | 'final'>;
 
 /**
  * Erases one subject's data on one site, in steps of ERASURE_CHUNK comments. Each step is
- * first written to the request (ids and the counts it will add), then carried out with
- * idempotent deletes, then its counts are added and the step cleared in one update.
- * A worker killed at any point reruns the recorded step: nothing is skipped and nothing
- * is counted twice.
+ * claimed and recorded (ids and the counts it will add) before anything is deleted, then
+ * carried out with idempotent deletes, then marked done; the receipt is the sum of the
+ * steps. A worker killed at any point reruns the open step; two runners at once share the
+ * same steps. Either way nothing is skipped and nothing is counted twice.
  */
 export async function runErasure(requestId: string, deps: ErasureDeps): Promise<'completed' | 'skipped'> {
   let request = await ErasureRequestModel.findById(requestId).lean();
   if (!request || request.status === 'completed' || request.status === 'cancelled') return 'skipped';
   if (request.status === 'scheduled') {
-    request = await ErasureRequestModel.findOneAndUpdate(
-      { _id: request._id, status: 'scheduled' },
-      { $set: { status: 'running', startedAt: new Date() } },
-      { new: true, lean: true },
-    ) ?? await ErasureRequestModel.findById(requestId).lean();
+    await ErasureRequestModel.updateOne({ _id: request._id, status: 'scheduled' }, { $set: { status: 'running', startedAt: new Date() } });
+    request = await ErasureRequestModel.findById(requestId).lean();
     if (!request || request.status !== 'running') return 'skipped';
   }
-
-  let step = request.pendingChunk as Step | null;
   for (;;) {
-    if (!step) step = await planCommentStep(request, deps) ?? await planFinalStep(request, deps);
+    const last = await ErasureStepModel.findOne({ requestId: request._id }).sort({ n: -1 }).lean();
+    if (last?.final && last.done) break;
+    const step = last && !last.done ? last : await claimStep(request, (last?.n ?? 0) + 1, deps);
     await carryOut(request, step, deps);
-    const done = step.final;
-    await ErasureRequestModel.updateOne(
-      { _id: request._id },
-      {
-        $inc: Object.fromEntries(Object.entries(step.counts).map(([k, n]) => [`receipt.${k}`, n])),
-        $set: done ? { pendingChunk: null, status: 'completed', completedAt: new Date() } : { pendingChunk: null },
-      },
-    );
-    if (done) break;
-    step = null;
+    await ErasureStepModel.updateOne({ _id: step._id }, { $set: { done: true } });
   }
-  deps.logger.info({ erasureRequestId: requestId }, 'erasure completed');
+  const steps = await ErasureStepModel.find({ requestId: request._id }).lean();
+  const receipt: Record<string, number> = {};
+  for (const step of steps) for (const [kind, n] of Object.entries(step.counts)) receipt[kind] = (receipt[kind] ?? 0) + n;
+  await ErasureRequestModel.updateOne({ _id: request._id }, { $set: { receipt, status: 'completed', completedAt: new Date() } });
+  deps.logger.info({ erasureRequestId: requestId, steps: steps.length }, 'erasure completed');
   return 'completed';
 }
 
-/** The next chunk of the subject's comments, recorded on the request; null when none are left. */
+/** Plans step n and claims it; if another runner claimed it first, its plan is used. */
+async function claimStep(request: ErasureRequestDoc, n: number, deps: ErasureDeps): Promise<ErasureStepDoc> {
+  const plan = await planCommentStep(request, deps) ?? await planFinalStep(request, deps);
+  try {
+    return (await ErasureStepModel.create({ requestId: request._id, n, ...plan, done: false })).toObject();
+  } catch (err) {
+    if ((err as { code?: number }).code !== 11000) throw err;
+    return ErasureStepModel.findOne({ requestId: request._id, n }).lean().orFail();
+  }
+}
+
+/** The next chunk of the subject's comments; null when none are left. */
 async function planCommentStep(request: ErasureRequestDoc, deps: ErasureDeps): Promise<Step | null> {
   const chunk = await CommentModel.find(
     { siteId: request.siteId, authorId: request.commenterId },
@@ -79,7 +75,7 @@ async function planCommentStep(request: ErasureRequestDoc, deps: ErasureDeps): P
   const ids = chunk.map((c) => c._id);
   const replied = new Set((await CommentModel.find({ siteId: request.siteId, parentId: { $in: ids } }, { parentId: 1 }).lean()).map((r) => String(r.parentId)));
   const ipHashes = [...new Set(chunk.map((c) => c.ipHash).filter((h): h is string => !!h))];
-  const step: Step = {
+  return {
     commentIds: ids,
     jobIds: chunk.flatMap((c) => Array.from({ length: c.revision }, (_, i) => moderationJobId(String(c._id), i + 1))),
     redisKeys: deps.rateLimit.ipKeys(request.siteId, ipHashes),
@@ -91,14 +87,12 @@ async function planCommentStep(request: ErasureRequestDoc, deps: ErasureDeps): P
     },
     final: false,
   };
-  await ErasureRequestModel.updateOne({ _id: request._id }, { $set: { pendingChunk: step } });
-  return step;
 }
 
 /** The last step: profile, reports made, idempotency records, counters, log pseudonymisation. */
 async function planFinalStep(request: ErasureRequestDoc, deps: ErasureDeps): Promise<Step> {
   const profile = await CommenterModel.findOne({ _id: request.commenterId, siteId: request.siteId }, { sub: 1 }).lean();
-  const step: Step = {
+  return {
     commentIds: [],
     jobIds: [],
     redisKeys: profile ? [deps.rateLimit.commenterKey(request.siteId, profile.sub)] : [],
@@ -112,8 +106,6 @@ async function planFinalStep(request: ErasureRequestDoc, deps: ErasureDeps): Pro
     },
     final: true,
   };
-  await ErasureRequestModel.updateOne({ _id: request._id }, { $set: { pendingChunk: step } });
-  return step;
 }
 
 /** Does a step's work; every operation is idempotent, so a rerun is harmless. */

@@ -7,6 +7,8 @@ import { ErasureRequestDoc, ErasureRequestModel, ErasureStatus } from './erasure
 import type { ErasureQueue } from './erasure.queue';
 import { subjectRef } from './subject-ref';
 
+/** A request due this long without a job in Redis is scheduled again by the sweeper. */
+const SWEEP_AFTER_MS = 60_000;
 /** GDPR: a request must be handled within one month. */
 const DUE_AFTER_MS = 30 * 86_400_000;
 
@@ -42,7 +44,7 @@ export class ErasureService {
     const request = (await ErasureRequestModel.create({
       siteId: site.id, subjectRef: ref, commenterId: profile._id, requestedBy, status: 'scheduled',
       createdAt: now, dueAt: new Date(now.getTime() + DUE_AFTER_MS), runAfter,
-      receiptTokenHashes: [hashToken(receiptToken)], receipt: {}, pendingChunk: null,
+      receiptTokenHashes: [hashToken(receiptToken)], receipt: {},
     })).toObject();
     // If Redis is away the request stays scheduled; the worker's sweep schedules it later.
     await this.queue.schedule(site.id, ref, String(request._id), runAfter.getTime() - now.getTime()).catch(() => undefined);
@@ -97,9 +99,14 @@ export class ErasureService {
     return ErasureRequestModel.find(query).sort({ dueAt: 1 }).limit(1000).lean();
   }
 
-  /** Re-schedules requests whose job never reached Redis (or was lost); run by the worker. */
+  /**
+   * Re-schedules requests whose job never reached Redis (or was lost); run by the worker.
+   * Only requests due for a while are looked at, so the normal path is never raced.
+   */
   async sweep(): Promise<number> {
-    const due = await ErasureRequestModel.find({ status: { $in: ['scheduled', 'running'] }, runAfter: { $lte: new Date() } }).limit(100).lean();
+    const due = await ErasureRequestModel.find({
+      status: { $in: ['scheduled', 'running'] }, runAfter: { $lte: new Date(Date.now() - SWEEP_AFTER_MS) },
+    }).limit(100).lean();
     let scheduled = 0;
     for (const r of due) {
       const job = await this.queue.queue.bull.getJob(`erase:${r.siteId}:${r.subjectRef}`);

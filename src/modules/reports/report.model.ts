@@ -29,6 +29,8 @@ const reportSchema = new Schema<ReportDoc>(
 );
 // One report per reporter and comment; also serves "reports of these comments" lookups.
 reportSchema.index({ commentId: 1, reporterId: 1 }, { unique: true });
+// The reported queue: unresolved reports per comment, counted from the reports themselves.
+reportSchema.index({ siteId: 1, resolved: 1, commentId: 1 });
 // A reporter's reports (export and erasure).
 reportSchema.index({ siteId: 1, reporterId: 1 });
 

@@ -10,10 +10,7 @@ import { ReportDoc, ReportModel, ReportReason } from './report.model';
 export class ReportService {
   constructor(private readonly commenters: CommenterService, private readonly bans: BanService) {}
 
-  /**
-   * Files a report: once per reader and comment, never on one's own comment. The
-   * comment's open-report count is recomputed from the reports, so it cannot drift.
-   */
+  /** Files a report: once per reader and comment, never on one's own comment. */
   async report(site: Site, identity: Identity, commentId: string, reason: ReportReason, note: string | null): Promise<ReportDoc> {
     const comment = await CommentModel.findOne({ _id: commentId, siteId: site.id }, { authorId: 1, status: 1 }).lean();
     if (!comment || comment.status !== 'published') throw notFound('comment');
@@ -27,14 +24,6 @@ export class ReportService {
       if ((err as { code?: number }).code === 11000) throw new AppError('CONFLICT', { reason: 'already_reported' });
       throw err;
     }
-    await reconcileOpenReports(site.id, comment._id);
     return report;
   }
-}
-
-/** Sets a comment's open-report count from the reports themselves. */
-export async function reconcileOpenReports(siteId: string, commentId: ReportDoc['commentId']): Promise<number> {
-  const open = await ReportModel.countDocuments({ commentId, resolved: false });
-  await CommentModel.updateOne({ _id: commentId, siteId }, { $set: { openReportCount: open } });
-  return open;
 }
