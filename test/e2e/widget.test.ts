@@ -112,6 +112,23 @@ describe('reading', () => {
   });
 });
 
+describe('the thread request behind it', () => {
+  it('when the thread is read with include=comments, then the first page of comments comes with it and the other fields are unchanged', async () => {
+    const site = await newSite();
+    await postDecided(service, site, 'Med i samma svar.', {}, 'ett-anrop');
+    const plain = await service.h.http.get(`/api/v1/sites/${site.id}/thread?key=ett-anrop`);
+    expect(plain.body.comments).toBeUndefined();
+    const withComments = await service.h.http.get(`/api/v1/sites/${site.id}/thread?key=ett-anrop&include=comments&sort=newest&limit=5`);
+    expect(withComments.status).toBe(200);
+    expect(withComments.body.thread).toEqual(plain.body.thread);
+    expect(withComments.body.site).toEqual(plain.body.site);
+    expect(withComments.body.comments.map((c: { body: string }) => c.body)).toEqual(['Med i samma svar.']);
+    expect(withComments.body.nextCursor).toBeNull();
+    const bad = await service.h.http.get(`/api/v1/sites/${site.id}/thread?key=ett-anrop&include=everything`);
+    expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
 describe('writing', () => {
   it('when a commenter types 300 and then 301 characters with emoji, then the countdown warns at 0 and the 301st character is refused without a request', async () => {
     const site = await newSite({ moderation: { mode: 'pre' } });
