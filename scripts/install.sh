@@ -22,14 +22,18 @@ if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null; then
 fi
 
 # The browser tests (test/e2e) drive Debian's Chromium; browser downloads are not used.
+# The emoji font only makes their screenshots show emoji instead of empty boxes.
 if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing chromium…"
-    apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }
+    apt-get install -y chromium fonts-noto-color-emoji >/dev/null 2>&1 \
+      || { apt-get update >/dev/null && apt-get install -y chromium fonts-noto-color-emoji >/dev/null; }
   else
     echo "chromium is missing: install it (e.g. apt-get install chromium) or set CHROMIUM_PATH" >&2
     exit 1
   fi
+elif [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get install -y fonts-noto-color-emoji >/dev/null 2>&1 || true
 fi
 
 # mongodb-memory-server is tried first at run time; FerretDB is the fallback where mongod
