@@ -20,6 +20,11 @@ const envSchema = z.object({
   /** Prefix for bull's Redis keys; lets several deployments (or test runs) share a Redis. */
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]{1,64}$/).default('kommentarer'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * The demo's pretend host login (GET /demo/token mints commenter and moderator tokens).
+   * On by default outside production, off in production unless set to true.
+   */
+  DEMO_LOGIN: z.enum(['true', 'false']).optional(),
   /** How long a worker's lock on a job lasts without renewal; a killed worker's job is retried after it. */
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** How often the retention job runs (milliseconds). */

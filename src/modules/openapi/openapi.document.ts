@@ -46,7 +46,7 @@ export function buildOpenApiDocument(publicUrl: string): object {
   });
 
   const paths: RouteConfig[] = [
-    { method: 'get', path: '/api/v1/sites/{site}/thread', summary: 'Thread state and what the widget needs', request: { params: siteParam, query: z.object({ key: z.string() }) }, responses: { 200: json(anything), ...errors } },
+    { method: 'get', path: '/api/v1/sites/{site}/thread', summary: 'Thread state and what the widget needs; include=comments adds the first page of comments (one request per thread view)', request: { params: siteParam, query: z.object({ key: z.string(), include: z.enum(['comments']).optional(), sort: z.enum(['oldest', 'newest']).optional(), limit: z.number().optional() }) }, responses: { 200: json(anything), ...errors } },
     { method: 'get', path: '/api/v1/sites/{site}/comments', summary: 'Published comments (and the caller’s own pending ones)', request: { params: siteParam, query: listCommentsQuery }, responses: { 200: json(z.object({ comments: z.array(comment), nextCursor: z.string().nullable() })), ...errors } },
     { method: 'post', path: '/api/v1/sites/{site}/comments', summary: 'Write a comment (Idempotency-Key header optional)', security: jwt, request: { params: siteParam, headers: z.object({ 'idempotency-key': z.string().optional() }), body: { content: { 'application/json': { schema: createCommentSchema } } } }, responses: { 201: json(z.object({ comment }), 'Created, status pending'), ...errors } },
     { method: 'patch', path: '/api/v1/comments/{id}', summary: 'Edit own comment inside the edit window', security: jwt, request: { params: idParam, body: { content: { 'application/json': { schema: editCommentSchema } } } }, responses: { 200: json(z.object({ comment })), ...errors } },
@@ -74,6 +74,10 @@ export function buildOpenApiDocument(publicUrl: string): object {
     { method: 'get', path: '/readyz', summary: 'Readiness: MongoDB and Redis reachable', responses: { 200: json(anything), 503: json(anything, 'Not ready') } },
     { method: 'get', path: '/metrics', summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain exposition format' } } },
     { method: 'get', path: '/openapi.json', summary: 'This document', responses: { 200: json(anything) } },
+    { method: 'get', path: '/embed.js', summary: 'The embeddable widget (one script tag on the host page)', responses: { 200: { description: 'JavaScript' } } },
+    { method: 'get', path: '/moderate', summary: 'The moderators\' web page', responses: { 200: { description: 'HTML' } } },
+    { method: 'get', path: '/demo', summary: 'A demo article page with the widget', responses: { 200: { description: 'HTML' } } },
+    { method: 'get', path: '/demo/token', summary: 'The demo\'s pretend host login (off in production unless DEMO_LOGIN=true)', request: { query: z.object({ role: z.enum(['commenter', 'moderator']), site: z.string().optional() }) }, responses: { 200: json(z.object({ token: z.string(), expiresIn: z.number(), site: z.string(), role: z.string() })), ...errors } },
   ];
   for (const path of paths) registry.registerPath(path);
 

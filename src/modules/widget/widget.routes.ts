@@ -131,11 +131,13 @@ export function widgetRoutes({ config, sites }: WidgetRouteDeps, options: { asse
   });
 
   /**
-   * The demo's pretend host login. Only for the seeded demo site, or any HS256 site
-   * outside production (the tests' sites): the secret is read from the site's stored
-   * configuration and never leaves the server.
+   * The demo's pretend host login. Off in production unless DEMO_LOGIN=true, and then only
+   * for the seeded demo site; outside production for any HS256 site (the tests' sites).
+   * The secret is read from the site's stored configuration and never leaves the server.
    */
+  const demoLogin = config.DEMO_LOGIN ? config.DEMO_LOGIN === 'true' : !production;
   router.get('/demo/token', async (req, res) => {
+    if (!demoLogin) throw new AppError('NOT_FOUND', { what: 'route' });
     const query = parseOrThrow(demoTokenQuery, req.query);
     if (production && query.site !== 'demo') throw new AppError('NOT_FOUND', { what: 'site' });
     const site = await sites.get(query.site);
