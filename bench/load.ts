@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   if (!process.env.MONGODB_URI) {
     console.log('starting embedded MongoDB-compatible server…');
     const t0 = Date.now();
-    mongo = await startEmbeddedMongo();
+    mongo = await startEmbeddedMongo(undefined, { backend: 'postgresql' });
     console.log(`embedded ${mongo.kind} started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const m = mongo;
     serverStops.push(() => m.stop());

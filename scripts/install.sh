@@ -41,3 +41,10 @@ fi
 if [ -z "${MONGODB_URI:-}" ] && command -v go >/dev/null; then
   bash scripts/install-ferretdb.sh >/dev/null
 fi
+
+# The benchmarks run FerretDB on PostgreSQL, where it uses indexes (its SQLite backend
+# scans whole collections); Debian's package provides the server binaries.
+if [ "${INSTALL_POSTGRESQL:-0}" = 1 ] && [ ! -d /usr/lib/postgresql ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing postgresql (for the benchmarks)…"
+  apt-get install -y postgresql >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y postgresql >/dev/null; }
+fi

@@ -2,26 +2,50 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startEmbeddedPostgres, findPostgresBin } from './embedded-postgres';
 import { freePort, waitForPort } from './free-port';
 
 /** A running MongoDB-compatible server for development and tests. */
 export interface EmbeddedMongo {
   uri: string;
-  kind: 'mongodb-memory-server' | 'ferretdb';
+  kind: 'mongodb-memory-server' | 'ferretdb-sqlite' | 'ferretdb-postgresql';
   stop(): Promise<void>;
 }
 
 /**
  * Starts MongoDB through mongodb-memory-server where its binary can be downloaded, and
- * otherwise FerretDB 1.24 on SQLite (built from the Go module proxy by
- * scripts/install-ferretdb.sh). dataDir keeps FerretDB's files between runs when given.
+ * otherwise FerretDB 1.24 (built from the Go module proxy by scripts/install-ferretdb.sh)
+ * on SQLite; dataDir keeps its files between runs when given.
+ *
+ * With `backend: 'postgresql'` (or KOMMENTARER_FERRETDB_BACKEND=postgresql) and Debian's
+ * PostgreSQL installed, FerretDB runs on a private PostgreSQL cluster instead: its SQLite
+ * backend reads every document of a collection for any query not by _id, while on
+ * PostgreSQL it pushes filters down to real indexes. The benchmarks use that.
  */
-export async function startEmbeddedMongo(dataDir?: string): Promise<EmbeddedMongo> {
+export async function startEmbeddedMongo(dataDir?: string, options: { backend?: 'sqlite' | 'postgresql' } = {}): Promise<EmbeddedMongo> {
   if (process.env.KOMMENTARER_EMBEDDED_MONGO !== 'ferretdb') {
     const memory = await tryMemoryServer();
     if (memory) return memory;
   }
-  return startFerretDb(dataDir);
+  const backend = options.backend ?? (process.env.KOMMENTARER_FERRETDB_BACKEND === 'postgresql' ? 'postgresql' : 'sqlite');
+  const bin = backend === 'postgresql' ? findPostgresBin() : undefined;
+  if (backend === 'postgresql' && !bin) process.stderr.write('PostgreSQL is not installed; FerretDB runs on SQLite\n');
+  return bin ? startFerretDbOnPostgres(bin) : startFerretDb(dataDir);
+}
+
+async function startFerretDbOnPostgres(bin: string): Promise<EmbeddedMongo> {
+  const pg = await startEmbeddedPostgres(bin);
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'kommentarer-ferretdb-'));
+  const ferret = await spawnFerretDb(['--handler=pg', `--postgresql-url=${pg.url}`], state);
+  return {
+    uri: ferret.uri,
+    kind: 'ferretdb-postgresql',
+    stop: async () => {
+      await ferret.stop();
+      await pg.stop();
+      fs.rmSync(state, { recursive: true, force: true });
+    },
+  };
 }
 
 async function tryMemoryServer(): Promise<EmbeddedMongo | undefined> {
@@ -43,27 +67,37 @@ async function tryMemoryServer(): Promise<EmbeddedMongo | undefined> {
 }
 
 async function startFerretDb(dataDir?: string): Promise<EmbeddedMongo> {
-  const binary = installFerretDb();
-  const port = await freePort();
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kommentarer-ferretdb-'));
   fs.mkdirSync(dir, { recursive: true });
+  const ferret = await spawnFerretDb(['--handler=sqlite', `--sqlite-url=file:${path.resolve(dir)}/`], dir);
+  return {
+    uri: ferret.uri,
+    kind: 'ferretdb-sqlite',
+    stop: async () => {
+      await ferret.stop();
+      if (!dataDir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs FerretDB with the given backend flags on a free loopback port. */
+async function spawnFerretDb(backendFlags: string[], stateDir: string): Promise<{ uri: string; stop(): Promise<void> }> {
+  const binary = installFerretDb();
+  const port = await freePort();
   const child: ChildProcess = spawn(binary, [
-    '--handler=sqlite',
-    `--sqlite-url=file:${path.resolve(dir)}/`,
+    ...backendFlags,
     `--listen-addr=127.0.0.1:${port}`,
     '--telemetry=disable',
     '--log-level=ERROR',
     '--debug-addr=-',
-    `--state-dir=${path.resolve(dir)}`,
+    `--state-dir=${path.resolve(stateDir)}`,
   ], { stdio: 'ignore' });
   await waitForPort(port, 20_000);
   return {
     uri: `mongodb://127.0.0.1:${port}/kommentarer`,
-    kind: 'ferretdb',
     stop: async () => {
       if (child.exitCode !== null) return;
       await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
-      if (!dataDir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,691 @@
+/**
+ * Erasure benchmark (npm run bench:erasure): how long one worker process takes to erase a
+ * prolific commenter, and what that does to readers meanwhile.
+ *
+ * The API runs as its own process (dist/src/server.js) and ONE worker as another
+ * (dist/workers/worker.js); everything talks over loopback.
+ *
+ *   1. Seeding: the subject posts one comment through the API (which creates their
+ *      profile); then BENCH_COMMENTS published comments by the subject across
+ *      BENCH_THREADS threads are inserted directly with mongoose insertMany, plus comments
+ *      by other commenters in the same threads, replies by others to 1% of the subject's
+ *      comments (those become tombstones), and a 50-comment thread by others for reading.
+ *   2. Baseline before: an autocannon read load (GET the 50-comment thread) for
+ *      BENCH_BASELINE_SECONDS with no erasure running.
+ *   3. Erasure: the same read load; after a short lead-in the subject POSTs
+ *      /me/erasure (the site has no grace period), the bench polls the request with its
+ *      receipt token until it is completed, then stops the load. Read latency and req/s
+ *      are taken over the erasure's window only (202 → completedAt).
+ *   4. Baseline after: the same read load again, for the same lead-in and window length.
+ *
+ * Then it checks that none of the subject's comments and no profile remain, that replies by
+ * others kept their place under tombstones and that the receipt adds up, and prints a
+ * markdown table for the README. Exits 0 when the erasure completed and every check
+ * passed; 1 otherwise, after printing what it measured: an erasure still running after
+ * BENCH_ERASURE_TIMEOUT is reported with its progress (finished chunks of 500) and the worker
+ * is stopped (the job is resumable).
+ *
+ * On FerretDB 1.24 (SQLite backend) only lookups by _id avoid a scan: every other query on
+ * comments reads the whole collection (about 2 s for 11,000 comments on a 2-core machine),
+ * so the reads and each erasure step cost time in proportion to the collection's size, and
+ * the default 10,000 comments do not finish in time
+ * under the read load there; MONGODB_URI pointing at MongoDB, or a smaller BENCH_COMMENTS,
+ * gives complete numbers.
+ *
+ * Uses MONGODB_URI / REDIS_URL when set, otherwise starts embedded servers (FerretDB unless
+ * KOMMENTARER_EMBEDDED_MONGO is set to something other than "ferretdb").
+ *
+ * Environment: BENCH_COMMENTS (default 10000), BENCH_THREADS (default 100),
+ * BENCH_OTHERS_PER_THREAD (comments by others per thread, default 10), BENCH_CONNECTIONS
+ * (read load, default 10), BENCH_BASELINE_SECONDS (default 10), BENCH_ERASURE_TIMEOUT
+ * (seconds, default 75), BENCH_CHILD_LOG_LEVEL (API and worker log level, default warn).
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
+import mongoose, { Types } from 'mongoose';
+import { EmbeddedMongo, startEmbeddedMongo } from '../src/dev/embedded-mongo';
+import { EmbeddedRedis } from '../src/dev/embedded-redis';
+import { freePort } from '../src/dev/free-port';
+import { CommentDoc, CommentModel } from '../src/modules/comments/comment.model';
+import { CommenterDoc, CommenterModel } from '../src/modules/commenters/commenter.model';
+import { ERASURE_CHUNK } from '../src/modules/privacy/erasure.runner';
+import { ThreadDoc, ThreadModel } from '../src/modules/threads/thread.model';
+import {
+  childCpuTicks, cpuShares, describeDatabase, formatCounts, NodeChild, percentile, positiveInt,
+  readStatusKb, removeMongoData, removeRedisKeys, sleep, waitReady,
+} from './bench-support';
+
+const COMMENTS = positiveInt(process.env.BENCH_COMMENTS, 10_000);
+const THREADS = positiveInt(process.env.BENCH_THREADS, 100);
+const OTHERS_PER_THREAD = positiveInt(process.env.BENCH_OTHERS_PER_THREAD, 10);
+const CONNECTIONS = positiveInt(process.env.BENCH_CONNECTIONS, 10);
+const BASELINE_SECONDS = positiveInt(process.env.BENCH_BASELINE_SECONDS, 10);
+const ERASURE_TIMEOUT_MS = positiveInt(process.env.BENCH_ERASURE_TIMEOUT, 75) * 1000;
+const CHILD_LOG_LEVEL = process.env.BENCH_CHILD_LOG_LEVEL ?? 'warn';
+/** One in this many of the subject's comments gets a reply by someone else (1%). */
+const REPLY_EVERY = 100;
+const OTHER_COMMENTERS = 20;
+const READ_COMMENTS = 50;
+/** Distinct IP hashes among the subject's comments (their rate-limit keys are deleted too). */
+const SUBJECT_IPS = 5;
+const INSERT_BATCH = 1000;
+/** The read load runs this long before the erasure is requested (and before the baseline window). */
+const LEAD_IN_MS = 2000;
+const POLL_MS = 100;
+/** autocannon's per-request timeout (s): long, because a timed-out request is sent again while the API still works on the first. */
+const READ_TIMEOUT_S = 120;
+const HOST = '127.0.0.1';
+/** The whole run is abandoned (children killed, exit 1) after this long. */
+const HARD_LIMIT_MS = 120_000 + COMMENTS * 10 + BASELINE_SECONDS * 1000 + 2 * (ERASURE_TIMEOUT_MS + LEAD_IN_MS) + 150_000;
+
+const ROOT = path.resolve(__dirname, '../..'); // dist/bench → repository root
+const API_ENTRY = path.join(ROOT, 'dist/src/server.js');
+const WORKER_ENTRY = path.join(ROOT, 'dist/workers/worker.js');
+/** In every seeded comment of the subject, so that leftovers can be searched for by text. */
+const MARKER = `subjectmark${randomBytes(4).toString('hex')}`;
+
+// FerretDB by default: the mongod download attempt only costs time where there is no network.
+process.env.KOMMENTARER_EMBEDDED_MONGO ??= 'ferretdb';
+
+const children: NodeChild[] = [];
+const serverStops: Array<() => Promise<void>> = [];
+
+interface Sample {
+  /** performance.now() when the response arrived. */
+  at: number;
+  ms: number;
+  status: number;
+}
+
+interface WindowStats {
+  name: string;
+  seconds: number;
+  responses: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Non-2xx answers and failed requests (timeouts, resets). */
+  failed: number;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const hardLimit = setTimeout(() => {
+    console.error(`bench: exceeded ${HARD_LIMIT_MS} ms; giving up`);
+    void cleanup().finally(() => process.exit(1));
+  }, HARD_LIMIT_MS);
+  hardLimit.unref();
+
+  for (const entry of [API_ENTRY, WORKER_ENTRY]) {
+    if (!fs.existsSync(entry)) throw new Error(`${entry} not found; run npm run build first`);
+  }
+
+  // --- backing services -------------------------------------------------------------------
+  let mongo: EmbeddedMongo | undefined;
+  if (!process.env.MONGODB_URI) {
+    console.log('starting embedded MongoDB-compatible server…');
+    const t0 = Date.now();
+    mongo = await startEmbeddedMongo(undefined, { backend: 'postgresql' });
+    console.log(`embedded ${mongo.kind} started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const m = mongo;
+    serverStops.push(() => m.stop());
+    if (stopping) await cleanupLate();
+  }
+  let redis: EmbeddedRedis | undefined;
+  if (!process.env.REDIS_URL) {
+    redis = await EmbeddedRedis.start();
+    const r = redis;
+    serverStops.push(() => r.stop());
+    if (stopping) await cleanupLate();
+  }
+  const mongoUri = process.env.MONGODB_URI ?? mongo!.uri;
+  const redisUrl = process.env.REDIS_URL ?? redis!.url;
+  // The bench's own connection: seeding and checking. Indexes are the API's and worker's business.
+  const db = mongoose.createConnection(mongoUri, { serverSelectionTimeoutMS: 5000, autoIndex: false, autoCreate: false });
+  serverStops.push(() => db.close());
+  await db.asPromise();
+  const database = await describeDatabase(db, mongo ? 'embedded' : 'external');
+  const Comments = db.model<CommentDoc>('Comment', CommentModel.schema, 'comments');
+  const Commenters = db.model<CommenterDoc>('Commenter', CommenterModel.schema, 'commenters');
+  const Threads = db.model<ThreadDoc>('Thread', ThreadModel.schema, 'threads');
+  const erasureRequests = db.collection('erasure_requests');
+  console.log(`database: ${database}; redis: ${redis ? 'embedded' : 'external'}`);
+
+  // --- API and worker processes ------------------------------------------------------------
+  const port = await freePort();
+  const base = `http://${HOST}:${port}`;
+  const adminKey = randomBytes(24).toString('hex');
+  const queuePrefix = `benchera-${randomBytes(4).toString('hex')}`;
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST,
+    PORT: String(port),
+    PUBLIC_URL: base,
+    MONGODB_URI: mongoUri,
+    REDIS_URL: redisUrl,
+    ADMIN_API_KEY: adminKey,
+    IP_HASH_SECRET: randomBytes(24).toString('hex'),
+    LOG_LEVEL: CHILD_LOG_LEVEL,
+    QUEUE_PREFIX: queuePrefix,
+  };
+  delete childEnv.WORKER_METRICS_PORT; // the worker's metrics server would listen on every interface
+  delete childEnv.SITES_SEED_FILE;
+  const api = new NodeChild('api', API_ENTRY, childEnv, ROOT);
+  children.push(api);
+  const worker = new NodeChild('worker', WORKER_ENTRY, childEnv, ROOT);
+  children.push(worker);
+  await waitReady(base, api, 30_000);
+  console.log(`API pid ${api.pid} listening on ${base}; worker pid ${worker.pid}`);
+
+  // --- site and the subject's profile ----------------------------------------------------------
+  const siteId = `benchera-${randomBytes(4).toString('hex')}`;
+  const secret = randomBytes(32).toString('hex');
+  const put = await fetch(`${base}/api/v1/admin/sites/${siteId}`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Erasure benchmark', origins: [], auth: { hs256Secret: secret }, erasureGraceHours: 0 }),
+  });
+  if (put.status !== 201) throw new Error(`site not created: ${put.status} ${await put.text()}`);
+  const key = new TextEncoder().encode(secret);
+  const subjectSub = 'erasure-subject';
+  const subjectToken = await new SignJWT({ sub: subjectSub, name: 'Erasure Subject' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setAudience(siteId)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(key);
+  const threadKeys = Array.from({ length: THREADS }, (_, i) => `erasure-${i}`);
+  const first = await fetch(`${base}/api/v1/sites/${siteId}/comments`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${subjectToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ thread: threadKeys[0], body: `First comment by the subject (${MARKER}), through the API.`, threadTitle: 'Erasure thread' }),
+  });
+  if (first.status !== 201) throw new Error(`the subject's first comment was refused: ${first.status} ${await first.text()}`);
+  const firstId = new Types.ObjectId((await first.json() as { comment: { id: string } }).comment.id);
+  const profile = await Commenters.findOne({ siteId, sub: subjectSub }).lean();
+  if (!profile) throw new Error('the subject has no profile after posting');
+  const profileId = profile._id;
+  const firstDecided = await waitFor(async () => !!(await Comments.findById(firstId, { decidedAt: 1 }).lean())?.decidedAt, 20_000);
+  const firstState = await Comments.findById(firstId, { status: 1, held: 1 }).lean();
+  console.log(`subject profile ${String(profileId)}; their API comment is ${firstState?.status ?? 'missing'}` +
+    `${firstDecided ? '' : ' (not decided by the worker within 20 s)'}`);
+
+  // --- seeding ---------------------------------------------------------------------------------
+  const seedStart = performance.now();
+  const now = Date.now();
+  const others = Array.from({ length: OTHER_COMMENTERS }, (_, i) => ({
+    _id: new Types.ObjectId(), siteId, sub: `other-${i}`, name: `Other Reader ${i}`, email: null,
+    createdAt: new Date(now - 86_400_000), lastSeenAt: new Date(now - 3_600_000),
+  }));
+  await Commenters.insertMany(others);
+  const readThread = 'erasure-read';
+  await Threads.insertMany([...threadKeys.slice(1), readThread].map((k) => ({
+    siteId, key: k, title: `Thread ${k}`, url: null, status: 'open', createdAt: new Date(now - 86_400_000),
+  })));
+
+  const subjectIps = Array.from({ length: SUBJECT_IPS }, () => randomBytes(32).toString('hex'));
+  // Timestamps: one a second up to a minute ago, so every createdAt is distinct and none is
+  // old enough for retention (30 days) to touch.
+  const firstAt = now - 60_000 - (COMMENTS + THREADS * OTHERS_PER_THREAD + COMMENTS / REPLY_EVERY + READ_COMMENTS + 10) * 1000;
+  let clock = 0;
+  const nextDate = () => new Date(firstAt + 1000 * clock++);
+  const otherComment = (threadKey: string, n: number, parentId: Types.ObjectId | null) => {
+    const at = nextDate();
+    return {
+      _id: new Types.ObjectId(), siteId, threadKey, parentId, authorId: others[n % OTHER_COMMENTERS]!._id,
+      body: `A reader's remark ${letters(n)} about the article.`, status: 'published' as const, revision: 1, version: 1,
+      held: false, rules: [], openReportCount: 0, decidedAt: at, decidedBy: 'system',
+      ipHash: randomBytes(32).toString('hex'), createdAt: at, editedAt: null, updatedAt: at,
+    };
+  };
+
+  let batch: Array<Record<string, unknown>> = [];
+  const flush = async () => {
+    if (batch.length) await Comments.insertMany(batch, { ordered: false });
+    batch = [];
+  };
+  const add = async (doc: Record<string, unknown>) => {
+    batch.push(doc);
+    if (batch.length >= INSERT_BATCH) await flush();
+  };
+  const repliedTo: Types.ObjectId[] = [];
+  const replyIds: Types.ObjectId[] = [];
+  let otherN = 0;
+  for (let i = 0; i < COMMENTS; i++) {
+    const threadKey = threadKeys[i % THREADS]!;
+    const at = nextDate();
+    const id = new Types.ObjectId();
+    await add({
+      _id: id, siteId, threadKey, parentId: null, authorId: profileId,
+      body: `Comment ${letters(i)} by the subject (${MARKER}): an opinion about this article.`,
+      status: 'published', revision: 1, version: 1, held: false, rules: [], openReportCount: 0,
+      decidedAt: at, decidedBy: 'system', ipHash: subjectIps[i % SUBJECT_IPS], createdAt: at, editedAt: null, updatedAt: at,
+    });
+    if (i % REPLY_EVERY === REPLY_EVERY - 1) {
+      const reply = otherComment(threadKey, otherN++, id);
+      repliedTo.push(id);
+      replyIds.push(reply._id);
+      await add(reply);
+    }
+    // Others' top-level comments, spread over the threads as the subject's come in.
+    if (Math.floor(((i + 1) * THREADS * OTHERS_PER_THREAD) / COMMENTS) > Math.floor((i * THREADS * OTHERS_PER_THREAD) / COMMENTS)) {
+      await add(otherComment(threadKey, otherN++, null));
+    }
+  }
+  for (let i = 0; i < READ_COMMENTS; i++) await add(otherComment(readThread, otherN++, null));
+  await flush();
+  const seedMs = performance.now() - seedStart;
+  const otherTotal = await Comments.countDocuments({ siteId, authorId: { $in: others.map((o) => o._id) } });
+  const subjectTotal = await Comments.countDocuments({ siteId, authorId: profileId });
+  console.log(`seeded ${COMMENTS} comments by the subject in ${THREADS} threads, ${otherTotal} by ${OTHER_COMMENTERS} others ` +
+    `(${replyIds.length} of them replies to the subject, ${READ_COMMENTS} in the read thread) in ${(seedMs / 1000).toFixed(1)} s; ` +
+    `the subject now has ${subjectTotal} comments`);
+  if (subjectTotal !== COMMENTS + 1) throw new Error(`expected ${COMMENTS + 1} comments by the subject, found ${subjectTotal}`);
+
+  const listUrl = `${base}/api/v1/sites/${siteId}/comments?thread=${readThread}&limit=${READ_COMMENTS}`;
+  const probeStart = performance.now();
+  const probe = await fetch(listUrl, { signal: AbortSignal.timeout(60_000) });
+  const visible = probe.ok ? (await probe.json() as { comments: unknown[] }).comments.length : 0;
+  if (visible !== READ_COMMENTS) throw new Error(`the read thread shows ${visible} comments (status ${probe.status}), expected ${READ_COMMENTS}`);
+  console.log(`one reader alone: GET the read thread took ${(performance.now() - probeStart).toFixed(0)} ms`);
+
+  // --- 1. baseline before ------------------------------------------------------------------------
+  const labels = new Map([[api.pid, 'api'], [worker.pid, 'worker']]);
+  console.log(`\n== baseline before: GET the ${READ_COMMENTS}-comment thread, ${CONNECTIONS} connections, ${BASELINE_SECONDS} s, no erasure`);
+  const before = await timedLoad('reads, no erasure (before)', listUrl, LEAD_IN_MS, BASELINE_SECONDS * 1000, labels);
+  await settle();
+
+  // --- 2. erasure under the read load -------------------------------------------------------------
+  const erased = COMMENTS + 1;
+  console.log(`\n== erasure of ${erased} comments in ${THREADS} threads under the same read load`);
+  const load = startLoad(listUrl);
+  await sleep(LEAD_IN_MS);
+  if (stopping) throw new Error('stopped');
+  const workerRssBeforeKb = readStatusKb(worker.pid, 'VmRSS');
+  const peak = new PeakRss(worker.pid);
+  const cpuBefore = childCpuTicks();
+  const selfBefore = process.cpuUsage();
+  const postStart = performance.now();
+  const post = await fetch(`${base}/api/v1/sites/${siteId}/me/erasure`, {
+    method: 'POST', headers: { Authorization: `Bearer ${subjectToken}` }, signal: AbortSignal.timeout(60_000),
+  });
+  const at202 = performance.now();
+  const wall202 = Date.now();
+  const postText = await post.text();
+  if (post.status !== 202) throw new Error(`erasure request refused: ${post.status} ${postText}`);
+  const accepted = JSON.parse(postText) as { id: string; status: string; receiptToken: string };
+  const requestId = new Types.ObjectId(accepted.id);
+  console.log(`   202 (${accepted.status}) in ${(at202 - postStart).toFixed(0)} ms; ` +
+    `request ${accepted.id}; polling GET /api/v1/erasure-requests/{id}?token=… every ${POLL_MS} ms`);
+  const statusUrl = `${base}/api/v1/erasure-requests/${accepted.id}?token=${encodeURIComponent(accepted.receiptToken)}`;
+  let view: ErasureView | undefined;
+  let polls = 0;
+  let pollErrors = 0;
+  let nextProgress = at202 + 5000;
+  for (;;) {
+    if (stopping) throw new Error('stopped');
+    polls++;
+    try {
+      const res = await fetch(statusUrl, { signal: AbortSignal.timeout(5000) });
+      if (res.ok) view = await res.json() as ErasureView;
+      else pollErrors++;
+    } catch {
+      pollErrors++;
+    }
+    if (view?.status === 'completed' || view?.status === 'cancelled') break;
+    if (performance.now() - at202 > ERASURE_TIMEOUT_MS || !worker.alive) break;
+    if (performance.now() >= nextProgress) {
+      nextProgress += 5000;
+      // The request's receipt grows chunk by chunk; reading it by _id is cheap on any backend.
+      const doc = await erasureRequests.findOne({ _id: requestId }, { projection: { receipt: 1, status: 1 } });
+      console.log(`   … ${String(doc?.status ?? view?.status ?? 'unknown')} after ${((performance.now() - at202) / 1000).toFixed(0)} s; ` +
+        `${erasedSoFar(doc?.receipt)} of ${erased} comments erased; ${load.samples.length} reads answered so far`);
+    }
+    await sleep(POLL_MS);
+  }
+  const seenAt = performance.now();
+  load.instance.stop();
+  const loadResult = await load.instance;
+  const workerPeakKb = peak.stop();
+  const erasureCpu = cpuShares(cpuBefore, childCpuTicks(), cpuMicros(process.cpuUsage(selfBefore)), seenAt - at202, labels);
+  const doc = await erasureRequests.findOne({ _id: requestId });
+  const completed = view?.status === 'completed' && !!doc?.completedAt;
+  const startedAt = (doc?.startedAt as Date | null | undefined)?.getTime() ?? NaN;
+  const createdAt = (doc?.createdAt as Date | undefined)?.getTime() ?? NaN;
+  // 202 received → completedAt, both on this machine's clock; the poll only notices it later.
+  const erasureMs = completed ? (doc.completedAt as Date).getTime() - wall202 : seenAt - at202;
+  const doneCount = completed ? erased : erasedSoFar(doc?.receipt as Record<string, number> | undefined);
+  const during = windowStats('reads during the erasure', load.samples, at202, at202 + erasureMs);
+  const rate = doneCount / (erasureMs / 1000);
+  // An unfinished run erased fewer than doneCount + one chunk in the window: an upper bound.
+  const rateBound = completed ? rate : (doneCount + ERASURE_CHUNK) / (erasureMs / 1000);
+  if (completed) {
+    console.log(`   completed: ${(erasureMs / 1000).toFixed(2)} s from the 202 to completedAt ` +
+      `(noticed by polling after ${((seenAt - at202) / 1000).toFixed(2)} s, ${polls} polls${pollErrors ? `, ${pollErrors} failed` : ''})`);
+    const runMs = (doc.completedAt as Date).getTime() - startedAt;
+    console.log(`   request created → job started: ${startedAt - createdAt} ms; job started → completed: ${(runMs / 1000).toFixed(2)} s`);
+    console.log(`   ${rate.toFixed(0)} comments/s erased (from the 202); ${(erased / (runMs / 1000)).toFixed(0)} comments/s while the job ran`);
+  } else {
+    const present = await Comments.countDocuments({ siteId, authorId: profileId });
+    console.log(`   WARNING: NOT completed within ${ERASURE_TIMEOUT_MS / 1000} s (status ${view?.status ?? 'unknown'}, worker ${worker.alive ? 'alive' : 'DEAD'}, ` +
+      `${polls} polls, ${pollErrors} failed): ${doneCount} of ${erased} comments erased in finished chunks of ${ERASURE_CHUNK}` +
+      `${doc?.pendingChunk ? ', one more chunk in progress' : ''}; ${present} still carry the subject's id. ` +
+      `That is ${doneCount ? `${rate.toFixed(1)} comments/s, so all ${erased} would take about ${(erased / rate / 60).toFixed(0)} min` : `below ${rateBound.toFixed(1)} comments/s`}`);
+    if (Number.isFinite(startedAt)) console.log(`   request created → job started: ${startedAt - createdAt} ms`);
+  }
+  console.log(`   receipt${completed ? '' : ' so far'}: ${formatCounts((completed ? view?.receipt : doc?.receipt) ?? {})}`);
+  printStats(during);
+  console.log(`   whole load run incl. the ${LEAD_IN_MS / 1000} s lead-in (autocannon's own figures): ${loadResult.requests.average.toFixed(1)} req/s, ` +
+    `p50 ${loadResult.latency.p50} ms, p99 ${loadResult.latency.p99} ms, errors ${loadResult.errors}, timeouts ${loadResult.timeouts}`);
+  console.log(`   worker RSS ${kbToMb(workerRssBeforeKb)} MB before the request; peak during the erasure ${(workerPeakKb / 1024).toFixed(1)} MB` +
+    `${peak.exact ? ' (VmHWM, reset before the request)' : ' (VmRSS sampled every 100 ms; VmHWM could not be reset)'}`);
+  if (erasureCpu) console.log(`   CPU during the erasure (100% = one core, ${os.cpus().length} cores): ${erasureCpu}`);
+
+  // --- checks ----------------------------------------------------------------------------------------
+  const problems: string[] = [];
+  let after: WindowStats | undefined;
+  if (completed) {
+    const remaining = await Comments.countDocuments({ siteId, authorId: profileId });
+    const remainingText = await Comments.countDocuments({ siteId, body: { $regex: MARKER } });
+    const profileLeft = await Commenters.countDocuments({ siteId, $or: [{ _id: profileId }, { sub: subjectSub }] });
+    const tombstones = await Comments.countDocuments({ siteId, _id: { $in: repliedTo }, status: 'removed', body: '', authorId: null, ipHash: null });
+    const repliesLeft = await Comments.countDocuments({ siteId, _id: { $in: replyIds }, parentId: { $in: repliedTo } });
+    const othersLeft = await Comments.countDocuments({ siteId, authorId: { $in: others.map((o) => o._id) } });
+    const firstLeft = await Comments.countDocuments({ _id: firstId });
+    console.log(`   check: ${remaining} comments by the subject remain, ${remainingText} with their text; profile ${profileLeft ? 'STILL THERE' : 'gone'}`);
+    console.log(`   check: ${tombstones} of ${repliedTo.length} replied-to comments are tombstones; ${repliesLeft} of ${replyIds.length} replies by others ` +
+      `kept their parent; ${othersLeft} of ${otherTotal} comments by others remain`);
+    if (remaining) problems.push(`${remaining} comments by the subject remain`);
+    if (remainingText) problems.push(`${remainingText} comments still hold the subject's text`);
+    if (firstLeft) problems.push('the comment posted through the API remains');
+    if (profileLeft) problems.push('the profile remains');
+    if (tombstones !== repliedTo.length) problems.push(`${tombstones} tombstones, expected ${repliedTo.length}`);
+    if (repliesLeft !== replyIds.length) problems.push(`${repliesLeft} replies by others kept their parent, expected ${replyIds.length}`);
+    if (othersLeft !== otherTotal) problems.push(`${otherTotal - othersLeft} comments by others disappeared`);
+    const receipt = view?.receipt ?? {};
+    const expected: Record<string, number> = {
+      comments_deleted: erased - repliedTo.length, comments_tombstoned: repliedTo.length, ip_hashes: erased, profile: 1,
+    };
+    for (const [k, v] of Object.entries(expected)) {
+      if (receipt[k] !== v) problems.push(`receipt ${k} is ${receipt[k] ?? 'missing'}, expected ${v}`);
+    }
+    if (problems.length) console.log(`   WARNING: ${problems.join('; ')}`);
+    else console.log('   every check passed: nothing of the subject is left, tombstones and replies are as expected, the receipt adds up');
+
+    // --- 3. baseline after ---------------------------------------------------------------------------
+    await settle();
+    console.log(`\n== baseline after: the same read load for the same lead-in and window (${(erasureMs / 1000).toFixed(1)} s), no erasure`);
+    after = await timedLoad('reads, no erasure (after)', listUrl, LEAD_IN_MS, erasureMs, labels);
+  } else {
+    problems.push(`the erasure did not complete within ${ERASURE_TIMEOUT_MS / 1000} s (BENCH_ERASURE_TIMEOUT)`);
+    console.log('\n(no baseline after: the erasure is still running in the worker)');
+  }
+
+  for (const child of [api, worker]) {
+    if (child.messages.size) console.log(`${child.role} log lines by message: ${[...child.messages].map(([m, c]) => `"${m}" ×${c}`).join(', ')}`);
+  }
+
+  // --- report ------------------------------------------------------------------------------------------
+  const cpus = os.cpus();
+  const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+  console.log('');
+  console.log(`Results (erasure of ${erased.toLocaleString('en')} comments by one commenter in ${THREADS} threads, ${repliedTo.length} of them tombstoned, ` +
+    `${otherTotal.toLocaleString('en')} comments by others; read load GET ${READ_COMMENTS}-comment thread, ${CONNECTIONS} connections, ` +
+    `latency and req/s over the erasure's window):`);
+  console.log('');
+  console.log('| scenario | erasure s | comments/s | read req/s | read p50 ms | read p99 ms | read non-2xx | worker peak RSS MB |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  const baselineRow = (s: WindowStats) =>
+    console.log(`| ${s.name}, ${f1(s.seconds)} s | – | – | ${f1(s.reqPerSec)} | ${f1(s.p50)} | ${f1(s.p99)} | ${s.failed} | – |`);
+  baselineRow(before);
+  console.log(`| reads during the erasure${completed ? '' : ` (INCOMPLETE: ${doneCount} of ${erased} erased)`}, ${f1(during.seconds)} s | ` +
+    `${completed ? '' : '> '}${(erasureMs / 1000).toFixed(2)} | ${completed ? rate.toFixed(0) : `< ${rateBound.toFixed(1)}`} | ${f1(during.reqPerSec)} | ${f1(during.p50)} | ${f1(during.p99)} | ` +
+    `${during.failed} | ${(workerPeakKb / 1024).toFixed(1)} |`);
+  if (after) baselineRow(after);
+  console.log('');
+  console.log(`Receipt: ${formatCounts((completed ? view?.receipt : doc?.receipt) ?? {})}${completed ? '' : ' (so far)'}.`);
+  const local = ['API', '1 worker', ...(mongo ? ['database'] : []), ...(redis ? ['Redis'] : []), 'bench client'];
+  console.log(`Database: ${database}. Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ` +
+    `${os.platform()} ${os.arch()}; ${local.join(', ')} on this machine.`);
+  console.log('');
+
+  if (completed) {
+    await settle(30_000);
+  } else {
+    // A worker in the middle of an erasure step waits for it before exiting; the job is resumable.
+    console.log('stopping the worker, which is in the middle of an erasure step: it gets 3 s, then it is killed');
+    await worker.stop(3000);
+    await settle(30_000);
+  }
+  await cleanup();
+  if (!mongo) await removeMongoData(mongoUri, siteId);
+  if (!redis) await removeRedisKeys(redisUrl, queuePrefix);
+  console.log(`bench finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (problems.length) throw new Error(`checks failed: ${problems.join('; ')}`);
+}
+
+/** Comments erased by finished chunks, from a receipt. */
+function erasedSoFar(receipt: Record<string, number> | undefined): number {
+  return (receipt?.comments_deleted ?? 0) + (receipt?.comments_tombstoned ?? 0);
+}
+
+interface ErasureView {
+  id: string;
+  status: string;
+  completedAt: string | null;
+  receipt: Record<string, number> | null;
+}
+
+interface Load {
+  instance: autocannon.Instance;
+  /** Every response and every error (status 0), with its arrival time. */
+  samples: Sample[];
+}
+
+/** Starts the read load; it runs until stopped (autocannon's own duration is only a backstop). */
+function startLoad(url: string): Load {
+  const samples: Sample[] = [];
+  const instance = autocannon({
+    url,
+    connections: CONNECTIONS,
+    timeout: READ_TIMEOUT_S,
+    duration: Math.ceil((ERASURE_TIMEOUT_MS + LEAD_IN_MS) / 1000) + BASELINE_SECONDS + 30,
+    renderProgressBar: false,
+    renderResultsTable: false,
+    renderLatencyTable: false,
+  });
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    samples.push({ at: performance.now(), ms, status });
+  });
+  instance.on('reqError', () => { samples.push({ at: performance.now(), ms: NaN, status: 0 }); });
+  running.add(instance);
+  void Promise.resolve(instance).finally(() => running.delete(instance));
+  return { instance, samples };
+}
+
+/** Runs the read load for leadInMs + windowMs and returns its statistics over the window. */
+async function timedLoad(name: string, url: string, leadInMs: number, windowMs: number, labels: Map<number, string>): Promise<WindowStats> {
+  const load = startLoad(url);
+  await sleep(leadInMs);
+  const from = performance.now();
+  const cpuBefore = childCpuTicks();
+  const selfBefore = process.cpuUsage();
+  await sleep(windowMs);
+  const to = performance.now();
+  const cpu = cpuShares(cpuBefore, childCpuTicks(), cpuMicros(process.cpuUsage(selfBefore)), to - from, labels);
+  load.instance.stop();
+  await load.instance;
+  if (stopping) throw new Error('stopped');
+  const stats = windowStats(name, load.samples, from, to);
+  printStats(stats);
+  if (cpu) console.log(`   CPU (100% = one core): ${cpu}`);
+  return stats;
+}
+
+/** Responses that arrived within [from, to]: req/s over the window, latency of the 2xx ones. */
+function windowStats(name: string, samples: Sample[], from: number, to: number): WindowStats {
+  const inWindow = samples.filter((s) => s.at >= from && s.at <= to);
+  const ms = inWindow.filter((s) => s.status >= 200 && s.status < 300).map((s) => s.ms).sort((a, b) => a - b);
+  const seconds = (to - from) / 1000;
+  return {
+    name,
+    seconds,
+    responses: inWindow.length,
+    reqPerSec: ms.length / seconds,
+    p50: percentile(ms, 50),
+    p99: percentile(ms, 99),
+    max: ms[ms.length - 1] ?? NaN,
+    failed: inWindow.length - ms.length,
+  };
+}
+
+function printStats(s: WindowStats): void {
+  const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+  console.log(`   ${s.name}: ${s.responses - s.failed} answers 2xx in ${s.seconds.toFixed(2)} s = ${s.reqPerSec.toFixed(1)} req/s; ` +
+    `latency p50 ${f(s.p50)} ms, p99 ${f(s.p99)} ms, max ${f(s.max)} ms; non-2xx or failed ${s.failed}`);
+  if (s.responses === 0) {
+    console.log(`   WARNING: no read was answered within the ${s.seconds.toFixed(1)} s window: with ${CONNECTIONS} connections every read took longer`);
+  }
+}
+
+/**
+ * After a load is stopped the API still finishes the requests it had (their clients are
+ * gone): waits until the processes started here use less than 15% of a core for a second,
+ * at most maxMs, so that leftover work does not spill into the next measurement (and the
+ * API is not shut down under it).
+ */
+async function settle(maxMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  let prev = childCpuTicks();
+  let quiet = 0;
+  while (Date.now() - t0 < maxMs) {
+    await sleep(500);
+    if (stopping) throw new Error('stopped');
+    const now = childCpuTicks();
+    let ticks = 0;
+    for (const [pid, { ticks: t }] of now) ticks += t - (prev.get(pid)?.ticks ?? t);
+    prev = now;
+    if ((ticks * 10) / 500 < 0.15) {
+      if (++quiet >= 2) {
+        console.log(`   (idle again ${((Date.now() - t0) / 1000).toFixed(1)} s after the load stopped)`);
+        return;
+      }
+    } else {
+      quiet = 0;
+    }
+  }
+  console.log(`   WARNING: still busy ${maxMs / 1000} s after the load stopped; going on anyway`);
+}
+
+/**
+ * Peak resident memory of a process over an interval: resets the kernel's high-water mark
+ * (echo 5 > /proc/pid/clear_refs) when allowed, so VmHWM at the end is this interval's
+ * peak; also samples VmRSS every 100 ms as a fallback.
+ */
+class PeakRss {
+  readonly exact: boolean;
+  private maxKb = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: number) {
+    this.exact = resetHighWaterMark(pid);
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 100);
+  }
+
+  /** Stops sampling; returns the peak in kB. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    const hwm = readStatusKb(this.pid, 'VmHWM');
+    return this.exact && hwm !== undefined ? Math.max(hwm, this.maxKb) : this.maxKb;
+  }
+
+  private sample(): void {
+    const kb = readStatusKb(this.pid, 'VmRSS');
+    if (kb !== undefined && kb > this.maxKb) this.maxKb = kb;
+  }
+}
+
+function resetHighWaterMark(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `done` every 200 ms until it is true or timeoutMs has passed. */
+async function waitFor(done: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await done()) return true;
+    if (Date.now() >= deadline || stopping) return false;
+    await sleep(200);
+  }
+}
+
+/** 0 → "a", 25 → "z", 26 → "ba": distinct comment texts without digits (numbers may look like personal data). */
+function letters(n: number): string {
+  let out = '';
+  do {
+    out = String.fromCharCode(97 + (n % 26)) + out;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  return out;
+}
+
+function cpuMicros(usage: NodeJS.CpuUsage): number {
+  return usage.user + usage.system;
+}
+
+function kbToMb(kb: number | undefined): string {
+  return kb === undefined ? 'unknown' : (kb / 1024).toFixed(1);
+}
+
+/** Read loads in progress, stopped first when the bench is interrupted. */
+const running = new Set<autocannon.Instance>();
+let stopping = false;
+let cleaning: Promise<void> | undefined;
+/** Stops everything started: the load, API and worker together, then Redis and the database. */
+function cleanup(): Promise<void> {
+  const report = (err: Error) => console.error(`cleanup: ${err.message}`);
+  stopping = true;
+  for (const instance of running) instance.stop();
+  cleaning ??= (async () => {
+    await Promise.all(children.splice(0).map((c) => c.stop().catch(report)));
+    for (const stop of serverStops.splice(0).reverse()) await stop().catch(report);
+  })();
+  return cleaning;
+}
+
+/** For servers that finished starting after an interrupt had already run cleanup(). */
+async function cleanupLate(): Promise<never> {
+  for (const stop of serverStops.splice(0).reverse()) await stop().catch(() => undefined);
+  throw new Error('stopped');
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}; stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    const checks = /^checks failed/.test(err.message);
+    if (stopping && !checks) return; // interrupted: the signal handler cleans up and exits
+    console.error(`bench failed: ${checks ? err.message : err.stack ?? err.message}`);
+    void cleanup().finally(() => process.exit(1));
+  },
+);
