@@ -189,6 +189,21 @@ describe('writing', () => {
     expect(await widgetText(other)).toContain('Inga kommentarer ännu.');
   });
 
+  it('when the worker publishes a posted comment, then "awaiting moderation" turns into the published comment without a reload', async () => {
+    const site = await newSite({ moderation: { mode: 'post' } });
+    const page = await open({ site: site.id, thread: 'direkt' });
+    await login(page, await site.token({ sub: 'cia', name: 'Cia Carlsson' }));
+    await page.getByLabel('Din kommentar').fill('Publiceras snart');
+    await page.getByRole('button', { name: 'Skicka' }).click();
+    const mine = page.locator('section.k .list article', { hasText: 'Publiceras snart' });
+    await mine.waitFor();
+    await page.locator('section.k .list article[data-status="published"]', { hasText: 'Publiceras snart' }).waitFor({ timeout: WORKER_WAIT_MS });
+    expect(await mine.locator('.badge').count()).toBe(0);
+    expect(await page.locator('section.k h2').innerText()).toBe('Kommentarer (1)');
+    expect(await page.locator('section.k p[role="status"]').innerText()).toBe('Din kommentar är nu publicerad.');
+    await checkState(page, 'widget-published-live');
+  });
+
   it('when the thread is closed, then "Stängd för fler kommentarer" is shown and there is no form, even for a logged-in commenter', async () => {
     const site = await newSite();
     await postDecided(service, site, 'Sista ordet innan stängning.', {}, 'stängd');

@@ -32,6 +32,7 @@ export class Widget {
   private readonly more = h('div', { class: 'more' });
   private readonly aside = h('div');
   private banned = false;
+  private watching = false;
 
   constructor(private readonly root: ShadowRoot, private readonly o: WidgetOptions) {
     this.lang = o.lang ?? 'sv';
@@ -203,6 +204,7 @@ export class Widget {
             li.replaceWith(fresh);
             fresh.querySelector<HTMLElement>('article')?.focus();
             this.say(t.saved);
+            void this.watch();
             return null;
           } catch (err) {
             return this.problem(err);
@@ -310,9 +312,45 @@ export class Widget {
         this.more.querySelector('p.muted')?.remove();
       }
       this.say(this.t.posted);
+      void this.watch();
       return null;
     } catch (err) {
       return this.problem(err);
+    }
+  }
+
+  /**
+   * After a post or an edit, asks now and then whether the reader's pending comments have
+   * been decided, so "awaiting moderation" turns into the published comment without a
+   * reload. Gives up after a couple of minutes (a person may take longer).
+   */
+  private async watch(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    try {
+      for (let round = 0; round < 20; round++) {
+        await new Promise((r) => setTimeout(r, 1000 + round * 500));
+        const info = this.info as ThreadInfo;
+        const pending = info.comments.flatMap((c) => [c, ...(c.replies ?? [])]).filter((c) => c.mine && c.status === 'pending');
+        if (pending.length === 0) return;
+        const page = await this.o.call<{ comments: Comment[] }>('GET',
+          `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments?thread=${encodeURIComponent(this.o.thread)}&sort=newest&limit=100`);
+        const fresh = new Map(page.comments.flatMap((c) => [c, ...(c.replies ?? [])]).map((c) => [c.id, c]));
+        for (const c of pending) {
+          const now = fresh.get(c.id);
+          if (!now || now.status === 'pending') continue;
+          Object.assign(c, now, { replies: c.replies });
+          this.list.querySelector(`#${this.id}-c-${c.id}`)?.replaceWith(this.item(c));
+          if (now.status === 'published') {
+            this.countBy(1);
+            this.say(this.t.nowPublished);
+          }
+        }
+      }
+    } catch {
+      // A failed check changes nothing on screen; a reload shows the current state.
+    } finally {
+      this.watching = false;
     }
   }
 
