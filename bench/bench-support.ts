@@ -138,6 +138,49 @@ export function childCpuTicks(): Map<number, { name: string; ticks: number }> {
 }
 
 /**
+ * Like childCpuTicks, but each direct child is charged for its whole process tree as
+ * well: a PostgreSQL server under FerretDB does its work in backend processes that are
+ * the postmaster's children.
+ */
+export function childTreeCpuTicks(): Map<number, { name: string; ticks: number }> {
+  const all = new Map<number, { name: string; ppid: number; ticks: number }>();
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return new Map();
+  }
+  for (const entry of entries) {
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
+      all.set(Number(entry), { name: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = new Map<number, { name: string; ticks: number }>();
+  for (const [pid, proc] of all) {
+    // Walk up to the ancestor that is a direct child of this process, if any.
+    let top = pid;
+    let parent = proc.ppid;
+    for (let depth = 0; parent !== process.pid && depth < 32; depth++) {
+      const up = all.get(parent);
+      if (!up) break;
+      top = parent;
+      parent = up.ppid;
+    }
+    if (parent !== process.pid) continue;
+    const root = all.get(top)!;
+    const sum = out.get(top) ?? { name: root.name, ticks: 0 };
+    sum.ticks += proc.ticks;
+    out.set(top, sum);
+  }
+  return out;
+}
+
+/**
  * "worker 95%, ferretdb 80%, …" (100% = one core) over an interval of `ms`, the bench
  * process itself included; `labels` names pids (API, worker).
  */
