@@ -5,6 +5,7 @@ import { CommenterModel } from '../src/modules/commenters/commenter.model';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { ErasureRequestModel } from '../src/modules/privacy/erasure-request.model';
 import { ErasureStepModel } from '../src/modules/privacy/erasure-step.model';
+import { ERASURE_CHUNK } from '../src/modules/privacy/erasure.runner';
 import { createSite, eventually, Harness, startHarness } from './helpers/harness';
 
 const LOCK_MS = '2000';
@@ -54,7 +55,7 @@ describe('erasure after a crash', () => {
       return r?.status === 'completed' ? r : undefined;
     }, 90_000);
     expect(done.receipt).toMatchObject({ comments_deleted: 3000, comments_tombstoned: 0, ip_hashes: 3000, profile: 1 });
-    expect(await ErasureStepModel.countDocuments({ requestId: res.body.id })).toBe(3000 / 500 + 1);
+    expect(await ErasureStepModel.countDocuments({ requestId: res.body.id })).toBe(Math.ceil(3000 / ERASURE_CHUNK) + 1);
     expect(await CommentModel.countDocuments({ siteId: site.id })).toBe(0);
     expect(await CommenterModel.countDocuments({ siteId: site.id, sub: claims.sub })).toBe(0);
   }, 180_000);

@@ -13,7 +13,7 @@ import { ErasureRequestDoc, ErasureRequestModel } from './erasure-request.model'
 import { ErasureStepDoc, ErasureStepModel } from './erasure-step.model';
 
 /** Comments erased per step: bounded memory, and other work interleaves between steps. */
-export const ERASURE_CHUNK = 500;
+export const ERASURE_CHUNK = 1000;
 
 export interface ErasureDeps {
   redis: RedisConnections;
