@@ -54,11 +54,15 @@ export async function startWorkers(
   // A repeatable job: every worker declares it, Redis keeps one schedule.
   await retention.bull.add({ run: 'retention' }, { repeat: { every: config.RETENTION_EVERY_MS }, removeOnComplete: true });
 
+  // One sweep at a time: on a slow database a sweep can outlast the interval, and
+  // shutdown waits for the one in progress before closing the connections it uses.
+  let sweeping: Promise<void> | undefined;
   const sweeper = setInterval(() => {
-    Promise.all([moderation.sweep(), services.erasure.sweep()]).then(
+    if (sweeping) return;
+    sweeping = Promise.all([moderation.sweep(), services.erasure.sweep()]).then(
       ([comments, erasures]) => { if (comments + erasures > 0) logger.info({ comments, erasures }, 'sweeper enqueued work'); },
       (err: Error) => logger.warn({ errName: err.name }, 'sweep failed'),
-    );
+    ).finally(() => { sweeping = undefined; });
   }, options.sweepEveryMs ?? SWEEP_EVERY_MS);
   sweeper.unref();
 
@@ -67,6 +71,7 @@ export async function startWorkers(
     services,
     close: async () => {
       clearInterval(sweeper);
+      await sweeping;
       await retention.close().catch(() => undefined);
       await closeServices(services); // bull's close waits for active jobs
       if (ownsMongo) await disconnectMongo();

@@ -23,9 +23,15 @@ function fromBodyParser(err: { type?: string; status?: number }): AppError | und
   }
 }
 
-/** Whether an error means a backing service is unreachable (answered 503, not 500). */
-function isUnavailable(err: { name?: string }): boolean {
-  return /^Mongo(Server)?(Selection|Network|NotConnected|Timeout)/.test(err.name ?? '') || err.name === 'MongooseServerSelectionError';
+/**
+ * Whether an error means a backing service is unreachable or momentarily busy (answered
+ * 503 with Retry-After, not 500): FerretDB on SQLite reports a busy database file as
+ * "database is locked" under concurrent writes.
+ */
+function isUnavailable(err: { name?: string; message?: string }): boolean {
+  return /^Mongo(Server)?(Selection|Network|NotConnected|Timeout)/.test(err.name ?? '')
+    || err.name === 'MongooseServerSelectionError'
+    || (err.name === 'MongoServerError' && /database is locked|SQLITE_BUSY/.test(err.message ?? ''));
 }
 
 /** The one error handler: every failure becomes the contract's error shape, in the reader's language. */
