@@ -1,12 +1,27 @@
 /**
- * Small helpers for the benchmarks in bench/ (used by bench/moderation.ts): node child
- * processes with prefixed output, /proc readings (RSS, CPU), database description,
- * percentiles, and removing a run's data from external servers.
+ * Small helpers shared by the benchmarks in bench/: node child processes with prefixed
+ * output, /proc readings (RSS, CPU), database description, percentiles, and removing a
+ * run's data from external servers. How a run starts and ends is in bench-lifecycle.ts.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import Redis from 'ioredis';
+import { SignJWT } from 'jose';
 import mongoose, { Connection } from 'mongoose';
+
+/** The repository root: the benches run compiled, from dist/bench. */
+export const ROOT = path.resolve(__dirname, '../..');
+export const API_ENTRY = path.join(ROOT, 'dist/src/server.js');
+export const WORKER_ENTRY = path.join(ROOT, 'dist/workers/worker.js');
+
+/** The benches measure the built API and worker, so a missing build must stop them early. */
+export function assertBuilt(): void {
+  for (const entry of [API_ENTRY, WORKER_ENTRY]) {
+    if (!fs.existsSync(entry)) throw new Error(`${entry} not found; run npm run build first`);
+  }
+}
 
 export function positiveInt(raw: string | undefined, fallback: number): number {
   const n = Number(raw);
@@ -87,6 +102,31 @@ function messageOf(line: string): string {
   return line.slice(0, 200);
 }
 
+/** Signs a commenter token for one site: HS256, valid for an hour. */
+export type TokenSigner = (sub: string, name: string) => Promise<string>;
+
+/**
+ * Creates a bench site through the admin API (so the API validates it as it would any
+ * site) with a fresh HS256 secret, and returns a signer of commenter tokens for it.
+ * `settings`: the rest of the site (name, moderation, rate limits, …).
+ */
+export async function createSite(base: string, adminKey: string, siteId: string, settings: Record<string, unknown>): Promise<TokenSigner> {
+  const secret = randomBytes(32).toString('hex');
+  const put = await fetch(`${base}/api/v1/admin/sites/${siteId}`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ origins: [], ...settings, auth: { hs256Secret: secret } }),
+  });
+  if (put.status !== 201) throw new Error(`site not created: ${put.status} ${await put.text()}`);
+  const key = new TextEncoder().encode(secret);
+  return (sub, name) => new SignJWT({ sub, name })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setAudience(siteId)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(key);
+}
+
 /** Waits until GET /readyz answers 200. */
 export async function waitReady(base: string, api: NodeChild, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -113,26 +153,85 @@ export function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | un
   }
 }
 
-/** CPU time (clock ticks, usually 100 Hz) of this process's direct children, by pid. */
-export function childCpuTicks(): Map<number, { name: string; ticks: number }> {
-  const out = new Map<number, { name: string; ticks: number }>();
+/**
+ * Peak resident memory of a process over an interval. Resets the kernel's high-water mark
+ * (echo 5 > /proc/pid/clear_refs) at the start when allowed, so VmHWM at the end is this
+ * interval's exact peak; always also samples VmRSS every 100 ms, as a fallback where the
+ * reset is not allowed.
+ */
+export class PeakRss {
+  readonly exact: boolean;
+  private maxKb = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: number) {
+    this.exact = resetHighWaterMark(pid);
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 100);
+  }
+
+  /** Stops sampling; returns the peak in kB. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    const hwm = readStatusKb(this.pid, 'VmHWM');
+    return this.exact && hwm !== undefined ? Math.max(hwm, this.maxKb) : this.maxKb;
+  }
+
+  private sample(): void {
+    const kb = readStatusKb(this.pid, 'VmRSS');
+    if (kb !== undefined && kb > this.maxKb) this.maxKb = kb;
+  }
+}
+
+function resetHighWaterMark(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function kbToMb(kb: number | undefined): string {
+  return kb === undefined ? 'unknown' : (kb / 1024).toFixed(1);
+}
+
+interface ProcCpu {
+  name: string;
+  ppid: number;
+  /** utime + stime, in clock ticks (usually 100 Hz). */
+  ticks: number;
+}
+
+/** Every process's name, parent and CPU time from /proc/<pid>/stat (empty where there is no /proc). */
+function readProcCpu(): Map<number, ProcCpu> {
+  const all = new Map<number, ProcCpu>();
   let entries: string[] = [];
   try {
     entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
   } catch {
-    return out;
+    return all;
   }
   for (const entry of entries) {
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The name may contain spaces and parentheses; the fields after the last ')' do not.
       const close = stat.lastIndexOf(')');
-      const name = stat.slice(stat.indexOf('(') + 1, close);
       const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
-      if (Number(fields[1]) !== process.pid) continue;
-      out.set(Number(entry), { name, ticks: Number(fields[11]) + Number(fields[12]) });
+      all.set(Number(entry), { name: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
     } catch {
       // gone meanwhile
     }
+  }
+  return all;
+}
+
+/** CPU time (clock ticks) of this process's direct children, by pid. */
+export function childCpuTicks(): Map<number, { name: string; ticks: number }> {
+  const out = new Map<number, { name: string; ticks: number }>();
+  for (const [pid, { name, ppid, ticks }] of readProcCpu()) {
+    if (ppid === process.pid) out.set(pid, { name, ticks });
   }
   return out;
 }
@@ -143,23 +242,7 @@ export function childCpuTicks(): Map<number, { name: string; ticks: number }> {
  * the postmaster's children.
  */
 export function childTreeCpuTicks(): Map<number, { name: string; ticks: number }> {
-  const all = new Map<number, { name: string; ppid: number; ticks: number }>();
-  let entries: string[] = [];
-  try {
-    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-  } catch {
-    return new Map();
-  }
-  for (const entry of entries) {
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
-      all.set(Number(entry), { name: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // gone meanwhile
-    }
-  }
+  const all = readProcCpu();
   const out = new Map<number, { name: string; ticks: number }>();
   for (const [pid, proc] of all) {
     // Walk up to the ancestor that is a direct child of this process, if any.
@@ -182,7 +265,8 @@ export function childTreeCpuTicks(): Map<number, { name: string; ticks: number }
 
 /**
  * "worker 95%, ferretdb 80%, …" (100% = one core) over an interval of `ms`, the bench
- * process itself included; `labels` names pids (API, worker).
+ * process itself included under `selfLabel`; `labels` names pids (API, worker), which
+ * /proc only knows as "node".
  */
 export function cpuShares(
   before: Map<number, { name: string; ticks: number }>,
@@ -190,6 +274,7 @@ export function cpuShares(
   selfCpuMicros: number,
   ms: number,
   labels: Map<number, string>,
+  selfLabel = 'bench',
 ): string {
   if (after.size === 0 || ms <= 0) return '';
   const parts: Array<[string, number]> = [];
@@ -197,8 +282,13 @@ export function cpuShares(
     const used = ticks - (before.get(pid)?.ticks ?? 0);
     parts.push([labels.get(pid) ?? name, ((used * 10) / ms) * 100]);
   }
-  parts.push(['bench', (selfCpuMicros / 1000 / ms) * 100]);
+  parts.push([selfLabel, (selfCpuMicros / 1000 / ms) * 100]);
   return parts.sort((a, b) => b[1] - a[1]).map(([n, pct]) => `${n} ${pct.toFixed(0)}%`).join(', ');
+}
+
+/** User plus system time, in µs, as cpuShares takes it. */
+export function cpuMicros(usage: NodeJS.CpuUsage): number {
+  return usage.user + usage.system;
 }
 
 /** Nearest-rank percentile of an ascending array (p in 0..100). */
@@ -232,6 +322,16 @@ export async function moderationQueueCounts(base: string): Promise<Record<string
   } catch {
     return undefined;
   }
+}
+
+/** 0 → "a", 25 → "z", 26 → "ba": distinct comment texts without digits (numbers may look like personal data). */
+export function letters(n: number): string {
+  let out = '';
+  do {
+    out = String.fromCharCode(97 + (n % 26)) + out;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  return out;
 }
 
 export function formatCounts(counts: Record<string, number>): string {

@@ -39,23 +39,19 @@
  * (seconds, default 900), BENCH_CHILD_LOG_LEVEL (API and worker log level, default warn).
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { SignJWT } from 'jose';
-import mongoose, { Types } from 'mongoose';
-import { EmbeddedMongo, startEmbeddedMongo } from '../src/dev/embedded-mongo';
-import { EmbeddedRedis } from '../src/dev/embedded-redis';
+import { Types } from 'mongoose';
 import { freePort } from '../src/dev/free-port';
 import { CommentDoc, CommentModel } from '../src/modules/comments/comment.model';
 import { CommenterDoc, CommenterModel } from '../src/modules/commenters/commenter.model';
 import { ERASURE_CHUNK } from '../src/modules/privacy/erasure.runner';
 import { ThreadDoc, ThreadModel } from '../src/modules/threads/thread.model';
+import { childEnvironment, connectBench, Lifecycle, machineLine, removeExternalData, startBackingServices } from './bench-lifecycle';
 import {
-  childCpuTicks, cpuShares, describeDatabase, formatCounts, NodeChild, percentile, positiveInt,
-  readStatusKb, removeMongoData, removeRedisKeys, sleep, waitReady,
+  API_ENTRY, assertBuilt, childCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, kbToMb, letters, PeakRss, percentile,
+  positiveInt, readStatusKb, sleep, waitReady, WORKER_ENTRY,
 } from './bench-support';
 
 const COMMENTS = positiveInt(process.env.BENCH_COMMENTS, 10_000);
@@ -81,17 +77,14 @@ const HOST = '127.0.0.1';
 /** The whole run is abandoned (children killed, exit 1) after this long. */
 const HARD_LIMIT_MS = 120_000 + COMMENTS * 10 + BASELINE_SECONDS * 1000 + 2 * (ERASURE_TIMEOUT_MS + LEAD_IN_MS) + 150_000;
 
-const ROOT = path.resolve(__dirname, '../..'); // dist/bench → repository root
-const API_ENTRY = path.join(ROOT, 'dist/src/server.js');
-const WORKER_ENTRY = path.join(ROOT, 'dist/workers/worker.js');
 /** In every seeded comment of the subject, so that leftovers can be searched for by text. */
 const MARKER = `subjectmark${randomBytes(4).toString('hex')}`;
 
 // FerretDB by default: the mongod download attempt only costs time where there is no network.
 process.env.KOMMENTARER_EMBEDDED_MONGO ??= 'ferretdb';
 
-const children: NodeChild[] = [];
-const serverStops: Array<() => Promise<void>> = [];
+/** Everything this run started, the read loads included; the API and worker get 10 s to stop. */
+const life = new Lifecycle();
 
 interface Sample {
   /** performance.now() when the response arrived. */
@@ -114,91 +107,35 @@ interface WindowStats {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const hardLimit = setTimeout(() => {
-    console.error(`bench: exceeded ${HARD_LIMIT_MS} ms; giving up`);
-    void cleanup().finally(() => process.exit(1));
-  }, HARD_LIMIT_MS);
-  hardLimit.unref();
-
-  for (const entry of [API_ENTRY, WORKER_ENTRY]) {
-    if (!fs.existsSync(entry)) throw new Error(`${entry} not found; run npm run build first`);
-  }
+  assertBuilt();
 
   // --- backing services -------------------------------------------------------------------
-  let mongo: EmbeddedMongo | undefined;
-  if (!process.env.MONGODB_URI) {
-    console.log('starting embedded MongoDB-compatible server…');
-    const t0 = Date.now();
-    mongo = await startEmbeddedMongo(undefined, { backend: 'postgresql' });
-    console.log(`embedded ${mongo.kind} started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const m = mongo;
-    serverStops.push(() => m.stop());
-    if (stopping) await cleanupLate();
-  }
-  let redis: EmbeddedRedis | undefined;
-  if (!process.env.REDIS_URL) {
-    redis = await EmbeddedRedis.start();
-    const r = redis;
-    serverStops.push(() => r.stop());
-    if (stopping) await cleanupLate();
-  }
-  const mongoUri = process.env.MONGODB_URI ?? mongo!.uri;
-  const redisUrl = process.env.REDIS_URL ?? redis!.url;
+  const services = await startBackingServices(life);
   // The bench's own connection: seeding and checking. Indexes are the API's and worker's business.
-  const db = mongoose.createConnection(mongoUri, { serverSelectionTimeoutMS: 5000, autoIndex: false, autoCreate: false });
-  serverStops.push(() => db.close());
-  await db.asPromise();
-  const database = await describeDatabase(db, mongo ? 'embedded' : 'external');
+  const { db, database } = await connectBench(life, services, { autoIndex: false, autoCreate: false });
   const Comments = db.model<CommentDoc>('Comment', CommentModel.schema, 'comments');
   const Commenters = db.model<CommenterDoc>('Commenter', CommenterModel.schema, 'commenters');
   const Threads = db.model<ThreadDoc>('Thread', ThreadModel.schema, 'threads');
   const erasureRequests = db.collection('erasure_requests');
-  console.log(`database: ${database}; redis: ${redis ? 'embedded' : 'external'}`);
 
   // --- API and worker processes ------------------------------------------------------------
   const port = await freePort();
   const base = `http://${HOST}:${port}`;
   const adminKey = randomBytes(24).toString('hex');
   const queuePrefix = `benchera-${randomBytes(4).toString('hex')}`;
-  const childEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    HOST,
-    PORT: String(port),
-    PUBLIC_URL: base,
-    MONGODB_URI: mongoUri,
-    REDIS_URL: redisUrl,
-    ADMIN_API_KEY: adminKey,
-    IP_HASH_SECRET: randomBytes(24).toString('hex'),
-    LOG_LEVEL: CHILD_LOG_LEVEL,
-    QUEUE_PREFIX: queuePrefix,
-  };
+  const childEnv = childEnvironment(services, { port, base, adminKey, queuePrefix, logLevel: CHILD_LOG_LEVEL }, { HOST });
   delete childEnv.WORKER_METRICS_PORT; // the worker's metrics server would listen on every interface
   delete childEnv.SITES_SEED_FILE;
-  const api = new NodeChild('api', API_ENTRY, childEnv, ROOT);
-  children.push(api);
-  const worker = new NodeChild('worker', WORKER_ENTRY, childEnv, ROOT);
-  children.push(worker);
+  const api = life.spawn('api', API_ENTRY, childEnv);
+  const worker = life.spawn('worker', WORKER_ENTRY, childEnv);
   await waitReady(base, api, 30_000);
   console.log(`API pid ${api.pid} listening on ${base}; worker pid ${worker.pid}`);
 
   // --- site and the subject's profile ----------------------------------------------------------
   const siteId = `benchera-${randomBytes(4).toString('hex')}`;
-  const secret = randomBytes(32).toString('hex');
-  const put = await fetch(`${base}/api/v1/admin/sites/${siteId}`, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: 'Erasure benchmark', origins: [], auth: { hs256Secret: secret }, erasureGraceHours: 0 }),
-  });
-  if (put.status !== 201) throw new Error(`site not created: ${put.status} ${await put.text()}`);
-  const key = new TextEncoder().encode(secret);
+  const sign = await createSite(base, adminKey, siteId, { name: 'Erasure benchmark', erasureGraceHours: 0 });
   const subjectSub = 'erasure-subject';
-  const subjectToken = await new SignJWT({ sub: subjectSub, name: 'Erasure Subject' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setAudience(siteId)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(key);
+  const subjectToken = await sign(subjectSub, 'Erasure Subject');
   const threadKeys = Array.from({ length: THREADS }, (_, i) => `erasure-${i}`);
   const first = await fetch(`${base}/api/v1/sites/${siteId}/comments`, {
     method: 'POST',
@@ -305,7 +242,7 @@ async function main(): Promise<void> {
   console.log(`\n== erasure of ${erased} comments in ${THREADS} threads under the same read load`);
   const load = startLoad(listUrl);
   await sleep(LEAD_IN_MS);
-  if (stopping) throw new Error('stopped');
+  life.throwIfStopping();
   const workerRssBeforeKb = readStatusKb(worker.pid, 'VmRSS');
   const peak = new PeakRss(worker.pid);
   const cpuBefore = childCpuTicks();
@@ -328,7 +265,7 @@ async function main(): Promise<void> {
   let pollErrors = 0;
   let nextProgress = at202 + 5000;
   for (;;) {
-    if (stopping) throw new Error('stopped');
+    life.throwIfStopping();
     polls++;
     try {
       const res = await fetch(statusUrl, { signal: AbortSignal.timeout(5000) });
@@ -431,7 +368,6 @@ async function main(): Promise<void> {
   }
 
   // --- report ------------------------------------------------------------------------------------------
-  const cpus = os.cpus();
   const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
   console.log('');
   console.log(`Results (erasure of ${erased.toLocaleString('en')} comments by one commenter in ${THREADS} threads, ${repliedTo.length} of them tombstoned, ` +
@@ -449,9 +385,7 @@ async function main(): Promise<void> {
   if (after) baselineRow(after);
   console.log('');
   console.log(`Receipt: ${formatCounts((completed ? view?.receipt : doc?.receipt) ?? {})}${completed ? '' : ' (so far)'}.`);
-  const local = ['API', '1 worker', ...(mongo ? ['database'] : []), ...(redis ? ['Redis'] : []), 'bench client'];
-  console.log(`Database: ${database}. Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ` +
-    `${os.platform()} ${os.arch()}; ${local.join(', ')} on this machine.`);
+  console.log(machineLine(database, ['API', '1 worker', ...services.local, 'bench client']));
   console.log('');
 
   if (completed) {
@@ -462,9 +396,8 @@ async function main(): Promise<void> {
     await worker.stop(3000);
     await settle(30_000);
   }
-  await cleanup();
-  if (!mongo) await removeMongoData(mongoUri, siteId);
-  if (!redis) await removeRedisKeys(redisUrl, queuePrefix);
+  await life.cleanup();
+  await removeExternalData(services, siteId, queuePrefix);
   console.log(`bench finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (problems.length) throw new Error(`checks failed: ${problems.join('; ')}`);
 }
@@ -503,8 +436,7 @@ function startLoad(url: string): Load {
     samples.push({ at: performance.now(), ms, status });
   });
   instance.on('reqError', () => { samples.push({ at: performance.now(), ms: NaN, status: 0 }); });
-  running.add(instance);
-  void Promise.resolve(instance).finally(() => running.delete(instance));
+  life.track(instance);
   return { instance, samples };
 }
 
@@ -520,7 +452,7 @@ async function timedLoad(name: string, url: string, leadInMs: number, windowMs: 
   const cpu = cpuShares(cpuBefore, childCpuTicks(), cpuMicros(process.cpuUsage(selfBefore)), to - from, labels);
   load.instance.stop();
   await load.instance;
-  if (stopping) throw new Error('stopped');
+  life.throwIfStopping();
   const stats = windowStats(name, load.samples, from, to);
   printStats(stats);
   if (cpu) console.log(`   CPU (100% = one core): ${cpu}`);
@@ -565,7 +497,7 @@ async function settle(maxMs = 60_000): Promise<void> {
   let quiet = 0;
   while (Date.now() - t0 < maxMs) {
     await sleep(500);
-    if (stopping) throw new Error('stopped');
+    life.throwIfStopping();
     const now = childCpuTicks();
     let ticks = 0;
     for (const [pid, { ticks: t }] of now) ticks += t - (prev.get(pid)?.ticks ?? t);
@@ -582,108 +514,14 @@ async function settle(maxMs = 60_000): Promise<void> {
   console.log(`   WARNING: still busy ${maxMs / 1000} s after the load stopped; going on anyway`);
 }
 
-/**
- * Peak resident memory of a process over an interval: resets the kernel's high-water mark
- * (echo 5 > /proc/pid/clear_refs) when allowed, so VmHWM at the end is this interval's
- * peak; also samples VmRSS every 100 ms as a fallback.
- */
-class PeakRss {
-  readonly exact: boolean;
-  private maxKb = 0;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(private readonly pid: number) {
-    this.exact = resetHighWaterMark(pid);
-    this.sample();
-    this.timer = setInterval(() => this.sample(), 100);
-  }
-
-  /** Stops sampling; returns the peak in kB. */
-  stop(): number {
-    clearInterval(this.timer);
-    this.sample();
-    const hwm = readStatusKb(this.pid, 'VmHWM');
-    return this.exact && hwm !== undefined ? Math.max(hwm, this.maxKb) : this.maxKb;
-  }
-
-  private sample(): void {
-    const kb = readStatusKb(this.pid, 'VmRSS');
-    if (kb !== undefined && kb > this.maxKb) this.maxKb = kb;
-  }
-}
-
-function resetHighWaterMark(pid: number): boolean {
-  try {
-    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Polls `done` every 200 ms until it is true or timeoutMs has passed. */
 async function waitFor(done: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await done()) return true;
-    if (Date.now() >= deadline || stopping) return false;
+    if (Date.now() >= deadline || life.stopping) return false;
     await sleep(200);
   }
 }
 
-/** 0 → "a", 25 → "z", 26 → "ba": distinct comment texts without digits (numbers may look like personal data). */
-function letters(n: number): string {
-  let out = '';
-  do {
-    out = String.fromCharCode(97 + (n % 26)) + out;
-    n = Math.floor(n / 26);
-  } while (n > 0);
-  return out;
-}
-
-function cpuMicros(usage: NodeJS.CpuUsage): number {
-  return usage.user + usage.system;
-}
-
-function kbToMb(kb: number | undefined): string {
-  return kb === undefined ? 'unknown' : (kb / 1024).toFixed(1);
-}
-
-/** Read loads in progress, stopped first when the bench is interrupted. */
-const running = new Set<autocannon.Instance>();
-let stopping = false;
-let cleaning: Promise<void> | undefined;
-/** Stops everything started: the load, API and worker together, then Redis and the database. */
-function cleanup(): Promise<void> {
-  const report = (err: Error) => console.error(`cleanup: ${err.message}`);
-  stopping = true;
-  for (const instance of running) instance.stop();
-  cleaning ??= (async () => {
-    await Promise.all(children.splice(0).map((c) => c.stop().catch(report)));
-    for (const stop of serverStops.splice(0).reverse()) await stop().catch(report);
-  })();
-  return cleaning;
-}
-
-/** For servers that finished starting after an interrupt had already run cleanup(). */
-async function cleanupLate(): Promise<never> {
-  for (const stop of serverStops.splice(0).reverse()) await stop().catch(() => undefined);
-  throw new Error('stopped');
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`bench: ${signal}; stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-main().then(
-  () => process.exit(0),
-  (err: Error) => {
-    const checks = /^checks failed/.test(err.message);
-    if (stopping && !checks) return; // interrupted: the signal handler cleans up and exits
-    console.error(`bench failed: ${checks ? err.message : err.stack ?? err.message}`);
-    void cleanup().finally(() => process.exit(1));
-  },
-);
+life.run(main, HARD_LIMIT_MS, (err) => /^checks failed/.test(err.message));

@@ -32,20 +32,16 @@
  * default warn; their output is printed with an [api] / [worker] prefix).
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Bull from 'bull';
-import { SignJWT } from 'jose';
 import mongoose from 'mongoose';
-import { EmbeddedMongo, startEmbeddedMongo } from '../src/dev/embedded-mongo';
-import { EmbeddedRedis } from '../src/dev/embedded-redis';
 import { freePort } from '../src/dev/free-port';
 import { MODERATION_QUEUE, ModerationPayload, moderationJobId } from '../src/modules/moderation/moderation.queue';
+import { childEnvironment, connectBench, Lifecycle, machineLine, removeExternalData, startBackingServices } from './bench-lifecycle';
 import {
-  childTreeCpuTicks, cpuShares, describeDatabase, formatCounts, moderationQueueCounts, NodeChild, percentile,
-  positiveInt, readStatusKb, removeMongoData, removeRedisKeys, sleep, waitReady,
+  API_ENTRY, assertBuilt, childTreeCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, kbToMb, moderationQueueCounts, NodeChild,
+  percentile, positiveInt, readStatusKb, sleep, waitReady, WORKER_ENTRY,
 } from './bench-support';
 
 const JOBS = positiveInt(process.env.BENCH_JOBS, 2000);
@@ -66,10 +62,6 @@ const SETTLE_SECONDS = positiveInt(process.env.BENCH_SETTLE_SECONDS, 10);
 const POST_TIMEOUT_MS = 10_000;
 /** The whole run is abandoned (children killed, exit 1) after this long. */
 const HARD_LIMIT_MS = 120_000 + (FILL_SECONDS + DRAIN_SECONDS + SECONDS + SETTLE_SECONDS) * 1000 + POST_TIMEOUT_MS;
-
-const ROOT = path.resolve(__dirname, '../..'); // dist/bench → repository root
-const API_ENTRY = path.join(ROOT, 'dist/src/server.js');
-const WORKER_ENTRY = path.join(ROOT, 'dist/workers/worker.js');
 
 // --- comment texts ----------------------------------------------------------------------
 
@@ -120,9 +112,8 @@ function commentText(n: number): { body: string; expected: Outcome } {
 
 // --- run ------------------------------------------------------------------------------------
 
-/** Everything started here: the node children are stopped first, then the servers (newest first). */
-const children: NodeChild[] = [];
-const serverStops: Array<() => Promise<void>> = [];
+/** Everything this run started; the API and worker get 5 s to stop. */
+const life = new Lifecycle(5_000);
 
 interface PhaseResult {
   published: number;
@@ -133,50 +124,20 @@ interface PhaseResult {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const hardLimit = setTimeout(() => {
-    console.error(`bench: exceeded ${HARD_LIMIT_MS} ms; giving up`);
-    void cleanup().finally(() => process.exit(1));
-  }, HARD_LIMIT_MS);
-  hardLimit.unref();
-
-  for (const entry of [API_ENTRY, WORKER_ENTRY]) {
-    if (!fs.existsSync(entry)) throw new Error(`${entry} not found; run npm run build first`);
-  }
+  assertBuilt();
 
   // --- backing services -------------------------------------------------------------------
-  let mongo: EmbeddedMongo | undefined;
-  if (!process.env.MONGODB_URI) {
-    console.log('starting embedded MongoDB-compatible server…');
-    const t0 = Date.now();
-    mongo = await startEmbeddedMongo(undefined, { backend: 'postgresql' });
-    console.log(`embedded ${mongo.kind} started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const m = mongo;
-    serverStops.push(() => m.stop());
-    if (stopping) await cleanupLate();
-  }
-  let redis: EmbeddedRedis | undefined;
-  if (!process.env.REDIS_URL) {
-    redis = await EmbeddedRedis.start();
-    const r = redis;
-    serverStops.push(() => r.stop());
-    if (stopping) await cleanupLate();
-  }
-  const mongoUri = process.env.MONGODB_URI ?? mongo!.uri;
-  const redisUrl = process.env.REDIS_URL ?? redis!.url;
+  const services = await startBackingServices(life);
   const queuePrefix = `benchmod-${randomBytes(4).toString('hex')}`;
   // The bench's own handle on the moderation queue: removing waiting jobs, looking jobs up.
-  const queue = new Bull<ModerationPayload>(MODERATION_QUEUE, redisUrl, { prefix: queuePrefix });
+  const queue = new Bull<ModerationPayload>(MODERATION_QUEUE, services.redisUrl, { prefix: queuePrefix });
   queue.on('error', () => undefined);
-  serverStops.push(() => queue.close());
-  const db = mongoose.createConnection(mongoUri, { serverSelectionTimeoutMS: 5000 });
-  serverStops.push(() => db.close());
-  await db.asPromise();
-  const database = `${await describeDatabase(db, mongo ? 'embedded' : 'external')}${mongo?.kind.startsWith('ferretdb-') ? ` on ${mongo.kind.slice('ferretdb-'.length)}` : ''}`;
+  life.onStop(() => queue.close());
+  const { db, database } = await connectBench(life, services, {}, true);
   const comments = db.collection('comments');
   const moderationLog = db.collection('moderation_log');
-  console.log(`database: ${database}; redis: ${redis ? 'embedded' : 'external'}`);
-  if (mongo?.kind === 'ferretdb-sqlite' || (!mongo && database.startsWith('ferretdb'))) {
-    console.log(`note: ${mongo ? '' : 'if this FerretDB runs on SQLite: '}FerretDB 1.x on SQLite pushes down only filters of the form {_id: …}; ` +
+  if (services.kind === 'ferretdb-sqlite' || (!services.kind && database.startsWith('ferretdb'))) {
+    console.log(`note: ${services.kind ? '' : 'if this FerretDB runs on SQLite: '}FerretDB 1.x on SQLite pushes down only filters of the form {_id: …}; ` +
       'every other query, update and count reads the whole collection, and writes take a database-wide lock. ' +
       'Costs here then grow with the number of comments stored (install Debian\'s postgresql for the PostgreSQL backend).');
   }
@@ -190,50 +151,22 @@ async function main(): Promise<void> {
   const port = await freePort();
   const base = `http://${HOST}:${port}`;
   const adminKey = randomBytes(24).toString('hex');
-  const childEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    PUBLIC_URL: base,
-    MONGODB_URI: mongoUri,
-    REDIS_URL: redisUrl,
-    ADMIN_API_KEY: adminKey,
-    IP_HASH_SECRET: randomBytes(24).toString('hex'),
-    LOG_LEVEL: CHILD_LOG_LEVEL,
-    QUEUE_PREFIX: queuePrefix,
-    WORKER_CONCURRENCY: String(CONCURRENCY),
-  };
+  const childEnv = childEnvironment(services, { port, base, adminKey, queuePrefix, logLevel: CHILD_LOG_LEVEL }, { WORKER_CONCURRENCY: String(CONCURRENCY) });
   delete childEnv.WORKER_METRICS_PORT; // the worker's metrics server would listen on every interface
   delete childEnv.SITES_SEED_FILE;
-  const api = new NodeChild('api', API_ENTRY, childEnv, ROOT);
-  children.push(api);
+  const api = life.spawn('api', API_ENTRY, childEnv);
   await waitReady(base, api, 30_000);
   console.log(`API pid ${api.pid} listening on ${base} (no worker yet)`);
 
   const siteId = `benchmod-${randomBytes(4).toString('hex')}`;
-  const secret = randomBytes(32).toString('hex');
-  const put = await fetch(`${base}/api/v1/admin/sites/${siteId}`, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      name: 'Moderation benchmark',
-      origins: [],
-      auth: { hs256Secret: secret },
-      moderation: { mode: 'post', bannedWords: BANNED, suspectWords: SUSPECT, holdPersonalData: true, maxLinks: 1 },
-      rateLimits: { commentsPerCommenterPerMinute: 10_000, commentsPerIpPerMinute: 100_000 },
-    }),
+  const sign = await createSite(base, adminKey, siteId, {
+    name: 'Moderation benchmark',
+    moderation: { mode: 'post', bannedWords: BANNED, suspectWords: SUSPECT, holdPersonalData: true, maxLinks: 1 },
+    rateLimits: { commentsPerCommenterPerMinute: 10_000, commentsPerIpPerMinute: 100_000 },
   });
-  if (put.status !== 201) throw new Error(`site not created: ${put.status} ${await put.text()}`);
 
   const total = JOBS + RATE * SECONDS;
-  const key = new TextEncoder().encode(secret);
-  const tokens = await Promise.all(Array.from({ length: Math.ceil(total / PER_COMMENTER) }, (_, i) =>
-    new SignJWT({ sub: `bench-user-${i}`, name: `Bench User ${i}` })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setAudience(siteId)
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(key)));
+  const tokens = await Promise.all(Array.from({ length: Math.ceil(total / PER_COMMENTER) }, (_, i) => sign(`bench-user-${i}`, `Bench User ${i}`)));
   const commentsUrl = `${base}/api/v1/sites/${siteId}/comments`;
 
   /** Posts comment n; resolves with its id, or undefined (the failure is counted). */
@@ -278,13 +211,13 @@ async function main(): Promise<void> {
     lastTick = { at: now, posted: tpPosted.size };
   }, 5000);
   await Promise.all(Array.from({ length: POSTERS }, async () => {
-    while (next < JOBS && !stopping && performance.now() < fillDeadline) {
+    while (next < JOBS && !life.stopping && performance.now() < fillDeadline) {
       const n = next++;
       const id = await post(n, tpThreads[n % THREADS]!);
       if (id) tpPosted.add(id);
     }
   })).finally(() => clearInterval(ticker));
-  if (stopping) throw new Error('stopped');
+  life.throwIfStopping();
   const fillMs = performance.now() - fillStart;
   const fillCut = next < JOBS;
   console.log(`   posted ${tpPosted.size} comments in ${(fillMs / 1000).toFixed(1)} s (${(tpPosted.size / (fillMs / 1000)).toFixed(0)} posts/s)` +
@@ -303,8 +236,7 @@ async function main(): Promise<void> {
   const cpuBefore = childTreeCpuTicks();
   const selfBefore = process.cpuUsage();
   const spawnedAt = Date.now();
-  const worker = new NodeChild('worker', WORKER_ENTRY, childEnv, ROOT);
-  children.push(worker);
+  const worker = life.spawn('worker', WORKER_ENTRY, childEnv);
   console.log(`   worker pid ${worker.pid} started (WORKER_CONCURRENCY=${CONCURRENCY}); waiting for ${tpCreated} decisions (at most ${DRAIN_SECONDS} s)…`);
   const tpWait = await waitDecided({
     base, worker, target: tpCreated, deadline: spawnedAt + DRAIN_SECONDS * 1000,
@@ -354,7 +286,7 @@ async function main(): Promise<void> {
   let maxLagMs = 0;
   let maxInFlight = 0;
   let open = 0;
-  for (let i = 0; i < count && !stopping; i++) {
+  for (let i = 0; i < count && !life.stopping; i++) {
     const due = runStart + (i * 1000) / RATE;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
@@ -371,7 +303,7 @@ async function main(): Promise<void> {
     })());
   }
   await Promise.all(inFlight);
-  if (stopping) throw new Error('stopped');
+  life.throwIfStopping();
   const sendMs = performance.now() - runStart;
   postMs.sort((a, b) => a - b);
   console.log(`   posted ${latPosted.size} comments in ${(sendMs / 1000).toFixed(1)} s (schedule lag max ${maxLagMs.toFixed(0)} ms, ` +
@@ -433,7 +365,6 @@ async function main(): Promise<void> {
   }
 
   // --- report ------------------------------------------------------------------------------------
-  const cpus = os.cpus();
   const fmt = (r: PhaseResult) => `${r.published} / ${r.held} / ${r.rejected}${r.undecided ? ` (+${r.undecided} undecided)` : ''}`;
   console.log('');
   console.log(`Results (${tpDocs.length} queued jobs${fillCut || !tpWait.complete ? ', time-limited' : ''}; then ${RATE}/s for ${SECONDS} s):`);
@@ -443,14 +374,12 @@ async function main(): Promise<void> {
   console.log(`| moderation throughput (1 worker, concurrency ${CONCURRENCY}) | ${steadyRate.toFixed(1)} | – | – | – | – | ${fmt(tp.result)} |`);
   console.log(`| post-to-decision latency at ${RATE}/s | – | ${p.p50} | ${p.p95} | ${p.p99} | ${p.max} | ${fmt(lat.result)} |`);
   console.log('');
-  const local = ['API', 'worker', ...(mongo ? ['database'] : []), ...(redis ? ['Redis'] : []), 'bench client'];
-  console.log(`Database: ${database}. Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ${os.platform()} ${os.arch()}; ${local.join(', ')} on this machine.`);
+  console.log(machineLine(database, ['API', 'worker', ...services.local, 'bench client']));
   console.log(`Worker peak RSS (VmHWM): ${kbToMb(workerPeakKb)} MB. Load average (1 min) before the run ${loadBefore.toFixed(2)}, at the end ${(os.loadavg()[0] ?? 0).toFixed(2)}.`);
   console.log('');
 
-  await cleanup();
-  if (!mongo) await removeMongoData(mongoUri, siteId);
-  if (!redis) await removeRedisKeys(redisUrl, queuePrefix);
+  await life.cleanup();
+  await removeExternalData(services, siteId, queuePrefix);
   console.log(`bench finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -474,7 +403,7 @@ async function waitDecided(args: {
   let lastPrint = Date.now();
   let lastDbCount = 0;
   for (;;) {
-    if (stopping) throw new Error('stopped');
+    life.throwIfStopping();
     const q = await moderationQueueCounts(base);
     const busy = q ? (q.waiting ?? 0) + (q.active ?? 0) + (q.delayed ?? 0) : undefined;
     const now = Date.now();
@@ -598,45 +527,4 @@ async function diagnoseUndecided(
   console.log(`   ${lost > 0 ? 'WARNING' : 'NOTE'}: ${undecided.length} comments undecided: ${[...byKind].map(([k, v]) => `${k} ×${v}`).join('; ')}`);
 }
 
-function cpuMicros(usage: NodeJS.CpuUsage): number {
-  return usage.user + usage.system;
-}
-
-function kbToMb(kb: number | undefined): string {
-  return kb === undefined ? 'unknown' : (kb / 1024).toFixed(1);
-}
-
-let stopping = false;
-let cleaning: Promise<void> | undefined;
-/** Stops everything started: API and worker together, then Redis and the database. */
-function cleanup(): Promise<void> {
-  const report = (err: Error) => console.error(`cleanup: ${err.message}`);
-  stopping = true;
-  cleaning ??= (async () => {
-    await Promise.all(children.splice(0).map((c) => c.stop(5_000).catch(report)));
-    for (const stop of serverStops.splice(0).reverse()) await stop().catch(report);
-  })();
-  return cleaning;
-}
-
-/** For servers that finished starting after an interrupt had already run cleanup(). */
-async function cleanupLate(): Promise<never> {
-  for (const stop of serverStops.splice(0).reverse()) await stop().catch(() => undefined);
-  throw new Error('stopped');
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`bench: ${signal}; stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-main().then(
-  () => process.exit(0),
-  (err: Error) => {
-    if (stopping) return; // interrupted: the signal handler cleans up and exits
-    console.error(`bench failed: ${err.stack ?? err.message}`);
-    void cleanup().finally(() => process.exit(1));
-  },
-);
+life.run(main, HARD_LIMIT_MS);
