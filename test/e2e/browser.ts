@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { CommentDoc, CommentModel } from '../../src/modules/comments/comment.model';
 import { eventually, Harness, startHarness, TestSite } from '../helpers/harness';
 
@@ -197,4 +197,38 @@ export async function seriousA11yViolations(page: Page, include?: string): Promi
 export async function checkState(page: Page, name: string, include?: string): Promise<void> {
   await screenshot(page, name);
   expect(await seriousA11yViolations(page, include)).toEqual([]);
+}
+
+/** What every browser test file needs; filled in by the hooks browserSuite registers. */
+export interface BrowserSuite {
+  service: Service;
+  host: Host;
+  browser: Browser;
+  context: BrowserContext;
+}
+
+/**
+ * Registers the hooks of a browser test file: the service, the host site and Chromium once
+ * per file, a fresh browser context (no shared cookies or storage) per test.
+ */
+export function browserSuite(viewport: { width: number; height: number }): BrowserSuite {
+  const suite = {} as BrowserSuite;
+  beforeAll(async () => {
+    ensureWidgetBuilt();
+    suite.service = await startService();
+    suite.host = await startHost(suite.service.origin);
+    suite.browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.host?.close();
+    await suite.service?.close();
+  });
+  beforeEach(async () => {
+    suite.context = await suite.browser.newContext({ viewport });
+  });
+  afterEach(async () => {
+    await suite.context?.close();
+  });
+  return suite;
 }

@@ -5,53 +5,29 @@
  * the demo's pretend login. Screenshots and axe-core checks for every state.
  */
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { CommentModel } from '../../src/modules/comments/comment.model';
 import { loadSeedFile } from '../../src/modules/sites/site.seed';
 import { PAGE_CSP } from '../../src/modules/widget/widget.routes';
 import { createSite, eventually, TestSite } from '../helpers/harness';
 import { MODERATOR, MODERATOR_2 } from '../helpers/moderation';
-import { checkState, ensureWidgetBuilt, postDecided, WORKER_WAIT_MS, Host, launchBrowser, Service, startHost, startService } from './browser';
+import { browserSuite, checkState, postDecided, WORKER_WAIT_MS } from './browser';
 
 jest.setTimeout(120_000);
 
-let service: Service;
-let host: Host;
-let browser: Browser;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  ensureWidgetBuilt();
-  service = await startService();
-  host = await startHost(service.origin);
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await service?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
-});
-
-afterEach(async () => {
-  await context?.close();
-});
+const suite = browserSuite({ width: 1000, height: 900 });
 
 async function newSite(overrides: Record<string, unknown> = {}): Promise<TestSite> {
-  return createSite(service.h, {
-    origins: [host.origin], moderation: { mode: 'pre' },
+  return createSite(suite.service.h, {
+    origins: [suite.host.origin], moderation: { mode: 'pre' },
     rateLimits: { commentsPerCommenterPerMinute: 1000, commentsPerIpPerMinute: 10_000 }, ...overrides,
   });
 }
 
 /** Opens /moderate logged in through the URL fragment, on the pending queue. */
 async function openModerate(site: TestSite, extra = '', claims: Record<string, unknown> = MODERATOR): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${service.origin}/moderate#site=${site.id}&token=${await site.token(claims)}${extra}`);
+  const page = await suite.context.newPage();
+  await page.goto(`${suite.service.origin}/moderate#site=${site.id}&token=${await site.token(claims)}${extra}`);
   await page.locator('#tab-pending').waitFor();
   return page;
 }
@@ -60,7 +36,7 @@ const tabCount = (page: Page, name: RegExp) => page.getByRole('tab', { name }).l
 
 /** Posts through the API and waits until the worker has held it for a person (pre-moderation). */
 async function heldComment(site: TestSite, body: string, claims: Record<string, unknown> = {}, thread = 't'): Promise<string> {
-  const c = await postDecided(service, site, body, claims, thread);
+  const c = await postDecided(suite.service, site, body, claims, thread);
   expect(c.held).toBe(true);
   return String(c._id);
 }
@@ -68,8 +44,8 @@ async function heldComment(site: TestSite, body: string, claims: Record<string, 
 describe('the moderators\' page', () => {
   it('when a commenter posts through the widget, then a moderator approves it on /moderate and another reader sees it published', async () => {
     const site = await newSite();
-    const writer = await context.newPage();
-    await writer.goto(host.page({ site: site.id, thread: 'flöde', title: 'Flödesartikeln' }));
+    const writer = await suite.context.newPage();
+    await writer.goto(suite.host.page({ site: site.id, thread: 'flöde', title: 'Flödesartikeln' }));
     await writer.locator('section.k h2').waitFor();
     await writer.evaluate((t) => (window as unknown as { Kommentarer: { login(t: string): Promise<void> } }).Kommentarer.login(t), await site.token({ sub: 'writer', name: 'Vera Skribent' }));
     await writer.getByLabel('Din kommentar').fill('Viktigt att små företag får stöd!');
@@ -94,9 +70,9 @@ describe('the moderators\' page', () => {
     expect(await page.locator('li.empty').innerText()).toBe('Inget här just nu.');
     await checkState(page, 'moderate-approved');
 
-    const reader = await browser.newContext();
+    const reader = await suite.browser.newContext();
     const readerPage = await reader.newPage();
-    await readerPage.goto(host.page({ site: site.id, thread: 'flöde' }));
+    await readerPage.goto(suite.host.page({ site: site.id, thread: 'flöde' }));
     await readerPage.locator('section.k .list article', { hasText: 'Viktigt att små företag får stöd!' }).waitFor();
     expect(await readerPage.locator('section.k h2').innerText()).toBe('Kommentarer (1)');
     expect(await readerPage.locator('section.k .badge').count()).toBe(0);
@@ -111,7 +87,7 @@ describe('the moderators\' page', () => {
     const page = await openModerate(site);
     await page.locator('li.item').nth(1).waitFor();
 
-    const colleague = await service.h.http.post(`/api/v1/sites/${site.id}/moderation/comments/${first}/decision`).set(await site.bearer(MODERATOR_2)).send({ action: 'reject', reason: 'dubblett' });
+    const colleague = await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/comments/${first}/decision`).set(await site.bearer(MODERATOR_2)).send({ action: 'reject', reason: 'dubblett' });
     expect(colleague.status).toBe(200);
     await page.locator('li.item', { hasText: 'Den som kollegan hinner före med.' }).getByRole('button', { name: 'Godkänn' }).click();
     await page.getByText('En annan moderator har redan beslutat om den här kommentaren. Listan är uppdaterad.').waitFor();
@@ -157,7 +133,7 @@ describe('the moderators\' page', () => {
     await page.keyboard.press('Enter');
     await page.getByText('Kommentaren är avvisad.').waitFor();
     await eventually(async () => (await tabCount(page, /Avvisade/)) === '1');
-    const log = await service.h.http.get(`/api/v1/sites/${site.id}/moderation/log`).set(await site.bearer(MODERATOR));
+    const log = await suite.service.h.http.get(`/api/v1/sites/${site.id}/moderation/log`).set(await site.bearer(MODERATOR));
     expect(JSON.stringify(log.body)).toContain('Osakligt');
 
     // The remaining item (Karin's) is selected: ban her, then close the thread.
@@ -166,13 +142,13 @@ describe('the moderators\' page', () => {
     await page.getByLabel('Skäl till avstängningen').fill('Upprepade övertramp');
     await page.getByRole('button', { name: 'Stäng av', exact: true }).click();
     await page.getByText('Karin är avstängd från att kommentera.').waitFor();
-    const banned = await service.h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ sub: 'k1', name: 'Karin' })).send({ thread: 'tangent', body: 'Hej igen' });
+    const banned = await suite.service.h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ sub: 'k1', name: 'Karin' })).send({ thread: 'tangent', body: 'Hej igen' });
     expect(banned.body.error.code).toBe('BANNED');
 
     await page.locator('li.item.selected').focus();
     await page.keyboard.press('c');
     await page.getByText('Tråden är stängd för fler kommentarer.').waitFor();
-    const thread = await service.h.http.get(`/api/v1/sites/${site.id}/thread?key=tangent`);
+    const thread = await suite.service.h.http.get(`/api/v1/sites/${site.id}/thread?key=tangent`);
     expect(thread.body.thread.status).toBe('closed');
     expect(await page.locator('li.item').innerText()).toContain('(stängd)');
     await checkState(page, 'moderate-after-ban-and-close');
@@ -183,8 +159,8 @@ describe('the moderators\' page', () => {
 
   it('when a published comment is reported, then the reported queue shows the reports and approving keeps it published', async () => {
     const site = await newSite({ moderation: { mode: 'post' } });
-    const c = await postDecided(service, site, 'Anmäld men ok.', { sub: 'r1', name: 'Rut' }, 'anmäld');
-    const report = await service.h.http.post(`/api/v1/comments/${c._id}/reports`).set(await site.bearer({ sub: 'r2', name: 'Rolf' })).send({ reason: 'off_topic', note: 'Fel tråd?' });
+    const c = await postDecided(suite.service, site, 'Anmäld men ok.', { sub: 'r1', name: 'Rut' }, 'anmäld');
+    const report = await suite.service.h.http.post(`/api/v1/comments/${c._id}/reports`).set(await site.bearer({ sub: 'r2', name: 'Rolf' })).send({ reason: 'off_topic', note: 'Fel tråd?' });
     expect(report.status).toBe(201);
     const page = await openModerate(site, '&lang=en');
     await page.getByRole('tab', { name: /Reported/ }).click();
@@ -195,14 +171,14 @@ describe('the moderators\' page', () => {
     await item.getByRole('button', { name: 'Approve' }).click();
     await page.getByText('The comment is approved and published.').waitFor();
     await eventually(async () => (await tabCount(page, /Reported/)) === '0');
-    const list = await service.h.http.get(`/api/v1/sites/${site.id}/comments?thread=anmäld`);
+    const list = await suite.service.h.http.get(`/api/v1/sites/${site.id}/comments?thread=anmäld`);
     expect(list.body.comments.map((x: { body: string }) => x.body)).toEqual(['Anmäld men ok.']);
   });
 
   it('when the token is not a moderator\'s, then the login form says so, and a moderator token pasted there logs in', async () => {
     const site = await newSite();
-    const page = await context.newPage();
-    await page.goto(`${service.origin}/moderate#site=${site.id}&token=${await site.token({ sub: 'reader', name: 'Vanlig Läsare' })}`);
+    const page = await suite.context.newPage();
+    await page.goto(`${suite.service.origin}/moderate#site=${site.id}&token=${await site.token({ sub: 'reader', name: 'Vanlig Läsare' })}`);
     await page.getByText('Du har inte behörighet att göra detta.').waitFor();
     expect(page.url()).not.toContain('token='); // the token does not stay in the address bar
     await checkState(page, 'moderate-login-forbidden');
@@ -214,11 +190,11 @@ describe('the moderators\' page', () => {
 
 describe('the demo', () => {
   it('when /demo is opened, then the seed article shows with the widget, the fake login mints a token and the moderator link opens /moderate', async () => {
-    await service.h.services.sites.seed(loadSeedFile(path.resolve(__dirname, '../../config/demo-sites.json')));
-    const page = await context.newPage();
+    await suite.service.h.services.sites.seed(loadSeedFile(path.resolve(__dirname, '../../config/demo-sites.json')));
+    const page = await suite.context.newPage();
     const cspProblems: string[] = [];
     page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspProblems.push(m.text()); });
-    const response = await page.goto(`${service.origin}/demo`);
+    const response = await page.goto(`${suite.service.origin}/demo`);
     expect(response?.headers()['content-security-policy']).toBe(PAGE_CSP);
     expect(await page.locator('h1').innerText()).toBe('Vi jobbar vidare för industrins digitalisering');
     await page.locator('section.k h2').waitFor();
@@ -240,25 +216,25 @@ describe('the demo', () => {
     await checkState(page, 'demo-moderate');
     expect(cspProblems).toEqual([]);
 
-    const english = await context.newPage();
-    await english.goto(`${service.origin}/demo?lang=en`);
+    const english = await suite.context.newPage();
+    await english.goto(`${suite.service.origin}/demo?lang=en`);
     await english.locator('section.k h2', { hasText: 'Comments' }).waitFor();
   });
 
   it('when /demo/token is asked for, then it signs with the site\'s stored secret, and refuses unknown sites and roles', async () => {
     const site = await newSite();
-    const minted = await service.h.http.get(`/demo/token?role=moderator&site=${site.id}`);
+    const minted = await suite.service.h.http.get(`/demo/token?role=moderator&site=${site.id}`);
     expect(minted.status).toBe(200);
     expect(minted.headers['cache-control']).toBe('no-store');
-    const queues = await service.h.http.get(`/api/v1/sites/${site.id}/moderation/queues`).set({ Authorization: `Bearer ${minted.body.token}` });
+    const queues = await suite.service.h.http.get(`/api/v1/sites/${site.id}/moderation/queues`).set({ Authorization: `Bearer ${minted.body.token}` });
     expect(queues.status).toBe(200);
-    expect((await service.h.http.get('/demo/token?site=no-such-site')).status).toBe(404);
-    expect((await service.h.http.get('/demo/token?role=admin')).body.error.code).toBe('VALIDATION_FAILED');
-    const embed = await service.h.http.get('/embed.js');
+    expect((await suite.service.h.http.get('/demo/token?site=no-such-site')).status).toBe(404);
+    expect((await suite.service.h.http.get('/demo/token?role=admin')).body.error.code).toBe('VALIDATION_FAILED');
+    const embed = await suite.service.h.http.get('/embed.js');
     expect(embed.headers['content-type']).toMatch(/^text\/javascript/);
     expect(embed.headers['cross-origin-resource-policy']).toBe('cross-origin');
     // API answers keep helmet's own policy; only the pages get the page policy.
-    const api = await service.h.http.get(`/api/v1/sites/${site.id}/thread?key=x`);
+    const api = await suite.service.h.http.get(`/api/v1/sites/${site.id}/thread?key=x`);
     expect(api.headers['content-security-policy']).not.toBe(PAGE_CSP);
   });
 });

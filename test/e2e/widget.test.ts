@@ -4,49 +4,25 @@
  * text, Swedish and English, hostile host CSS under a strict CSP, edit/delete/report,
  * "my data" and inline errors. Every state is screenshotted and checked with axe-core.
  */
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { createSite, eventually, TestSite } from '../helpers/harness';
 import { MODERATOR } from '../helpers/moderation';
-import { checkState, ensureWidgetBuilt, postDecided, WORKER_WAIT_MS, Host, HostPageOptions, launchBrowser, screenshot, Service, startHost, startService } from './browser';
+import { browserSuite, checkState, postDecided, WORKER_WAIT_MS, HostPageOptions, screenshot } from './browser';
 
 jest.setTimeout(120_000);
 
-let service: Service;
-let host: Host;
-let browser: Browser;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  ensureWidgetBuilt();
-  service = await startService();
-  host = await startHost(service.origin);
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await service?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 900, height: 900 } });
-});
-
-afterEach(async () => {
-  await context?.close();
-});
+const suite = browserSuite({ width: 900, height: 900 });
 
 const noLimits = { rateLimits: { commentsPerCommenterPerMinute: 1000, commentsPerIpPerMinute: 10_000 } };
 
 async function newSite(overrides: Record<string, unknown> = {}): Promise<TestSite> {
-  return createSite(service.h, { origins: [host.origin], loginUrl: `${host.origin}/logga-in?return={url}`, ...noLimits, ...overrides });
+  return createSite(suite.service.h, { origins: [suite.host.origin], loginUrl: `${suite.host.origin}/logga-in?return={url}`, ...noLimits, ...overrides });
 }
 
 /** Opens a host page and waits until the widget has rendered its thread. */
 async function open(options: HostPageOptions, page?: Page): Promise<Page> {
-  const p = page ?? await context.newPage();
-  await p.goto(host.page(options));
+  const p = page ?? await suite.context.newPage();
+  await p.goto(suite.host.page(options));
   await p.locator('section.k h2').waitFor();
   return p;
 }
@@ -61,7 +37,7 @@ function recordApi(page: Page): string[] {
   const seen: string[] = [];
   page.on('request', (r: Request) => {
     const url = new URL(r.url());
-    if (url.origin === service.origin && url.pathname.startsWith('/api/') && r.method() !== 'OPTIONS') seen.push(`${r.method()} ${url.pathname}`);
+    if (url.origin === suite.service.origin && url.pathname.startsWith('/api/') && r.method() !== 'OPTIONS') seen.push(`${r.method()} ${url.pathname}`);
   });
   return seen;
 }
@@ -71,12 +47,12 @@ const widgetText = (page: Page) => page.locator('section.k').innerText();
 describe('reading', () => {
   it('when a reader opens a thread, then one request shows the count and the comments oldest first with replies, and "Visa fler" and the sort order work', async () => {
     const site = await newSite();
-    const first = await postDecided(service, site, 'Första kommentaren om industrin.', { sub: 'u1', name: 'Anna Andersson' }, 'read');
-    await postDecided(service, site, 'Andra kommentaren, om robotar.', { sub: 'u2', name: 'Bo Berg' }, 'read');
-    await postDecided(service, site, 'Tredje kommentaren, om kompetens.', { sub: 'u3', name: 'Cecilia Ek' }, 'read');
-    await postDecided(service, site, 'Ett svar på den första.', { sub: 'u2', name: 'Bo Berg' }, 'read', String(first._id));
+    const first = await postDecided(suite.service, site, 'Första kommentaren om industrin.', { sub: 'u1', name: 'Anna Andersson' }, 'read');
+    await postDecided(suite.service, site, 'Andra kommentaren, om robotar.', { sub: 'u2', name: 'Bo Berg' }, 'read');
+    await postDecided(suite.service, site, 'Tredje kommentaren, om kompetens.', { sub: 'u3', name: 'Cecilia Ek' }, 'read');
+    await postDecided(suite.service, site, 'Ett svar på den första.', { sub: 'u2', name: 'Bo Berg' }, 'read', String(first._id));
 
-    const page = await context.newPage();
+    const page = await suite.context.newPage();
     const api = recordApi(page);
     await open({ site: site.id, thread: 'read', limit: 2 }, page);
     expect(api).toEqual([`GET /api/v1/sites/${site.id}/thread`]);
@@ -104,7 +80,7 @@ describe('reading', () => {
     expect(text).toContain('Inga kommentarer ännu.');
     expect(await page.locator('section.k textarea').count()).toBe(0);
     const href = await page.getByRole('link', { name: 'Logga in' }).getAttribute('href');
-    expect(href).toBe(`${host.origin}/logga-in?return=${encodeURIComponent(page.url())}`);
+    expect(href).toBe(`${suite.host.origin}/logga-in?return=${encodeURIComponent(page.url())}`);
     // The privacy notice with its title and text, as on the seed page.
     expect(text).toContain('Behandling av personuppgifter');
     expect(text).toContain('Om du skriver personuppgifter i din kommentar');
@@ -115,16 +91,16 @@ describe('reading', () => {
 describe('the thread request behind it', () => {
   it('when the thread is read with include=comments, then the first page of comments comes with it and the other fields are unchanged', async () => {
     const site = await newSite();
-    await postDecided(service, site, 'Med i samma svar.', {}, 'ett-anrop');
-    const plain = await service.h.http.get(`/api/v1/sites/${site.id}/thread?key=ett-anrop`);
+    await postDecided(suite.service, site, 'Med i samma svar.', {}, 'ett-anrop');
+    const plain = await suite.service.h.http.get(`/api/v1/sites/${site.id}/thread?key=ett-anrop`);
     expect(plain.body.comments).toBeUndefined();
-    const withComments = await service.h.http.get(`/api/v1/sites/${site.id}/thread?key=ett-anrop&include=comments&sort=newest&limit=5`);
+    const withComments = await suite.service.h.http.get(`/api/v1/sites/${site.id}/thread?key=ett-anrop&include=comments&sort=newest&limit=5`);
     expect(withComments.status).toBe(200);
     expect(withComments.body.thread).toEqual(plain.body.thread);
     expect(withComments.body.site).toEqual(plain.body.site);
     expect(withComments.body.comments.map((c: { body: string }) => c.body)).toEqual(['Med i samma svar.']);
     expect(withComments.body.nextCursor).toBeNull();
-    const bad = await service.h.http.get(`/api/v1/sites/${site.id}/thread?key=ett-anrop&include=everything`);
+    const bad = await suite.service.h.http.get(`/api/v1/sites/${site.id}/thread?key=ett-anrop&include=everything`);
     expect(bad.body.error.code).toBe('VALIDATION_FAILED');
   });
 });
@@ -206,8 +182,8 @@ describe('writing', () => {
 
   it('when the thread is closed, then "Stängd för fler kommentarer" is shown and there is no form, even for a logged-in commenter', async () => {
     const site = await newSite();
-    await postDecided(service, site, 'Sista ordet innan stängning.', {}, 'stängd');
-    const closed = await service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'stängd' });
+    await postDecided(suite.service, site, 'Sista ordet innan stängning.', {}, 'stängd');
+    const closed = await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'stängd' });
     expect(closed.status).toBe(200);
     const page = await open({ site: site.id, thread: 'stängd', token: await site.token() });
     const text = await widgetText(page);
@@ -224,8 +200,8 @@ describe('safety', () => {
     const site = await newSite();
     const img = '<img src=x onerror="window.__pwned=\'img\'">';
     const script = '<script>window.__pwned="script"</script> <b>fet?</b>';
-    await postDecided(service, site, img, { sub: 'x1', name: '<img src=y onerror="window.__pwned=\'name\'">' }, 'xss');
-    await postDecided(service, site, script, { sub: 'x2' }, 'xss');
+    await postDecided(suite.service, site, img, { sub: 'x1', name: '<img src=y onerror="window.__pwned=\'name\'">' }, 'xss');
+    await postDecided(suite.service, site, script, { sub: 'x2' }, 'xss');
     const page = await open({ site: site.id, thread: 'xss' });
     await page.waitForTimeout(300); // an image error would have fired by now
     const bodies = await page.locator('section.k .body').allInnerTexts();
@@ -244,7 +220,7 @@ describe('safety', () => {
 describe('languages', () => {
   it('when data-locale is "en", then every text is English, including the API\'s messages', async () => {
     const site = await newSite();
-    await postDecided(service, site, 'A comment in English.', {}, 'english');
+    await postDecided(suite.service, site, 'A comment in English.', {}, 'english');
     const page = await open({ site: site.id, thread: 'english', locale: 'en' });
     let text = await widgetText(page);
     for (const s of ['Comments (1)', '1 comment', 'Oldest first', 'You must be logged in to comment', 'Log in', 'Processing of personal data']) expect(text).toContain(s);
@@ -261,7 +237,7 @@ describe('languages', () => {
     expect(text).toContain('My data');
     await checkState(page, 'widget-english-error');
 
-    await service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'english' });
+    await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'english' });
     const closed = await open({ site: site.id, thread: 'english', locale: 'en' });
     expect(await widgetText(closed)).toContain('Closed for more comments');
   });
@@ -285,8 +261,8 @@ describe('languages', () => {
 describe('host page', () => {
   it('when the host page has hostile CSS and a strict CSP, then the widget keeps its own look and works, and its styles stay inside', async () => {
     const site = await newSite({ moderation: { mode: 'pre' } });
-    await postDecided(service, site, 'Synlig trots fientlig CSS.', {}, 'fientlig');
-    const page = await context.newPage();
+    await postDecided(suite.service, site, 'Synlig trots fientlig CSS.', {}, 'fientlig');
+    const page = await suite.context.newPage();
     await page.addInitScript(() => {
       const w = window as unknown as { __csp: string[] };
       w.__csp = [];
@@ -294,9 +270,9 @@ describe('host page', () => {
     });
     const consoleErrors: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-    const url = host.page({ site: site.id, thread: 'fientlig', hostileCss: true, strictCsp: true, noContainer: true });
+    const url = suite.host.page({ site: site.id, thread: 'fientlig', hostileCss: true, strictCsp: true, noContainer: true });
     const response = await page.goto(url);
-    expect(response?.headers()['content-security-policy']).toContain(`script-src ${service.origin}`);
+    expect(response?.headers()['content-security-policy']).toContain(`script-src ${suite.service.origin}`);
     await page.locator('section.k h2').waitFor();
 
     // The hostile rules do apply to the host's own content…
@@ -331,9 +307,9 @@ describe('own comments, reports and my data', () => {
   it('when a commenter edits and deletes their own comments and reports another one, then the widget calls the API and shows the result', async () => {
     const site = await newSite({ editWindowMinutes: 15 });
     const token = await site.token({ sub: 'ed', name: 'Edit Ek' });
-    await postDecided(service, site, 'Någon annans åsikt.', { sub: 'other', name: 'Olle Annan' }, 'egna');
-    await postDecided(service, site, 'Min första version.', { sub: 'ed', name: 'Edit Ek' }, 'egna');
-    await postDecided(service, site, 'Den här ska bort.', { sub: 'ed', name: 'Edit Ek' }, 'egna');
+    await postDecided(suite.service, site, 'Någon annans åsikt.', { sub: 'other', name: 'Olle Annan' }, 'egna');
+    await postDecided(suite.service, site, 'Min första version.', { sub: 'ed', name: 'Edit Ek' }, 'egna');
+    await postDecided(suite.service, site, 'Den här ska bort.', { sub: 'ed', name: 'Edit Ek' }, 'egna');
     const page = await open({ site: site.id, thread: 'egna', token });
     expect(await page.locator('section.k h2').innerText()).toBe('Kommentarer (3)');
 
@@ -363,12 +339,12 @@ describe('own comments, reports and my data', () => {
     await page.getByRole('button', { name: 'Skicka anmälan' }).click();
     await page.getByText('Tack! Anmälan är skickad till moderatorerna.').waitFor();
 
-    const queue = await service.h.http.get(`/api/v1/sites/${site.id}/moderation/queues/reported`).set(await site.bearer(MODERATOR));
+    const queue = await suite.service.h.http.get(`/api/v1/sites/${site.id}/moderation/queues/reported`).set(await site.bearer(MODERATOR));
     expect(queue.body.items.map((i: { comment: { body: string }; reports: Array<{ reason: string; note: string }> }) => [i.comment.body, i.reports[0]?.reason, i.reports[0]?.note]))
       .toEqual([['Någon annans åsikt.', 'off_topic', 'Handlar om något annat.']]);
     // The edit went through moderation again (post-moderation: published again); the deleted one is gone.
     await eventually(async () => {
-      const list = await service.h.http.get(`/api/v1/sites/${site.id}/comments?thread=egna`);
+      const list = await suite.service.h.http.get(`/api/v1/sites/${site.id}/comments?thread=egna`);
       const bodies = list.body.comments.map((c: { body: string }) => c.body);
       return JSON.stringify(bodies) === JSON.stringify(['Någon annans åsikt.', 'Min andra version.']);
     }, WORKER_WAIT_MS);
@@ -380,13 +356,13 @@ describe('own comments, reports and my data', () => {
     await page.getByText('Mina uppgifter', { exact: true }).click();
     await checkState(page, 'widget-my-data');
 
-    const exportRequest = page.waitForRequest((r) => r.url() === `${service.origin}/api/v1/sites/${site.id}/me/export` && r.method() === 'GET');
+    const exportRequest = page.waitForRequest((r) => r.url() === `${suite.service.origin}/api/v1/sites/${site.id}/me/export` && r.method() === 'GET');
     await page.getByRole('button', { name: 'Hämta mina uppgifter' }).click();
     expect((await exportRequest).headers().authorization).toMatch(/^Bearer /);
 
     await page.getByRole('button', { name: 'Begär radering' }).click();
     expect(await widgetText(page)).toContain('Allt som sparats om dig raderas');
-    const erasureRequest = page.waitForRequest((r) => r.url() === `${service.origin}/api/v1/sites/${site.id}/me/erasure` && r.method() === 'POST');
+    const erasureRequest = page.waitForRequest((r) => r.url() === `${suite.service.origin}/api/v1/sites/${site.id}/me/erasure` && r.method() === 'POST');
     await page.getByRole('button', { name: 'Ja, radera mina uppgifter' }).click();
     expect((await erasureRequest).headers().authorization).toMatch(/^Bearer /);
     // Whatever the privacy endpoints answer (they may not exist yet), the widget says so in words.
@@ -410,14 +386,14 @@ describe('errors and tokens', () => {
     await page.getByText('Du skickar för många kommentarer. Vänta en stund och försök igen.').waitFor();
     await checkState(page, 'widget-error-rate-limited');
 
-    await service.h.http.post(`/api/v1/sites/${site.id}/moderation/users/err/ban`).set(await site.bearer(MODERATOR)).send({ reason: 'test' }).expect(201);
+    await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/users/err/ban`).set(await site.bearer(MODERATOR)).send({ reason: 'test' }).expect(201);
     await send();
     await page.getByText('Du är avstängd från att kommentera på den här webbplatsen.').waitFor();
     expect(await page.locator('section.k textarea').count()).toBe(0);
 
     const closing = await open({ site: site.id, thread: 'stängs', token: await site.token({ sub: 'late', name: 'Sen Sensson' }) });
     await closing.getByLabel('Din kommentar').fill('Hinner jag?');
-    await service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'stängs' }).expect(200);
+    await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'stängs' }).expect(200);
     await closing.getByRole('button', { name: 'Skicka' }).click();
     await closing.locator('section.k .compose .closed', { hasText: 'Stängd för fler kommentarer' }).waitFor();
     expect(await closing.locator('section.k > .status').innerText()).toBe('Stängd för fler kommentarer.');
@@ -437,7 +413,7 @@ describe('errors and tokens', () => {
     const site = await newSite({ moderation: { mode: 'pre' } });
     const fresh = await site.token({ sub: 'fresh', name: 'Färsk Token' });
     const forged = await site.token({ sub: 'fresh', name: 'Färsk Token' }, { secret: 'a-different-secret-of-at-least-32-chars' });
-    const page = await context.newPage();
+    const page = await suite.context.newPage();
     await page.addInitScript((t) => {
       (window as unknown as { Kommentarer: unknown }).Kommentarer = { getToken: async () => t };
     }, fresh);
