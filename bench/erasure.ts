@@ -117,6 +117,13 @@ async function main(): Promise<void> {
   const Commenters = db.model<CommenterDoc>('Commenter', CommenterModel.schema, 'commenters');
   const Threads = db.model<ThreadDoc>('Thread', ThreadModel.schema, 'threads');
   const erasureRequests = db.collection('erasure_requests');
+  const erasureSteps = db.collection('erasure_steps');
+  /** Comments erased so far: the finished steps' counts (the receipt is written at the end). */
+  const erasedSoFar = async (): Promise<{ done: number; open: boolean }> => {
+    const steps = await erasureSteps.find({ requestId }, { projection: { counts: 1, done: 1 } }).toArray();
+    const done = steps.filter((st) => st.done).reduce((n, st) => n + (st.counts?.comments_deleted ?? 0) + (st.counts?.comments_tombstoned ?? 0), 0);
+    return { done, open: steps.some((st) => !st.done) };
+  };
 
   // --- API and worker processes ------------------------------------------------------------
   const port = await freePort();
@@ -278,10 +285,9 @@ async function main(): Promise<void> {
     if (performance.now() - at202 > ERASURE_TIMEOUT_MS || !worker.alive) break;
     if (performance.now() >= nextProgress) {
       nextProgress += 5000;
-      // The request's receipt grows chunk by chunk; reading it by _id is cheap on any backend.
-      const doc = await erasureRequests.findOne({ _id: requestId }, { projection: { receipt: 1, status: 1 } });
+      const doc = await erasureRequests.findOne({ _id: requestId }, { projection: { status: 1 } });
       console.log(`   … ${String(doc?.status ?? view?.status ?? 'unknown')} after ${((performance.now() - at202) / 1000).toFixed(0)} s; ` +
-        `${erasedSoFar(doc?.receipt)} of ${erased} comments erased; ${load.samples.length} reads answered so far`);
+        `${(await erasedSoFar()).done} of ${erased} comments erased; ${load.samples.length} reads answered so far`);
     }
     await sleep(POLL_MS);
   }
@@ -296,7 +302,8 @@ async function main(): Promise<void> {
   const createdAt = (doc?.createdAt as Date | undefined)?.getTime() ?? NaN;
   // 202 received → completedAt, both on this machine's clock; the poll only notices it later.
   const erasureMs = completed ? (doc.completedAt as Date).getTime() - wall202 : seenAt - at202;
-  const doneCount = completed ? erased : erasedSoFar(doc?.receipt as Record<string, number> | undefined);
+  const progress = await erasedSoFar();
+  const doneCount = completed ? erased : progress.done;
   const during = windowStats('reads during the erasure', load.samples, at202, at202 + erasureMs);
   const rate = doneCount / (erasureMs / 1000);
   // An unfinished run erased fewer than doneCount + one chunk in the window: an upper bound.
@@ -311,7 +318,7 @@ async function main(): Promise<void> {
     const present = await Comments.countDocuments({ siteId, authorId: profileId });
     console.log(`   WARNING: NOT completed within ${ERASURE_TIMEOUT_MS / 1000} s (status ${view?.status ?? 'unknown'}, worker ${worker.alive ? 'alive' : 'DEAD'}, ` +
       `${polls} polls, ${pollErrors} failed): ${doneCount} of ${erased} comments erased in finished chunks of ${ERASURE_CHUNK}` +
-      `${doc?.pendingChunk ? ', one more chunk in progress' : ''}; ${present} still carry the subject's id. ` +
+      `${progress.open ? ', one more step in progress' : ''}; ${present} still carry the subject's id. ` +
       `That is ${doneCount ? `${rate.toFixed(1)} comments/s, so all ${erased} would take about ${(erased / rate / 60).toFixed(0)} min` : `below ${rateBound.toFixed(1)} comments/s`}`);
     if (Number.isFinite(startedAt)) console.log(`   request created → job started: ${startedAt - createdAt} ms`);
   }
@@ -402,10 +409,6 @@ async function main(): Promise<void> {
   if (problems.length) throw new Error(`checks failed: ${problems.join('; ')}`);
 }
 
-/** Comments erased by finished chunks, from a receipt. */
-function erasedSoFar(receipt: Record<string, number> | undefined): number {
-  return (receipt?.comments_deleted ?? 0) + (receipt?.comments_tombstoned ?? 0);
-}
 
 interface ErasureView {
   id: string;

@@ -70,7 +70,7 @@ commentSchema.index({ siteId: 1, threadKey: 1, parentId: 1, createdAt: 1, _id: 1
 commentSchema.index({ siteId: 1, threadKey: 1, status: 1 });
 // A commenter's own comments (own pending in lists, export, erasure).
 commentSchema.index({ siteId: 1, authorId: 1, createdAt: 1 });
-// Moderation queues (status, then residual held / openReportCount / thread filters) and their counts.
+// Moderation queues (status, then residual held / reported ids / thread filters) and their counts.
 commentSchema.index({ siteId: 1, status: 1, createdAt: 1, _id: 1 });
 // Retention: IP hashes and rejected comments past their period, per site.
 commentSchema.index({ siteId: 1, createdAt: 1 });
