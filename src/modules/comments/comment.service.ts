@@ -33,6 +33,8 @@ export interface CommentServiceDeps {
 
 /** Reading and writing comments: the public comment API's workflows. */
 export class CommentService {
+  private readonly siteOfComment = new Map<string, string>();
+
   constructor(private readonly deps: CommentServiceDeps) {}
 
   /** One page of top-level comments with their replies; the viewer also sees their own pending ones. */
@@ -172,10 +174,18 @@ export class CommentService {
     await removeComments(site.id, [comment._id]);
   }
 
-  /** The site a comment belongs to, for routes addressed by comment id alone. */
+  /**
+   * The site a comment belongs to, for routes addressed by comment id alone (CORS and the
+   * route itself both ask). A comment never changes site, so the answer is kept in a
+   * bounded map; a deleted comment is still answered 404 by the lookup that follows.
+   */
   async siteIdOf(commentId: string): Promise<string> {
+    const known = this.siteOfComment.get(commentId);
+    if (known) return known;
     const doc = await CommentModel.findById(commentId, { siteId: 1 }).lean();
     if (!doc) throw notFound('comment');
+    if (this.siteOfComment.size >= 10_000) this.siteOfComment.clear();
+    this.siteOfComment.set(commentId, doc.siteId);
     return doc.siteId;
   }
 
