@@ -102,7 +102,8 @@ export class CommentService {
         throw new AppError('CONFLICT');
       }
     }
-    await this.deps.threads.ensure(site.id, input.thread, { title: input.threadTitle, url: input.threadUrl });
+    // The thread is created by its first comment; an existing one needs no write.
+    if (!thread) await this.deps.threads.ensure(site.id, input.thread, { title: input.threadTitle, url: input.threadUrl });
     const now = new Date();
     await this.deps.moderation.record(id, 1);
     let doc: CommentDoc;
