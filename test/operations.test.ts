@@ -72,8 +72,11 @@ describe('operations', () => {
     await h.http.post(`/api/v1/sites/${site.id}/comments?token=query-secret`).set('Authorization', `Bearer ${token}`)
       .set('X-Forwarded-For', '203.0.113.77').send({ thread: 'logg', body: 'Hemlig kommentarstext' });
     await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'logg' }).set('Authorization', `Bearer ${token}`);
+    const moderator = await site.bearer({ sub: 'log-moderator', name: 'Mod', roles: ['moderator'] });
+    await h.http.post(`/api/v1/sites/${site.id}/moderation/users/log-subject-42/ban`).set(moderator).send({ reason: 'test' });
     const all = logLines.join('\n');
     expect(all).toContain('"statusCode":201');
+    expect(all).toContain('/moderation/users/:sub/ban');
     for (const secret of ['Hemlig kommentarstext', 'Loggy Namesson', 'loggy@example.se', 'log-subject-42', token, 'query-secret', '203.0.113.77', '127.0.0.1', '::ffff']) {
       expect(all).not.toContain(secret);
     }

@@ -15,6 +15,7 @@ import { threadRoutes } from '../modules/threads/thread.routes';
 import { widgetRoutes } from '../modules/widget/widget.routes';
 import { jsonBody, requireJsonBody } from './body';
 import { errorHandler, notFoundHandler } from './error-handler';
+import { loggablePath } from './request-context';
 import { siteCors } from './site-cors';
 
 /** Builds the express app (no listen): middleware, every module's routes, the one error handler. */
@@ -34,7 +35,7 @@ export function createApp(services: Services): Express {
     },
     // Only what operators need: no headers, no query string (it may hold tokens), no IP.
     serializers: {
-      req: (req) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
+      req: (req) => ({ id: req.id, method: req.method, path: loggablePath(String(req.url)) }),
       res: (res) => ({ statusCode: res.statusCode }),
     },
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },

@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../infra/logger';
 import { AppError, ErrorCode } from './errors';
 import { messageFor } from './messages';
-import { languageOf } from './request-context';
+import { languageOf, loggablePath } from './request-context';
 
 /** Maps what body-parser throws to the contract's codes. */
 function fromBodyParser(err: { type?: string; status?: number }): AppError | undefined {
@@ -44,10 +44,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       // Error messages can quote stored values (a duplicate key names the value), so
       // only the error's name, code and stack frames are logged.
       const frames = typeof err?.stack === 'string' ? err.stack.split('\n').slice(1, 8).join('\n') : undefined;
-      logger.error({ traceId, errName: err?.name, errCode: err?.code, frames, path: req.path }, 'unhandled error');
+      logger.error({ traceId, errName: err?.name, errCode: err?.code, frames, path: loggablePath(req.originalUrl) }, 'unhandled error');
       appError = new AppError('INTERNAL', { traceId });
     } else if (appError.status >= 500) {
-      logger.warn({ traceId, code: appError.code, path: req.path }, 'backing service unavailable');
+      logger.warn({ traceId, code: appError.code, path: loggablePath(req.originalUrl) }, 'backing service unavailable');
     }
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);

@@ -15,6 +15,14 @@ export function bearerToken(req: Request): string | null {
   return match ? (match[1] as string) : null;
 }
 
+/**
+ * A request path fit for logs: no query string (it may hold receipt tokens) and no host
+ * user id (the ban endpoints carry one in the path).
+ */
+export function loggablePath(url: string): string {
+  return (url.split('?')[0] as string).replace(/\/users\/[^/]+/, '/users/:sub');
+}
+
 /** The client's address as express sees it (honours TRUST_PROXY). Only ever stored hashed. */
 export function clientIp(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';

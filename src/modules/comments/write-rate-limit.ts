@@ -72,7 +72,7 @@ export class WriteRateLimit {
         const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
         throw new AppError('RATE_LIMITED', { retryAfterSeconds: seconds }, { 'Retry-After': String(seconds) });
       }
-      this.logger.warn({ err: (err as Error).message }, 'rate limiter unavailable; write allowed');
+      this.logger.warn({ errName: (err as Error).name }, 'rate limiter unavailable; write allowed');
     }
   }
 }
