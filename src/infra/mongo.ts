@@ -33,3 +33,11 @@ export async function pingMongo(): Promise<boolean> {
 export async function disconnectMongo(): Promise<void> {
   await mongoose.disconnect();
 }
+
+/**
+ * True for a duplicate-key error: a unique index refused an insert. Several workflows rely
+ * on this instead of transactions (claims, first-writer-wins upserts).
+ */
+export function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: number } | null)?.code === 11000;
+}

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import type { Identity } from '../auth/commenter-token';
 import { CommenterDoc, CommenterModel } from './commenter.model';
+import { isDuplicateKey } from '../../infra/mongo';
 
 /** Commenter profiles, always scoped by site. */
 export class CommenterService {
@@ -19,7 +20,7 @@ export class CommenterService {
       return await CommenterModel.findOneAndUpdate(filter, update, { upsert: true, new: true, lean: true }).orFail();
     } catch (err) {
       // Two first writes at once: the unique index lets one insert win; the other updates.
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
       return CommenterModel.findOneAndUpdate(filter, update, { new: true, lean: true }).orFail();
     }
   }

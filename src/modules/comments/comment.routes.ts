@@ -1,10 +1,9 @@
 import { Router } from 'express';
 import { optionalIdentity, requireIdentity } from '../../http/auth';
-import { AppError } from '../../http/errors';
 import { clientIp } from '../../http/request-context';
 import { parseOrThrow } from '../../http/validate';
-import type { SiteService } from '../sites/site.service';
-import { createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery, objectIdString } from './comment.schemas';
+import type { Site, SiteService } from '../sites/site.service';
+import { commentIdOr404, createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery } from './comment.schemas';
 import type { CommentService } from './comment.service';
 
 /** The public comment API. */
@@ -30,26 +29,24 @@ export function commentRoutes(sites: SiteService, comments: CommentService): Rou
   });
 
   router.patch('/api/v1/comments/:id', async (req, res) => {
-    const { site, id } = await siteOfComment(req.params.id);
+    const { site, id } = await siteOfComment(sites, comments, req.params.id);
     const identity = await requireIdentity(site, req);
     const body = parseOrThrow(editCommentSchema, req.body);
     res.json({ comment: await comments.edit(site, identity, id, body.body) });
   });
 
   router.delete('/api/v1/comments/:id', async (req, res) => {
-    const { site, id } = await siteOfComment(req.params.id);
+    const { site, id } = await siteOfComment(sites, comments, req.params.id);
     const identity = await requireIdentity(site, req);
     await comments.remove(site, identity, id);
     res.status(204).end();
   });
 
-  /** Comment ids that are not ObjectIds cannot exist: 404, not 400. */
-  async function siteOfComment(rawId: string) {
-    const parsed = objectIdString.safeParse(rawId);
-    if (!parsed.success) throw new AppError('NOT_FOUND', { what: 'comment' });
-    const site = await sites.get(await comments.siteIdOf(parsed.data));
-    return { site, id: parsed.data };
-  }
-
   return router;
+}
+
+/** The site of a comment addressed by id alone (the routes under /api/v1/comments/{id}). */
+export async function siteOfComment(sites: SiteService, comments: CommentService, rawId: string): Promise<{ site: Site; id: string }> {
+  const id = commentIdOr404(rawId);
+  return { site: await sites.get(await comments.siteIdOf(id)), id };
 }

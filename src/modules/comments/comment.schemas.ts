@@ -1,8 +1,16 @@
 import { z } from 'zod';
+import { AppError } from '../../http/errors';
 import { httpUrl, safeLine, threadKeySchema } from '../../shared/safe-text';
 
 /** 24 hex characters: anything else cannot be a comment id and is answered 404. */
 export const objectIdString = z.string().regex(/^[a-f0-9]{24}$/);
+
+/** A comment id from a path: one that is not an ObjectId cannot exist, so 404, not 400. */
+export function commentIdOr404(raw: string): string {
+  const parsed = objectIdString.safeParse(raw);
+  if (!parsed.success) throw new AppError('NOT_FOUND', { what: 'comment' });
+  return parsed.data;
+}
 
 /** Comment text arrives as any string; comment-text.ts decides empty/too long/invalid with its own codes. */
 const bodyText = z.string().max(20_000);

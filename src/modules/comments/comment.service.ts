@@ -18,6 +18,7 @@ import { IdempotencyModel } from './idempotency.model';
 import { removeComments } from './comment-removal';
 import type { CreateCommentInput, ListCommentsQuery } from './comment.schemas';
 import type { WriteRateLimit } from './write-rate-limit';
+import { isDuplicateKey } from '../../infra/mongo';
 
 const MAX_REPLIES_PER_PAGE = 500;
 
@@ -96,7 +97,7 @@ export class CommentService {
       try {
         await IdempotencyModel.create({ siteId: site.id, authorId: author._id, keyHash, commentId: id, createdAt: new Date() });
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
+        if (!isDuplicateKey(err)) throw err;
         const winner = await this.replay(site.id, author, keyHash, 3000);
         if (winner) return { comment: winner, replayed: true };
         throw new AppError('CONFLICT');

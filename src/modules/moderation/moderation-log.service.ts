@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { afterCursor, decodeCursor, encodeCursor } from '../comments/cursor';
 import type { RuleHit } from '../comments/comment.model';
 import { LogAction, LogEntryDoc, ModerationLogModel } from './moderation-log.model';
+import { isDuplicateKey } from '../../infra/mongo';
 
 /** Who acted: the system (automated rules), a moderator, or the comment's author (an edit). */
 export type Actor = { kind: 'system' } | { kind: 'moderator' | 'author'; id: Types.ObjectId; name: string };
@@ -50,7 +51,7 @@ export class ModerationLogService {
       });
       return doc.toObject();
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw new ClaimTaken(claimKey);
+      if (isDuplicateKey(err)) throw new ClaimTaken(claimKey);
       throw err;
     }
   }

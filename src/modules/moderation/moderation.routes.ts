@@ -7,7 +7,7 @@ import { safeLine, threadKeySchema } from '../../shared/safe-text';
 import type { Identity } from '../auth/commenter-token';
 import type { CommenterService } from '../commenters/commenter.service';
 import { CommentModel } from '../comments/comment.model';
-import { objectIdString } from '../comments/comment.schemas';
+import { commentIdOr404 } from '../comments/comment.schemas';
 import type { SiteService } from '../sites/site.service';
 import type { BanService } from './ban.service';
 import { DecisionService, outcomeOf } from './decision.service';
@@ -69,10 +69,9 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
 
   router.post(`${base}/comments/:id/decision`, async (req, res) => {
     const { site, identity } = await moderatorContext(req.params.site as string, req);
-    const id = objectIdString.safeParse(req.params.id);
-    if (!id.success) throw new AppError('NOT_FOUND', { what: 'comment' });
+    const id = commentIdOr404(req.params.id as string);
     const body = parseOrThrow(decisionBody, req.body);
-    const comment = await CommentModel.findOne({ _id: id.data, siteId: site.id }).lean();
+    const comment = await CommentModel.findOne({ _id: id, siteId: site.id }).lean();
     if (!comment) throw new AppError('NOT_FOUND', { what: 'comment' });
     const stale = body.version !== undefined
       ? body.version !== comment.version

@@ -11,6 +11,7 @@ import type { TypedQueue } from '../../infra/queue';
 import { ReportModel } from '../reports/report.model';
 import { ErasureRequestDoc, ErasureRequestModel } from './erasure-request.model';
 import { ErasureStepDoc, ErasureStepModel } from './erasure-step.model';
+import { isDuplicateKey } from '../../infra/mongo';
 
 /** Comments erased per step: bounded memory, and other work interleaves between steps. */
 export const ERASURE_CHUNK = 1000;
@@ -60,7 +61,7 @@ async function claimStep(request: ErasureRequestDoc, n: number, deps: ErasureDep
   try {
     return (await ErasureStepModel.create({ requestId: request._id, n, ...plan, done: false })).toObject();
   } catch (err) {
-    if ((err as { code?: number }).code !== 11000) throw err;
+    if (!isDuplicateKey(err)) throw err;
     return ErasureStepModel.findOne({ requestId: request._id, n }).lean().orFail();
   }
 }

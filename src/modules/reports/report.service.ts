@@ -5,6 +5,7 @@ import { CommentModel } from '../comments/comment.model';
 import type { BanService } from '../moderation/ban.service';
 import type { Site } from '../sites/site.service';
 import { ReportDoc, ReportModel, ReportReason } from './report.model';
+import { isDuplicateKey } from '../../infra/mongo';
 
 /** Readers' reports of comments. */
 export class ReportService {
@@ -21,7 +22,7 @@ export class ReportService {
     try {
       report = (await ReportModel.create({ siteId: site.id, commentId: comment._id, reporterId: reporter._id, reason, note, resolved: false, createdAt: new Date() })).toObject();
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw new AppError('CONFLICT', { reason: 'already_reported' });
+      if (isDuplicateKey(err)) throw new AppError('CONFLICT', { reason: 'already_reported' });
       throw err;
     }
     return report;

@@ -2,6 +2,7 @@ import { AppError } from '../../http/errors';
 import type { Site } from '../sites/site.service';
 import { CommentModel } from '../comments/comment.model';
 import { ThreadDoc, ThreadModel } from './thread.model';
+import { isDuplicateKey } from '../../infra/mongo';
 
 /** Why a thread is closed when nobody closed it by hand. */
 export const AUTO_CLOSED_REASON = 'auto_closed';
@@ -59,7 +60,7 @@ export class ThreadService {
     try {
       return await ThreadModel.findOneAndUpdate(filter, update, { upsert: true, new: true, lean: true }).orFail();
     } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
       return ThreadModel.findOne(filter).lean().orFail();
     }
   }
