@@ -1,4 +1,6 @@
 import { Types } from 'mongoose';
+import type { Identity } from '../auth/commenter-token';
+import type { CommenterService } from '../commenters/commenter.service';
 import { afterCursor, decodeCursor, encodeCursor } from '../comments/cursor';
 import type { RuleHit } from '../comments/comment.model';
 import { LogAction, LogEntryDoc, ModerationLogModel } from './moderation-log.model';
@@ -19,6 +21,12 @@ export interface NewLogEntry {
   until?: Date | null;
   /** Unique; defaults to a fresh id. Decisions pass `c:<commentId>:v<version>`. */
   claimKey?: string;
+}
+
+/** A moderator as the log records them: their profile on the site (created on first action). */
+export async function moderatorActor(commenters: CommenterService, identity: Identity): Promise<Actor & { kind: 'moderator' }> {
+  const profile = await commenters.upsert(identity);
+  return { kind: 'moderator', id: profile._id, name: profile.name };
 }
 
 /** Thrown when a claim key is taken: someone else already made this decision. */

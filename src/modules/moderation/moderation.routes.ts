@@ -4,14 +4,13 @@ import { requireModerator } from '../../http/auth';
 import { AppError } from '../../http/errors';
 import { parseOrThrow } from '../../http/validate';
 import { safeLine, threadKeySchema } from '../../shared/safe-text';
-import type { Identity } from '../auth/commenter-token';
 import type { CommenterService } from '../commenters/commenter.service';
 import { CommentModel } from '../comments/comment.model';
 import { commentIdOr404 } from '../comments/comment.schemas';
 import type { SiteService } from '../sites/site.service';
 import type { BanService } from './ban.service';
 import { DecisionService, outcomeOf } from './decision.service';
-import type { Actor, ModerationLogService } from './moderation-log.service';
+import { moderatorActor, ModerationLogService } from './moderation-log.service';
 import { hasOpenReports, ModerationQueueService, QUEUES } from './queue.service';
 
 export const decisionBody = z.object({
@@ -41,12 +40,6 @@ export interface ModerationRouteDeps {
 export function moderationRoutes(deps: ModerationRouteDeps): Router {
   const router = Router();
   const base = '/api/v1/sites/:site/moderation';
-
-  /** The moderator's own profile is the actor recorded in the log. */
-  async function actorOf(identity: Identity): Promise<Actor & { kind: 'moderator' }> {
-    const profile = await deps.commenters.upsert(identity);
-    return { kind: 'moderator', id: profile._id, name: profile.name };
-  }
 
   async function moderatorContext(siteId: string, req: Parameters<typeof requireModerator>[1]) {
     const site = await deps.sites.get(siteId);
@@ -80,7 +73,7 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
     if (stale || comment.status === 'removed') {
       throw new AppError('ALREADY_DECIDED', { currentVersion: comment.version, status: comment.status });
     }
-    const updated = await deps.decisions.decide(comment, outcomeOf(body.action), await actorOf(identity), { reason: body.reason ?? null });
+    const updated = await deps.decisions.decide(comment, outcomeOf(body.action), await moderatorActor(deps.commenters, identity), { reason: body.reason ?? null });
     if (!updated) throw new AppError('ALREADY_DECIDED', { status: comment.status });
     res.json({ item: await deps.queues.item(site, updated) });
   });
@@ -93,14 +86,14 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
     if (until && until.getTime() <= Date.now()) {
       throw new AppError('VALIDATION_FAILED', { issues: [{ path: 'until', problem: 'must be in the future' }] });
     }
-    const ban = await deps.bans.ban(site.id, sub, body.reason, until, await actorOf(identity));
+    const ban = await deps.bans.ban(site.id, sub, body.reason, until, await moderatorActor(deps.commenters, identity));
     res.status(201).json({ ban: { reason: ban.reason, until: ban.until?.toISOString() ?? null, createdAt: ban.createdAt.toISOString() } });
   });
 
   router.delete(`${base}/users/:sub/ban`, async (req, res) => {
     const { site, identity } = await moderatorContext(req.params.site as string, req);
     const sub = parseOrThrow(subParam, req.params.sub);
-    await deps.bans.lift(site.id, sub, await actorOf(identity));
+    await deps.bans.lift(site.id, sub, await moderatorActor(deps.commenters, identity));
     res.status(204).end();
   });
 

@@ -6,7 +6,7 @@ import { safeLine, threadKeySchema } from '../../shared/safe-text';
 import type { CommenterService } from '../commenters/commenter.service';
 import { listCommentsQuery, threadQuery } from '../comments/comment.schemas';
 import type { CommentService } from '../comments/comment.service';
-import type { ModerationLogService } from '../moderation/moderation-log.service';
+import { moderatorActor, ModerationLogService } from '../moderation/moderation-log.service';
 import type { SiteService } from '../sites/site.service';
 import type { ThreadService } from './thread.service';
 
@@ -51,11 +51,11 @@ export function threadRoutes({ sites, threads, commenters, log, comments }: Thre
 
   router.post('/api/v1/sites/:site/moderation/threads/close', async (req, res) => {
     const site = await sites.get(req.params.site);
-    const moderator = await commenters.upsert(await requireModerator(site, req));
+    const actor = await moderatorActor(commenters, await requireModerator(site, req));
     const body = parseOrThrow(closeBody, req.body);
     await threads.close(site.id, body.thread, body.reason ?? null);
     await log.append({
-      siteId: site.id, actor: { kind: 'moderator', id: moderator._id, name: moderator.name },
+      siteId: site.id, actor,
       action: 'thread_closed', threadKey: body.thread, reason: body.reason ?? null,
     });
     res.json({ thread: await threads.state(site, body.thread) });
@@ -63,10 +63,10 @@ export function threadRoutes({ sites, threads, commenters, log, comments }: Thre
 
   router.post('/api/v1/sites/:site/moderation/threads/reopen', async (req, res) => {
     const site = await sites.get(req.params.site);
-    const moderator = await commenters.upsert(await requireModerator(site, req));
+    const actor = await moderatorActor(commenters, await requireModerator(site, req));
     const body = parseOrThrow(reopenBody, req.body);
     await threads.reopen(site.id, body.thread);
-    await log.append({ siteId: site.id, actor: { kind: 'moderator', id: moderator._id, name: moderator.name }, action: 'thread_reopened', threadKey: body.thread });
+    await log.append({ siteId: site.id, actor, action: 'thread_reopened', threadKey: body.thread });
     res.json({ thread: await threads.state(site, body.thread) });
   });
 
