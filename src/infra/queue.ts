@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import Bull, { Job, JobOptions, Queue } from 'bull';
+import type Redis from 'ioredis';
 import { z } from 'zod';
 import { RedisConnections, withTimeout } from './redis';
 import type { Logger } from './logger';
@@ -18,6 +20,8 @@ const DEFAULT_JOB_OPTIONS: JobOptions = {
  */
 export class TypedQueue<T extends Record<string, string | number>> {
   readonly bull: Queue<T>;
+  /** The blocking connections bull asked for; see close(). */
+  private readonly blocking: Redis[] = [];
 
   constructor(
     readonly name: string,
@@ -28,7 +32,11 @@ export class TypedQueue<T extends Record<string, string | number>> {
   ) {
     this.bull = new Bull<T>(name, {
       prefix,
-      createClient: (type) => redis.forBull(type),
+      createClient: (type) => {
+        const connection = redis.forBull(type);
+        if (type === 'bclient') this.blocking.push(connection);
+        return connection;
+      },
       defaultJobOptions: DEFAULT_JOB_OPTIONS,
       // A job whose worker died is found by the stalled check once its lock expires.
       settings: { lockDuration: lockMs, lockRenewTime: lockMs / 2, stalledInterval: Math.min(5000, lockMs), maxStalledCount: 3 },
@@ -55,7 +63,25 @@ export class TypedQueue<T extends Record<string, string | number>> {
     });
   }
 
+  /**
+   * Lets in-flight jobs finish, then stops. bull names its blocking connection with a
+   * command it never awaits, and on close cuts that connection if it does not quit within
+   * 500 ms; cut while still opening, the naming command rejects with no one listening,
+   * which would crash the process. So wait (bounded) until those connections are open.
+   */
   async close(): Promise<void> {
+    await settled(this.bull.client, 2000);
+    await new Promise((resolve) => setImmediate(resolve)); // bull's own 'ready' callbacks run first
+    await Promise.all(this.blocking.map((connection) => settled(connection, 2000)));
     await this.bull.close();
   }
+}
+
+/** Resolves once the connection is ready or ended, or after ms, whichever is first. */
+async function settled(connection: Redis, ms: number): Promise<void> {
+  if (connection.status === 'ready' || connection.status === 'end') return;
+  const ac = new AbortController();
+  await withTimeout(Promise.race([once(connection, 'ready', { signal: ac.signal }), once(connection, 'end', { signal: ac.signal })]), ms)
+    .catch(() => undefined)
+    .finally(() => ac.abort());
 }
