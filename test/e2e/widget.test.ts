@@ -323,6 +323,10 @@ describe('own comments, reports and my data', () => {
     const edited = page.locator('section.k .list article', { hasText: 'Min andra version.' });
     await edited.locator('.badge', { hasText: 'Väntar på granskning' }).waitFor();
     expect(await edited.innerText()).toContain('(ändrad)');
+    // The edit is moderated again and published; the widget says so in its one status
+    // line. Waiting for that keeps it from replacing the deletion notice below.
+    await page.getByText('Din kommentar är nu publicerad.').waitFor();
+    expect(await edited.locator('.badge', { hasText: 'Väntar på granskning' }).count()).toBe(0);
 
     const doomed = page.locator('section.k .list article', { hasText: 'Den här ska bort.' });
     await doomed.getByRole('button', { name: 'Ta bort' }).click();
