@@ -375,3 +375,14 @@ export async function removeRedisKeys(url: string, prefix: string): Promise<void
     client.disconnect();
   }
 }
+
+/**
+ * Of the comments matching `filter`, the ids of those whose moderation job has not reached
+ * Redis yet: they still have an entry in the outbox, which the worker's sweeper re-adds.
+ */
+export async function awaitingEnqueue(db: Connection, filter: Record<string, unknown>): Promise<Set<string>> {
+  const ids = (await db.collection('comments').find(filter, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
+  if (ids.length === 0) return new Set();
+  const entries = await db.collection('moderation_outbox').find({ commentId: { $in: ids } }, { projection: { commentId: 1 } }).toArray();
+  return new Set(entries.map((e) => String(e.commentId)));
+}

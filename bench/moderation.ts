@@ -40,8 +40,8 @@ import { freePort } from '../src/dev/free-port';
 import { MODERATION_QUEUE, ModerationPayload, moderationJobId } from '../src/modules/moderation/moderation.queue';
 import { childEnvironment, connectBench, Lifecycle, machineLine, removeExternalData, startBackingServices } from './bench-lifecycle';
 import {
-  API_ENTRY, assertBuilt, childTreeCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, kbToMb, moderationQueueCounts, NodeChild,
-  percentile, positiveInt, readStatusKb, sleep, waitReady, WORKER_ENTRY,
+  API_ENTRY, assertBuilt, awaitingEnqueue, childTreeCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, kbToMb, moderationQueueCounts,
+  NodeChild, percentile, positiveInt, readStatusKb, sleep, waitReady, WORKER_ENTRY,
 } from './bench-support';
 
 const JOBS = positiveInt(process.env.BENCH_JOBS, 2000);
@@ -226,12 +226,12 @@ async function main(): Promise<void> {
   if (tpPosted.size === 0) throw new Error('no comment was accepted');
   const tpFilter = { siteId, threadKey: { $in: tpThreads } };
   const queued = await moderationQueueCounts(base);
-  const notEnqueued = await comments.countDocuments({ ...tpFilter, needsEnqueue: true });
+  const notEnqueued = (await awaitingEnqueue(db, tpFilter)).size;
   const collectionSize = await comments.estimatedDocumentCount();
   const tpCreated = await comments.countDocuments(tpFilter);
   if (tpCreated !== tpPosted.size) console.log(`   WARNING: ${tpCreated} comments were created for ${tpPosted.size} answered posts`);
   console.log(`   moderation queue before the worker starts: ${queued ? formatCounts(queued) : 'unknown'}; ` +
-    `comments still flagged needsEnqueue: ${notEnqueued}; comments in the database: ${collectionSize}`);
+    `comments whose job is still in the outbox: ${notEnqueued}; comments in the database: ${collectionSize}`);
 
   const cpuBefore = childTreeCpuTicks();
   const selfBefore = process.cpuUsage();
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
   const tpWait = await waitDecided({
     base, worker, target: tpCreated, deadline: spawnedAt + DRAIN_SECONDS * 1000,
     decided: () => comments.countDocuments({ ...tpFilter, decidedAt: { $ne: null } }),
-    awaitingSweep: () => comments.countDocuments({ ...tpFilter, decidedAt: null, needsEnqueue: true }),
+    awaitingSweep: async () => (await awaitingEnqueue(db, { ...tpFilter, decidedAt: null })).size,
   });
   const drainEnded = Date.now();
   const tpCpu = cpuShares(cpuBefore, childTreeCpuTicks(), cpuMicros(process.cpuUsage(selfBefore)), drainEnded - spawnedAt,
@@ -254,7 +254,7 @@ async function main(): Promise<void> {
     console.log(`   removed ${removedJobs} waiting jobs from the queue so that the latency phase starts with an empty queue`);
     for (let i = 0; i < 40 && (await queue.getActiveCount()) > 0; i++) await sleep(250); // let the active ones finish
   }
-  const tpDocs = await comments.find(tpFilter, { projection: { body: 1, status: 1, held: 1, decidedAt: 1, createdAt: 1, needsEnqueue: 1 } }).toArray();
+  const tpDocs = await comments.find(tpFilter, { projection: { body: 1, status: 1, held: 1, decidedAt: 1, createdAt: 1 } }).toArray();
   const decidedTimes = tpDocs.map((d) => (d.decidedAt as Date | null)?.getTime()).filter((t): t is number => t !== undefined);
   const firstDecided = decidedTimes.length ? Math.min(...decidedTimes) : NaN;
   const lastDecided = decidedTimes.length ? Math.max(...decidedTimes) : NaN;
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
   reportMismatches(tp.mismatches);
   if (tpCpu) console.log(`   CPU while draining (100% = one core, ${os.cpus().length} cores): ${tpCpu}`);
   console.log(`   worker RSS after draining: ${kbToMb(readStatusKb(worker.pid, 'VmRSS'))} MB, peak so far ${kbToMb(readStatusKb(worker.pid, 'VmHWM'))} MB`);
-  await diagnoseUndecided(tpDocs, { comments, moderationLog, queue }, removedJobs > 0);
+  await diagnoseUndecided(tpDocs, { comments, moderationLog, outbox: db.collection('moderation_outbox'), queue }, removedJobs > 0);
 
   // --- 2. latency under a steady load ----------------------------------------------------------
   const count = RATE * SECONDS;
@@ -315,12 +315,12 @@ async function main(): Promise<void> {
   const latWait = await waitDecided({
     base, worker, target: latCreated, deadline: Date.now() + SETTLE_SECONDS * 1000,
     decided: () => comments.countDocuments({ ...latFilter, decidedAt: { $ne: null } }),
-    awaitingSweep: () => comments.countDocuments({ ...latFilter, decidedAt: null, needsEnqueue: true }),
+    awaitingSweep: async () => (await awaitingEnqueue(db, { ...latFilter, decidedAt: null })).size,
   });
   const checkedAt = Date.now();
   const latCpu = cpuShares(cpuBefore2, childTreeCpuTicks(), cpuMicros(process.cpuUsage(selfBefore2)), checkedAt - Math.round(performance.timeOrigin + runStart),
     new Map([[api.pid, 'api'], [worker.pid, 'worker']]));
-  const latDocs = await comments.find(latFilter, { projection: { body: 1, status: 1, held: 1, decidedAt: 1, createdAt: 1, needsEnqueue: 1 } }).toArray();
+  const latDocs = await comments.find(latFilter, { projection: { body: 1, status: 1, held: 1, decidedAt: 1, createdAt: 1 } }).toArray();
   // Undecided comments count with what they had waited when the bench stopped looking: a lower bound.
   const waits = latDocs
     .map((d) => ({
@@ -350,13 +350,8 @@ async function main(): Promise<void> {
   console.log(`   outcomes: published ${lat.result.published}, held ${lat.result.held}, rejected ${lat.result.rejected}, undecided ${lat.result.undecided}`);
   reportMismatches(lat.mismatches);
   if (latCpu) console.log(`   CPU from the first post until the last check (100% = one core): ${latCpu}`);
-  await diagnoseUndecided(latDocs, { comments, moderationLog, queue }, false);
+  await diagnoseUndecided(latDocs, { comments, moderationLog, outbox: db.collection('moderation_outbox'), queue }, false);
 
-  const flaggedAfterDecision = [...tpDocs, ...latDocs].filter((d) => d.decidedAt && d.needsEnqueue).length;
-  if (flaggedAfterDecision) {
-    console.log(`WARNING: ${flaggedAfterDecision} decided comments still have needsEnqueue=true (the API's outbox update was lost, or ran after the decision and overwrote nothing but its flag); ` +
-      'the sweeper will re-add their jobs, which then find nothing to do.');
-  }
   const workerPeakKb = readStatusKb(worker.pid, 'VmHWM');
   const finalQueue = await moderationQueueCounts(base);
   if (finalQueue) console.log(`moderation queue at the end: ${formatCounts(finalQueue)}`);
@@ -491,7 +486,7 @@ function reportRefused(refused: Map<string, number>): void {
  */
 async function diagnoseUndecided(
   docs: CommentRow[],
-  db: { comments: mongoose.mongo.Collection; moderationLog: mongoose.mongo.Collection; queue: Bull.Queue<ModerationPayload> },
+  db: { comments: mongoose.mongo.Collection; moderationLog: mongoose.mongo.Collection; outbox: mongoose.mongo.Collection; queue: Bull.Queue<ModerationPayload> },
   jobsRemoved: boolean,
 ): Promise<void> {
   const candidates = docs.filter((d) => !d.decidedAt);
@@ -508,19 +503,21 @@ async function diagnoseUndecided(
   const claimed = new Set(claims.map((c) => String(c.claimKey)));
   const now = await db.comments.find(
     { _id: { $in: candidates.map((d) => d._id) } },
-    { projection: { decidedAt: 1, needsEnqueue: 1 } },
+    { projection: { decidedAt: 1 } },
   ).toArray();
   const undecided = now.filter((d) => !d.decidedAt);
   if (undecided.length === 0) return;
+  const inOutbox = new Set((await db.outbox.find({ commentId: { $in: undecided.map((d) => d._id) } }, { projection: { commentId: 1 } }).toArray())
+    .map((e) => String(e.commentId)));
   const byKind = new Map<string, number>();
   for (const d of undecided) {
     const id = String(d._id);
     const state = jobState.get(id) ?? 'none';
     const kind = state !== 'none' ? `job ${state}${claimed.has(`c:${id}:v1`) ? ', decision logged' : ''}`
       : claimed.has(`c:${id}:v1`) ? 'job gone and decision logged, but the comment was not updated (lost update)'
-        : d.needsEnqueue ? 'no job yet, needsEnqueue=true (the sweeper re-adds it)'
+        : inOutbox.has(id) ? 'no job yet, still in the outbox (the sweeper re-adds it)'
           : jobsRemoved ? 'job removed at the time limit'
-            : 'no job, no decision logged, needsEnqueue=false';
+            : 'no job, no decision logged, not in the outbox';
     byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
   }
   const lost = [...byKind].filter(([k]) => k.includes('lost update')).reduce((n, [, v]) => n + v, 0);
