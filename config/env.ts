@@ -31,6 +31,10 @@ const envSchema = z.object({
   RETENTION_EVERY_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** Port on which a worker process serves /metrics (the API serves its own on PORT). */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** How long an anonymous comment page may stay in an API process's memory; 0 turns the cache off. */
+  PAGE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** Memory budget of that cache per API process, in megabytes. */
+  PAGE_CACHE_MB: z.coerce.number().int().min(1).max(4096).default(64),
   /** A JSON file of sites to create on start if they do not exist yet. */
   SITES_SEED_FILE: z.string().optional(),
   /** Where embedded (development) databases keep their files. */

@@ -4,6 +4,8 @@ import { Metrics } from './infra/metrics';
 import type { RedisConnections } from './infra/redis';
 import { CommenterService } from './modules/commenters/commenter.service';
 import { CommentService } from './modules/comments/comment.service';
+import { PublicPageCache } from './modules/comments/public-page-cache';
+import { onSiteChange } from './infra/site-changes';
 import { WriteRateLimit } from './modules/comments/write-rate-limit';
 import { BanService } from './modules/moderation/ban.service';
 import { DecisionService } from './modules/moderation/decision.service';
@@ -26,6 +28,9 @@ export interface Services {
   threads: ThreadService;
   commenters: CommenterService;
   comments: CommentService;
+  pageCache: PublicPageCache;
+  /** Stops announcing this process's writes to the page cache (on close). */
+  stopPageCacheFeed: () => void;
   moderation: ModerationQueue;
   rateLimit: WriteRateLimit;
   log: ModerationLogService;
@@ -46,9 +51,14 @@ export function createServices(config: AppConfig, logger: Logger, redis: RedisCo
   const moderation = new ModerationQueue(redis, config.QUEUE_PREFIX, logger, config.JOB_LOCK_MS);
   const rateLimit = new WriteRateLimit(redis, config.QUEUE_PREFIX, config.IP_HASH_SECRET, logger);
   const erasureQueue = new ErasureQueue(redis, config.QUEUE_PREFIX, config.JOB_LOCK_MS);
-  const comments = new CommentService({ threads, commenters, moderation, rateLimit, bans, log, ipHashSecret: config.IP_HASH_SECRET });
+  const pageCache = new PublicPageCache(
+    redis, config.QUEUE_PREFIX, { ttlMs: config.PAGE_CACHE_TTL_MS, maxBytes: config.PAGE_CACHE_MB * 1024 * 1024 }, metrics, logger,
+  );
+  // Workers write too (decisions, erasure, retention): every process announces its writes.
+  const stopPageCacheFeed = onSiteChange((changed) => pageCache.invalidate(changed));
+  const comments = new CommentService({ threads, commenters, moderation, rateLimit, bans, log, pageCache, ipHashSecret: config.IP_HASH_SECRET });
   return {
-    config, logger, redis, metrics, sites, threads, commenters, comments, moderation, rateLimit, log, bans,
+    config, logger, redis, metrics, sites, threads, commenters, comments, pageCache, stopPageCacheFeed, moderation, rateLimit, log, bans,
     decisions: new DecisionService(log),
     reports: new ReportService(commenters, bans),
     queues: new ModerationQueueService(),
@@ -59,6 +69,7 @@ export function createServices(config: AppConfig, logger: Logger, redis: RedisCo
 
 /** Closes the queues and connections this process opened, in order. */
 export async function closeServices(services: Services): Promise<void> {
+  services.stopPageCacheFeed();
   await services.moderation.close().catch(() => undefined);
   await services.erasureQueue.close().catch(() => undefined);
   await services.redis.close();

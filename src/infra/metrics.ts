@@ -29,6 +29,12 @@ export class Metrics {
     labelNames: ['queue'] as const,
     registers: [this.registry],
   });
+  readonly pageCache = new Counter({
+    name: 'public_page_cache_total',
+    help: 'Anonymous comment page reads by cache result (hit, miss, bypass when Redis is unreachable)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   readonly decisionSeconds = new Histogram({
     name: 'moderation_decision_seconds',
     help: 'Time from a comment being posted or edited to the automated decision',

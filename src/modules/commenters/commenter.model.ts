@@ -1,4 +1,5 @@
 import mongoose, { Schema, Types } from 'mongoose';
+import { siteChangesPlugin } from '../../infra/site-changes';
 
 /**
  * A commenter's profile on one site: only what the host's login tells us and we need.
@@ -28,5 +29,8 @@ const commenterSchema = new Schema<CommenterDoc>(
 // Login lookup (site + host user id); erasure by email uses the second index.
 commenterSchema.index({ siteId: 1, sub: 1 }, { unique: true });
 commenterSchema.index({ siteId: 1, email: 1 });
+
+// Public pages are cached; every write here announces its site so they are dropped.
+commenterSchema.plugin(siteChangesPlugin);
 
 export const CommenterModel = mongoose.model<CommenterDoc>('Commenter', commenterSchema, 'commenters');

@@ -1,4 +1,5 @@
 import mongoose, { Schema, Types } from 'mongoose';
+import { siteChangesPlugin } from '../../infra/site-changes';
 
 export type CommentStatus = 'pending' | 'published' | 'rejected' | 'removed';
 
@@ -74,5 +75,8 @@ commentSchema.index({ siteId: 1, authorId: 1, createdAt: 1 });
 commentSchema.index({ siteId: 1, status: 1, createdAt: 1, _id: 1 });
 // Retention: IP hashes and rejected comments past their period, per site.
 commentSchema.index({ siteId: 1, createdAt: 1 });
+
+// Public pages are cached; every write here announces its site so they are dropped.
+commentSchema.plugin(siteChangesPlugin);
 
 export const CommentModel = mongoose.model<CommentDoc>('Comment', commentSchema, 'comments');

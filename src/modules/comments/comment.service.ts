@@ -18,9 +18,15 @@ import { IdempotencyModel } from './idempotency.model';
 import { removeComments } from './comment-removal';
 import type { CreateCommentInput, ListCommentsQuery } from './comment.schemas';
 import type { WriteRateLimit } from './write-rate-limit';
+import type { PublicPageCache } from './public-page-cache';
 import { isDuplicateKey } from '../../infra/mongo';
 
 const MAX_REPLIES_PER_PAGE = 500;
+
+export interface CommentPage {
+  comments: CommentView[];
+  nextCursor: string | null;
+}
 
 export interface CommentServiceDeps {
   threads: ThreadService;
@@ -29,6 +35,7 @@ export interface CommentServiceDeps {
   rateLimit: WriteRateLimit;
   bans: BanService;
   log: ModerationLogService;
+  pageCache: PublicPageCache;
   ipHashSecret: string;
 }
 
@@ -38,8 +45,17 @@ export class CommentService {
 
   constructor(private readonly deps: CommentServiceDeps) {}
 
-  /** One page of top-level comments with their replies; the viewer also sees their own pending ones. */
-  async list(site: Site, query: ListCommentsQuery, viewer: Identity | null): Promise<{ comments: CommentView[]; nextCursor: string | null }> {
+  /**
+   * One page of top-level comments with their replies; the viewer also sees their own
+   * pending ones. Pages for readers without a login are the same for all and cached.
+   */
+  async list(site: Site, query: ListCommentsQuery, viewer: Identity | null): Promise<CommentPage> {
+    if (viewer) return this.loadPage(site, query, viewer);
+    const key = JSON.stringify([query.thread, query.sort, query.limit, query.cursor ?? null]);
+    return this.deps.pageCache.read(site.id, key, () => this.loadPage(site, query, null));
+  }
+
+  private async loadPage(site: Site, query: ListCommentsQuery, viewer: Identity | null): Promise<CommentPage> {
     const profile = viewer ? await this.deps.commenters.find(site.id, viewer.sub) : null;
     const viewerId = profile?._id ?? null;
     const direction = query.sort === 'newest' ? -1 : 1;

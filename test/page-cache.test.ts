@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { Types } from 'mongoose';
+import { CommentModel } from '../src/modules/comments/comment.model';
+import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
+import { MODERATOR } from './helpers/moderation';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+  await h.startWorkers();
+});
+afterAll(async () => { await h.close(); });
+
+const bodies = async (site: TestSite, thread: string, auth: Record<string, string> = {}) => {
+  const res = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread }).set(auth);
+  expect(res.status).toBe(200);
+  return res.body.comments.map((c: { body: string }) => c.body);
+};
+const cacheCount = async (result: string) => {
+  const metric = await h.services.metrics.pageCache.get();
+  return metric.values.find((v) => v.labels.result === result)?.value ?? 0;
+};
+/** Changes a stored comment behind the application's back, as no real write path can. */
+const rewriteSilently = async (id: string, body: string) => {
+  const result = await CommentModel.collection.updateOne({ _id: new Types.ObjectId(id) }, { $set: { body } });
+  expect(result.modifiedCount).toBe(1);
+};
+const generationKey = (site: TestSite) => `${h.config.QUEUE_PREFIX}:pagegen:site:${site.id}`;
+
+async function published(site: TestSite, thread: string, body: string): Promise<string> {
+  const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ sub: `u-${randomUUID()}` })).send({ thread, body });
+  expect(res.status).toBe(201);
+  await eventually(async () => (await CommentModel.findById(res.body.comment.id).lean())?.status === 'published');
+  return res.body.comment.id;
+}
+
+describe('public page cache', () => {
+  it('when readers without a login read a page again, then it comes from memory; readers with a login always get the database', async () => {
+    const site = await createSite(h);
+    const id = await published(site, 'p', 'Första lydelsen');
+    expect(await bodies(site, 'p')).toEqual(['Första lydelsen']);
+    const hits = await cacheCount('hit');
+
+    await rewriteSilently(id, 'Tyst ändrad');
+    expect(await bodies(site, 'p')).toEqual(['Första lydelsen']);
+    expect(await cacheCount('hit')).toBe(hits + 1);
+    expect(await bodies(site, 'p', await site.bearer())).toEqual(['Tyst ändrad']);
+  });
+
+  it('when a moderator decides, an author edits or deletes, then the next anonymous read shows it at once', async () => {
+    const site = await createSite(h, { moderation: { mode: 'pre' }, editWindowMinutes: 15 });
+    const author = { sub: 'author-1', name: 'Alva Author' };
+    const posted = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(author)).send({ thread: 'd', body: 'Väntar på beslut' });
+    await eventually(async () => (await CommentModel.findById(posted.body.comment.id).lean())?.held); // the worker held it for a person
+    expect(await bodies(site, 'd')).toEqual([]);
+
+    const decision = await h.http.post(`/api/v1/sites/${site.id}/moderation/comments/${posted.body.comment.id}/decision`)
+      .set(await site.bearer(MODERATOR)).send({ action: 'approve' });
+    expect(decision.status).toBe(200);
+    expect(await bodies(site, 'd')).toEqual(['Väntar på beslut']);
+
+    const edit = await h.http.patch(`/api/v1/comments/${posted.body.comment.id}`).set(await site.bearer(author)).send({ body: 'Ändrad text' });
+    expect(edit.status).toBe(200);
+    expect(await bodies(site, 'd')).toEqual([]); // pre-moderation: the edit waits for a moderator again
+
+    const postModerated = await createSite(h);
+    const other = await published(postModerated, 'd2', 'Tas bort');
+    expect(await bodies(postModerated, 'd2')).toEqual(['Tas bort']);
+    expect((await h.http.delete(`/api/v1/comments/${other}`).set(await postModerated.bearer(MODERATOR))).status).toBe(204);
+    expect(await bodies(postModerated, 'd2')).toEqual([]);
+  });
+
+  it('when the subject is erased by a worker, then no cached page still shows their name or text', async () => {
+    const site = await createSite(h);
+    const subject = { sub: `gone-${randomUUID()}`, name: 'Greta Glömd', email: 'greta@example.se' };
+    const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(subject)).send({ thread: 'e', body: 'Glöm mig' });
+    await eventually(async () => (await CommentModel.findById(res.body.comment.id).lean())?.status === 'published');
+    const before = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'e' });
+    expect(JSON.stringify(before.body)).toContain('Greta Glömd');
+
+    const erasure = await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(subject));
+    expect(erasure.status).toBe(202);
+    await eventually(async () => (await CommentModel.findById(res.body.comment.id).lean()) === null, 30_000);
+    const after = JSON.stringify((await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'e' })).body);
+    expect(after).not.toContain('Greta Glömd');
+    expect(after).not.toContain('Glöm mig');
+  });
+
+  it('when another process announces a change, or Redis loses its data, then no earlier page is served', async () => {
+    const site = await createSite(h);
+    const id = await published(site, 'g', 'Version ett');
+    expect(await bodies(site, 'g')).toEqual(['Version ett']);
+
+    // Another API process or worker writes and gives the site a new generation token.
+    await rewriteSilently(id, 'Version två');
+    await h.services.redis.client.set(generationKey(site), randomUUID());
+    expect(await bodies(site, 'g')).toEqual(['Version två']);
+
+    // Redis restarted empty: a missing token is replaced by a fresh one, never an old one.
+    await rewriteSilently(id, 'Version tre');
+    await h.services.redis.client.del(generationKey(site), `${h.config.QUEUE_PREFIX}:pagegen:all`);
+    expect(await bodies(site, 'g')).toEqual(['Version tre']);
+  });
+
+  it('when a write goes through the models, then the site gets a new generation token in Redis', async () => {
+    const site = await createSite(h);
+    await bodies(site, 'x'); // makes the token
+    const before = await h.services.redis.client.get(generationKey(site));
+    expect(before).toEqual(expect.any(String));
+    await published(site, 'x', 'Något nytt');
+    expect(await h.services.redis.client.get(generationKey(site))).not.toBe(before);
+  });
+});
