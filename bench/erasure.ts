@@ -35,7 +35,8 @@
  *
  * Environment: BENCH_COMMENTS (default 10000), BENCH_THREADS (default 100),
  * BENCH_OTHERS_PER_THREAD (comments by others per thread, default 10), BENCH_CONNECTIONS
- * (read load, default 10), BENCH_BASELINE_SECONDS (default 10), BENCH_ERASURE_TIMEOUT
+ * (read load, default 10), BENCH_READ_LOGGED_IN (1: readers send a commenter's token, so
+ * every read reaches the database instead of the page cache), BENCH_BASELINE_SECONDS (default 10), BENCH_ERASURE_TIMEOUT
  * (seconds, default 900), BENCH_CHILD_LOG_LEVEL (API and worker log level, default warn).
  */
 import { randomBytes } from 'node:crypto';
@@ -58,6 +59,8 @@ const COMMENTS = positiveInt(process.env.BENCH_COMMENTS, 10_000);
 const THREADS = positiveInt(process.env.BENCH_THREADS, 100);
 const OTHERS_PER_THREAD = positiveInt(process.env.BENCH_OTHERS_PER_THREAD, 10);
 const CONNECTIONS = positiveInt(process.env.BENCH_CONNECTIONS, 10);
+/** Readers send a commenter's token: every read then goes to the database, past the page cache. */
+const READ_LOGGED_IN = process.env.BENCH_READ_LOGGED_IN === '1';
 const BASELINE_SECONDS = positiveInt(process.env.BENCH_BASELINE_SECONDS, 10);
 const ERASURE_TIMEOUT_MS = positiveInt(process.env.BENCH_ERASURE_TIMEOUT, 900) * 1000;
 const CHILD_LOG_LEVEL = process.env.BENCH_CHILD_LOG_LEVEL ?? 'warn';
@@ -143,6 +146,8 @@ async function main(): Promise<void> {
   const sign = await createSite(base, adminKey, siteId, { name: 'Erasure benchmark', erasureGraceHours: 0 });
   const subjectSub = 'erasure-subject';
   const subjectToken = await sign(subjectSub, 'Erasure Subject');
+  const readHeaders: Record<string, string> = READ_LOGGED_IN ? { Authorization: `Bearer ${await sign('bench-reader', 'Bench Reader')}` } : {};
+  console.log(READ_LOGGED_IN ? 'readers are logged in: every read goes to the database' : 'readers are anonymous: reads are served by the page cache between writes');
   const threadKeys = Array.from({ length: THREADS }, (_, i) => `erasure-${i}`);
   const first = await fetch(`${base}/api/v1/sites/${siteId}/comments`, {
     method: 'POST',
@@ -241,13 +246,13 @@ async function main(): Promise<void> {
   // --- 1. baseline before ------------------------------------------------------------------------
   const labels = new Map([[api.pid, 'api'], [worker.pid, 'worker']]);
   console.log(`\n== baseline before: GET the ${READ_COMMENTS}-comment thread, ${CONNECTIONS} connections, ${BASELINE_SECONDS} s, no erasure`);
-  const before = await timedLoad('reads, no erasure (before)', listUrl, LEAD_IN_MS, BASELINE_SECONDS * 1000, labels);
+  const before = await timedLoad('reads, no erasure (before)', listUrl, readHeaders, LEAD_IN_MS, BASELINE_SECONDS * 1000, labels);
   await settle();
 
   // --- 2. erasure under the read load -------------------------------------------------------------
   const erased = COMMENTS + 1;
   console.log(`\n== erasure of ${erased} comments in ${THREADS} threads under the same read load`);
-  const load = startLoad(listUrl);
+  const load = startLoad(listUrl, readHeaders);
   await sleep(LEAD_IN_MS);
   life.throwIfStopping();
   const workerRssBeforeKb = readStatusKb(worker.pid, 'VmRSS');
@@ -364,7 +369,7 @@ async function main(): Promise<void> {
     // --- 3. baseline after ---------------------------------------------------------------------------
     await settle();
     console.log(`\n== baseline after: the same read load for the same lead-in and window (${(erasureMs / 1000).toFixed(1)} s), no erasure`);
-    after = await timedLoad('reads, no erasure (after)', listUrl, LEAD_IN_MS, erasureMs, labels);
+    after = await timedLoad('reads, no erasure (after)', listUrl, readHeaders, LEAD_IN_MS, erasureMs, labels);
   } else {
     problems.push(`the erasure did not complete within ${ERASURE_TIMEOUT_MS / 1000} s (BENCH_ERASURE_TIMEOUT)`);
     console.log('\n(no baseline after: the erasure is still running in the worker)');
@@ -378,7 +383,7 @@ async function main(): Promise<void> {
   const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
   console.log('');
   console.log(`Results (erasure of ${erased.toLocaleString('en')} comments by one commenter in ${THREADS} threads, ${repliedTo.length} of them tombstoned, ` +
-    `${otherTotal.toLocaleString('en')} comments by others; read load GET ${READ_COMMENTS}-comment thread, ${CONNECTIONS} connections, ` +
+    `${otherTotal.toLocaleString('en')} comments by others; read load GET ${READ_COMMENTS}-comment thread ${READ_LOGGED_IN ? 'logged in' : 'anonymous'}, ${CONNECTIONS} connections, ` +
     `latency and req/s over the erasure's window):`);
   console.log('');
   console.log('| scenario | erasure s | comments/s | read req/s | read p50 ms | read p99 ms | read non-2xx | worker peak RSS MB |');
@@ -424,10 +429,11 @@ interface Load {
 }
 
 /** Starts the read load; it runs until stopped (autocannon's own duration is only a backstop). */
-function startLoad(url: string): Load {
+function startLoad(url: string, headers: Record<string, string>): Load {
   const samples: Sample[] = [];
   const instance = autocannon({
     url,
+    headers,
     connections: CONNECTIONS,
     timeout: READ_TIMEOUT_S,
     duration: Math.ceil((ERASURE_TIMEOUT_MS + LEAD_IN_MS) / 1000) + BASELINE_SECONDS + 30,
@@ -444,8 +450,10 @@ function startLoad(url: string): Load {
 }
 
 /** Runs the read load for leadInMs + windowMs and returns its statistics over the window. */
-async function timedLoad(name: string, url: string, leadInMs: number, windowMs: number, labels: Map<number, string>): Promise<WindowStats> {
-  const load = startLoad(url);
+async function timedLoad(
+  name: string, url: string, headers: Record<string, string>, leadInMs: number, windowMs: number, labels: Map<number, string>,
+): Promise<WindowStats> {
+  const load = startLoad(url, headers);
   await sleep(leadInMs);
   const from = performance.now();
   const cpuBefore = childCpuTicks();

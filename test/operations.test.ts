@@ -101,8 +101,11 @@ describe('operations', () => {
     const stored = await CommentModel.findById(res.body.comment.id).lean();
     expect(stored?.status).toBe('pending');
     expect(await OutboxModel.countDocuments({ commentId: stored!._id })).toBe(1);
+    const bypassed = async () => (await h.services.metrics.pageCache.get()).values.find((v) => v.labels.result === 'bypass')?.value ?? 0;
+    const bypassedBefore = await bypassed();
     const read = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'nere' });
     expect(read.status).toBe(200);
+    expect(await bypassed()).toBe(bypassedBefore + 1); // the page cache steps aside without its tokens
 
     await redis.restart();
     await eventually(async () => (await CommentModel.findById(res.body.comment.id).lean())?.status === 'published', 30_000);

@@ -46,6 +46,10 @@ export function siteChangesPlugin(schema: Schema): void {
   schema.post('save', async function (doc: { siteId?: unknown }) {
     await notify(typeof doc.siteId === 'string' ? [doc.siteId] : 'all');
   });
+  // bulkWrite's operations are not inspected: every site's pages go.
+  schema.post('bulkWrite', async function () {
+    await notify('all');
+  });
   schema.post('insertMany', async function (docs: Array<{ siteId?: unknown }>) {
     const sites = docs.map((d) => d.siteId);
     await notify(sites.every((s): s is string => typeof s === 'string') ? [...new Set(sites)] : 'all');
