@@ -91,10 +91,13 @@ describe('public page cache', () => {
     const id = await published(site, 'g', 'Version ett');
     expect(await bodies(site, 'g')).toEqual(['Version ett']);
 
+    const pagesBefore = h.services.pageCache.size;
+
     // Another API process or worker writes and gives the site a new generation token.
     await rewriteSilently(id, 'Version två');
     await h.services.redis.client.set(generationKey(site), randomUUID());
     expect(await bodies(site, 'g')).toEqual(['Version två']);
+    expect(h.services.pageCache.size).toBe(pagesBefore); // the page of the old generation left memory
 
     // Redis restarted empty: a missing token is replaced by a fresh one, never an old one.
     await rewriteSilently(id, 'Version tre');

@@ -25,6 +25,8 @@ export class PublicPageCache {
   private readonly pages: LRUCache<string, { json: unknown }>;
   /** Loads in progress, so a burst of readers of a cold page costs one database read. */
   private readonly loading = new Map<string, Promise<unknown>>();
+  /** The generation each site's pages were last read under, to drop older pages early. */
+  private readonly seen = new Map<string, string>();
 
   constructor(
     private readonly redis: RedisConnections,
@@ -35,6 +37,8 @@ export class PublicPageCache {
   ) {
     this.pages = new LRUCache({
       ttl: Math.max(options.ttlMs, 1),
+      // Entries of an old generation are never read again; expiry must remove them anyway.
+      ttlAutopurge: true,
       maxSize: options.maxBytes,
       // Strings are UTF-16 in memory: two bytes a character is close enough for a budget.
       sizeCalculation: (entry) => Math.max(1, 2 * JSON.stringify(entry.json).length),
@@ -51,9 +55,11 @@ export class PublicPageCache {
       // Writes made while Redis was unreachable could not announce themselves: forget
       // everything rather than serve a page they changed once Redis is back.
       this.pages.clear();
+      this.seen.clear();
       this.metrics.pageCache.inc({ result: 'bypass' });
       return load();
     }
+    if (this.seen.get(siteId) !== generation) this.forgetSite(siteId, generation);
     const key = `${siteId}\n${generation}\n${query}`;
     const hit = this.pages.get(key);
     if (hit) {
@@ -84,11 +90,19 @@ export class PublicPageCache {
     }
     // This process at least knows at once.
     if (sites === 'all') this.pages.clear();
+    else for (const site of sites) this.forgetSite(site, '');
   }
 
-  /** Empties this process's memory (tests, shutdown). */
-  clear(): void {
-    this.pages.clear();
+  /** Pages held in memory now. */
+  get size(): number {
+    return this.pages.size;
+  }
+
+  /** A site has a new generation: its older pages leave memory now rather than at expiry. */
+  private forgetSite(siteId: string, generation: string): void {
+    const prefix = `${siteId}\n`;
+    for (const key of this.pages.keys()) if (key.startsWith(prefix)) this.pages.delete(key);
+    this.seen.set(siteId, generation);
   }
 
   /** The current generation: the site's token plus the all-sites token, made when missing. */
