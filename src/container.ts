@@ -44,18 +44,18 @@ export interface Services {
 
 export function createServices(config: AppConfig, logger: Logger, redis: RedisConnections, metrics = new Metrics()): Services {
   const sites = new SiteService();
-  const threads = new ThreadService();
+  const pageCache = new PublicPageCache(
+    redis, config.QUEUE_PREFIX, { ttlMs: config.PAGE_CACHE_TTL_MS, maxBytes: config.PAGE_CACHE_MB * 1024 * 1024 }, metrics, logger,
+  );
+  // Workers write too (decisions, erasure, retention): every process announces its writes.
+  const stopPageCacheFeed = onSiteChange((changed) => pageCache.invalidate(changed));
+  const threads = new ThreadService(pageCache);
   const commenters = new CommenterService();
   const log = new ModerationLogService();
   const bans = new BanService(commenters, log);
   const moderation = new ModerationQueue(redis, config.QUEUE_PREFIX, logger, config.JOB_LOCK_MS);
   const rateLimit = new WriteRateLimit(redis, config.QUEUE_PREFIX, config.IP_HASH_SECRET, logger);
   const erasureQueue = new ErasureQueue(redis, config.QUEUE_PREFIX, config.JOB_LOCK_MS);
-  const pageCache = new PublicPageCache(
-    redis, config.QUEUE_PREFIX, { ttlMs: config.PAGE_CACHE_TTL_MS, maxBytes: config.PAGE_CACHE_MB * 1024 * 1024 }, metrics, logger,
-  );
-  // Workers write too (decisions, erasure, retention): every process announces its writes.
-  const stopPageCacheFeed = onSiteChange((changed) => pageCache.invalidate(changed));
   const comments = new CommentService({ threads, commenters, moderation, rateLimit, bans, log, pageCache, ipHashSecret: config.IP_HASH_SECRET });
   return {
     config, logger, redis, metrics, sites, threads, commenters, comments, pageCache, stopPageCacheFeed, moderation, rateLimit, log, bans,

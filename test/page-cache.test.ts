@@ -70,6 +70,25 @@ describe('public page cache', () => {
     expect(await bodies(postModerated, 'd2')).toEqual([]);
   });
 
+  it('when the thread state is read again, then it comes from memory; a new comment or closing the thread shows at once', async () => {
+    const site = await createSite(h);
+    await published(site, 's', 'Först');
+    const state = async () => (await h.http.get(`/api/v1/sites/${site.id}/thread`).query({ key: 's' })).body.thread;
+    expect(await state()).toMatchObject({ status: 'open', commentCount: 1 });
+    const hits = await cacheCount('hit');
+    expect(await state()).toMatchObject({ status: 'open', commentCount: 1 });
+    expect(await cacheCount('hit')).toBe(hits + 1);
+
+    await published(site, 's', 'Sedan');
+    expect(await state()).toMatchObject({ status: 'open', commentCount: 2 });
+    const close = await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 's', reason: 'Klart' });
+    expect(close.status).toBe(200);
+    expect(await state()).toMatchObject({ status: 'closed', closedReason: 'Klart', commentCount: 2 });
+    // A write to the thread alone (no commenter profile touched) is announced as well.
+    await h.services.threads.reopen(site.id, 's');
+    expect(await state()).toMatchObject({ status: 'open', commentCount: 2 });
+  });
+
   it('when the subject is erased by a worker, then no cached page still shows their name or text', async () => {
     const site = await createSite(h);
     const subject = { sub: `gone-${randomUUID()}`, name: 'Greta Glömd', email: 'greta@example.se' };

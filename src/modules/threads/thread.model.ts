@@ -1,4 +1,5 @@
 import mongoose, { Schema, Types } from 'mongoose';
+import { siteChangesPlugin } from '../../infra/site-changes';
 
 /** One page's comment section, named by the host's key. Created on first comment or first closing. */
 export interface ThreadDoc {
@@ -31,5 +32,8 @@ const threadSchema = new Schema<ThreadDoc>(
 );
 // Every thread lookup is by site and the host's key.
 threadSchema.index({ siteId: 1, key: 1 }, { unique: true });
+
+// Thread state is cached with the public pages; every write announces its site.
+threadSchema.plugin(siteChangesPlugin);
 
 export const ThreadModel = mongoose.model<ThreadDoc>('Thread', threadSchema, 'threads');

@@ -1,6 +1,7 @@
 import { AppError } from '../../http/errors';
 import type { Site } from '../sites/site.service';
 import { CommentModel } from '../comments/comment.model';
+import type { PublicPageCache } from '../comments/public-page-cache';
 import { ThreadDoc, ThreadModel } from './thread.model';
 import { isDuplicateKey } from '../../infra/mongo';
 
@@ -19,17 +20,22 @@ export interface ThreadState {
 
 /** Threads: state (including automatic closing), creation on first comment, closing. */
 export class ThreadService {
+  constructor(private readonly pageCache: PublicPageCache) {}
+
   async find(siteId: string, key: string): Promise<ThreadDoc | null> {
     return ThreadModel.findOne({ siteId, key }).lean();
   }
 
   /** The state readers see; an unknown key is an open, empty thread. */
   async state(site: Site, key: string): Promise<ThreadState> {
-    const thread = await this.find(site.id, key);
+    // The same for every reader, so cached with the public pages. Automatic closing
+    // depends on the clock and the site's settings, so it is worked out on every call.
+    const { thread, commentCount } = await this.pageCache.read(site.id, `thread\n${key}`, async () => {
+      const doc = await this.find(site.id, key);
+      const count = doc ? await CommentModel.countDocuments({ siteId: site.id, threadKey: key, status: 'published' }) : 0;
+      return { thread: doc, commentCount: count };
+    });
     const closed = thread ? closedReasonOf(site, thread) : undefined;
-    const commentCount = thread
-      ? await CommentModel.countDocuments({ siteId: site.id, threadKey: key, status: 'published' })
-      : 0;
     return {
       key,
       status: closed === undefined ? 'open' : 'closed',
