@@ -2,6 +2,7 @@
 /**
  * Builds the browser code with esbuild into dist/widget/:
  *   embed.js     the widget host pages load (budget: 15 KB gzipped, no runtime dependencies)
+ *   count.js     comment counts for article lists
  *   moderate.js  the moderators' page          moderate.css
  *   demo.js      the demo article page         demo.css
  *   demo.html, moderate.html
@@ -57,6 +58,7 @@ async function bundle(entry, name) {
 async function main() {
   fs.mkdirSync(out, { recursive: true });
   const embed = await bundle('widget/embed/main.ts', 'embed.js');
+  const count = await bundle('widget/count/main.ts', 'count.js');
   await bundle('widget/moderate/main.ts', 'moderate.js');
   await bundle('widget/demo/demo.ts', 'demo.js');
   for (const [from, to] of [
@@ -73,6 +75,7 @@ async function main() {
   const gzipped = zlib.gzipSync(embed, { level: 9 }).length;
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   console.log(`widget: dist/widget/embed.js ${kb(embed.length)} minified, ${kb(gzipped)} gzipped (budget ${kb(BUDGET_BYTES)})`);
+  console.log(`widget: dist/widget/count.js ${kb(count.length)} minified, ${kb(zlib.gzipSync(count, { level: 9 }).length)} gzipped`);
   if (gzipped > BUDGET_BYTES) {
     console.error(`widget: embed.js is ${gzipped - BUDGET_BYTES} bytes over the ${kb(BUDGET_BYTES)} gzipped budget`);
     process.exit(1);

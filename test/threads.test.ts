@@ -1,3 +1,4 @@
+import { CommentModel } from '../src/modules/comments/comment.model';
 import { ThreadModel } from '../src/modules/threads/thread.model';
 import { createSite, Harness, startHarness } from './helpers/harness';
 
@@ -70,5 +71,44 @@ describe('closing threads', () => {
     await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/reopen`).set(await site.bearer(moderator)).send({ thread: 'gammal' });
     const again = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 'gammal', body: 'Öppnad' });
     expect(again.status).toBe(201);
+  });
+});
+
+describe('comment counts for article lists', () => {
+  const publish = (siteId: string, threadKey: string, status = 'published') => CommentModel.create({
+    siteId, threadKey, body: 'Text', status, createdAt: new Date(), updatedAt: new Date(),
+  });
+
+  it('when counts of several threads are asked, then each comes back once, in the order asked, with published comments only and its status', async () => {
+    const site = await createSite(h);
+    await publish(site.id, '/a');
+    await publish(site.id, '/a');
+    await publish(site.id, '/a', 'pending');
+    await publish(site.id, '/stängd');
+    await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(moderator)).send({ thread: '/stängd' }).expect(200);
+
+    const res = await h.http.get(`/api/v1/sites/${site.id}/counts?key=/okänd&key=/a&key=/stängd&key=/a`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ threads: [
+      { key: '/okänd', status: 'open', commentCount: 0 },
+      { key: '/a', status: 'open', commentCount: 2 },
+      { key: '/stängd', status: 'closed', commentCount: 1 },
+    ] });
+
+    await publish(site.id, '/a');
+    const again = await h.http.get(`/api/v1/sites/${site.id}/counts`).query({ key: '/a' });
+    expect(again.body.threads).toEqual([{ key: '/a', status: 'open', commentCount: 3 }]);
+  });
+
+  it('when the counts request is malformed, then it gets 400 VALIDATION_FAILED', async () => {
+    const site = await createSite(h);
+    const tooMany = Array.from({ length: 51 }, (_, i) => `key=/k${i}`).join('&');
+    for (const query of ['', 'key=', tooMany, 'key=/a&other=1', `key=${'x'.repeat(513)}`]) {
+      const res = await h.http.get(`/api/v1/sites/${site.id}/counts?${query}`);
+      expect([query.slice(0, 20), res.status, res.body.error?.code]).toEqual([query.slice(0, 20), 400, 'VALIDATION_FAILED']);
+    }
+    const fifty = Array.from({ length: 50 }, (_, i) => `key=/k${i}`).join('&');
+    expect((await h.http.get(`/api/v1/sites/${site.id}/counts?${fifty}`)).body.threads).toHaveLength(50);
+    expect((await h.http.get('/api/v1/sites/finns-inte/counts?key=/a')).status).toBe(404);
   });
 });

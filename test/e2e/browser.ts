@@ -113,6 +113,8 @@ export interface Host {
   origin: string;
   /** Registers a host page embedding the widget; returns its URL. */
   page(options: HostPageOptions): string;
+  /** Registers a host page of the given body (other scripts, such as count.js); returns its URL. */
+  rawPage(body: string, options?: { lang?: string; strictCsp?: boolean }): string;
   close(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export async function startHost(serviceOrigin: string): Promise<Host> {
     res.writeHead(200, headers).end(page.html);
   });
   const origin = await listen(server);
+  const strictCsp = `default-src 'none'; script-src ${serviceOrigin}; connect-src ${serviceOrigin}; style-src 'self' ${serviceOrigin}; img-src 'self'`;
   return {
     origin,
     page(o) {
@@ -159,10 +162,19 @@ ${o.noContainer ? '' : '<div id="kommentarer"></div>'}
 </main>
 </body>
 </html>`;
-      const csp = o.strictCsp
-        ? `default-src 'none'; script-src ${serviceOrigin}; connect-src ${serviceOrigin}; style-src 'self' ${serviceOrigin}; img-src 'self'`
-        : null;
-      pages.set(pathname, { html, csp });
+      pages.set(pathname, { html, csp: o.strictCsp ? strictCsp : null });
+      return `${origin}${pathname}`;
+    },
+    rawPage(body, o = {}) {
+      const pathname = `/sida-${++pageCounter}`;
+      const html = `<!doctype html>
+<html lang="${o.lang ?? 'sv'}">
+<head><meta charset="utf-8"><title>Värdsidan</title></head>
+<body>
+${body}
+</body>
+</html>`;
+      pages.set(pathname, { html, csp: o.strictCsp ? strictCsp : null });
       return `${origin}${pathname}`;
     },
     close: () => closeServer(server),

@@ -375,6 +375,43 @@ describe('own comments, reports and my data', () => {
   });
 });
 
+describe('comment counts on article lists', () => {
+  it('when an article list loads count.js, then every marked element shows its thread\'s count from one request, under a strict CSP, in Swedish or English', async () => {
+    const site = await newSite();
+    await postDecided(suite.service, site, 'Om den första artikeln.', { sub: 'c1', name: 'Cilla Count' }, 'lista-1');
+    await postDecided(suite.service, site, 'Också om den första.', { sub: 'c2', name: 'Carl Count' }, 'lista-1');
+    await postDecided(suite.service, site, 'Om den andra artikeln.', { sub: 'c1', name: 'Cilla Count' }, 'lista-2');
+    await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'lista-2' }).expect(200);
+    const list = (locale: 'sv' | 'en') => suite.host.rawPage(`
+<main>
+<h1>${locale === 'sv' ? 'Senaste artiklarna' : 'Latest articles'}</h1>
+<ul>
+  <li><a href="/artikel-a">Artikel A</a> · <span data-kommentarer-count="lista-1">–</span></li>
+  <li><a href="/artikel-b">Artikel B</a> · <span data-kommentarer-count="lista-2">–</span></li>
+  <li><a href="/artikel-c">Artikel C</a> · <span data-kommentarer-count="lista-tom">–</span></li>
+  <li><a href="/artikel-a">Artikel A igen</a> · <span data-kommentarer-count="lista-1">–</span></li>
+</ul>
+<script src="${suite.service.origin}/count.js" data-site="${site.id}" async></script>
+</main>`, { lang: locale, strictCsp: true });
+
+    const page = await suite.context.newPage();
+    const api = recordApi(page);
+    await page.goto(list('sv'));
+    const counts = () => page.locator('[data-kommentarer-count]').allInnerTexts();
+    await eventually(async () => !(await counts()).includes('–'));
+    expect(await counts()).toEqual(['2 kommentarer', '1 kommentar', '0 kommentarer', '2 kommentarer']);
+    expect(await page.locator('[data-kommentarer-count="lista-2"]').getAttribute('data-kommentarer-status')).toBe('closed');
+    expect(api).toEqual([`GET /api/v1/sites/${site.id}/counts`]);
+    await checkState(page, 'count-article-list');
+
+    const english = await suite.context.newPage();
+    await english.goto(list('en'));
+    const englishCounts = () => english.locator('[data-kommentarer-count]').allInnerTexts();
+    await eventually(async () => !(await englishCounts()).includes('–'));
+    expect(await englishCounts()).toEqual(['2 comments', '1 comment', '0 comments', '2 comments']);
+  });
+});
+
 describe('errors and tokens', () => {
   it('when the API refuses a write, then its message is shown inline and the widget follows (closed, banned, empty, rate limited, logged out)', async () => {
     const site = await newSite({ rateLimits: { commentsPerCommenterPerMinute: 1, commentsPerIpPerMinute: 1000 } });

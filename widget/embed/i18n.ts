@@ -1,10 +1,12 @@
 /** Every text a reader sees, Swedish first, then English. */
+import { countText } from '../shared/count-text';
+
 export type Lang = 'sv' | 'en';
 
 const sv = {
   heading: 'Kommentarer',
   loading: 'Laddar kommentarer…',
-  count: (n: number) => (n === 1 ? '1 kommentar' : `${n} kommentarer`),
+  count: (n: number) => countText('sv', n),
   empty: 'Inga kommentarer ännu.',
   sort: 'Sortering',
   oldest: 'Äldst först',
@@ -63,7 +65,7 @@ const sv = {
 const en: typeof sv = {
   heading: 'Comments',
   loading: 'Loading comments…',
-  count: (n: number) => (n === 1 ? '1 comment' : `${n} comments`),
+  count: (n: number) => countText('en', n),
   empty: 'No comments yet.',
   sort: 'Sort order',
   oldest: 'Oldest first',

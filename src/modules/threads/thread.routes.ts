@@ -12,6 +12,14 @@ import type { ThreadService } from './thread.service';
 
 const closeBody = z.object({ thread: threadKeySchema, reason: safeLine(500).optional() }).strict();
 const reopenBody = z.object({ thread: threadKeySchema }).strict();
+/** Most keys one counts request may ask for (an article list's page). */
+export const MAX_COUNT_KEYS = 50;
+/** `?key=a&key=b`: one or more thread keys, each counted once. */
+export const countsQuery = z.object({
+  key: z.union([threadKeySchema.transform((k) => [k]), z.array(threadKeySchema)])
+    .transform((keys) => [...new Set(keys)])
+    .pipe(z.array(z.string()).min(1).max(MAX_COUNT_KEYS)),
+}).strict();
 /**
  * `include=comments` adds the first page of comments (as GET …/comments answers it), so the
  * widget shows a thread with one request; `sort` and `limit` then apply to that page.
@@ -47,6 +55,13 @@ export function threadRoutes({ sites, threads, commenters, log, comments }: Thre
       Object.assign(body, await comments.list(site, { thread: key, sort: extra.sort, limit: extra.limit }, await optionalIdentity(site, req)));
     }
     res.json(body);
+  });
+
+  // Comment counts for article lists (count.js): many threads in one request.
+  router.get('/api/v1/sites/:site/counts', async (req, res) => {
+    const site = await sites.get(req.params.site);
+    const { key } = parseOrThrow(countsQuery, req.query);
+    res.json({ threads: await threads.counts(site, key) });
   });
 
   router.post('/api/v1/sites/:site/moderation/threads/close', async (req, res) => {

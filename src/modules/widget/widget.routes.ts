@@ -103,12 +103,15 @@ export function widgetRoutes({ config, sites }: WidgetRouteDeps, options: { asse
     res.send(html);
   }
 
-  router.get('/embed.js', (_req, res) => {
-    // Host pages on other origins load this with a plain <script> tag.
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    sendAsset(res, 'embed.js', 'text/javascript; charset=utf-8', 300);
-  });
+  // The scripts host pages on other origins load with a plain <script> tag: the widget,
+  // and the comment counts for article lists.
+  for (const script of ['embed.js', 'count.js']) {
+    router.get(`/${script}`, (_req, res) => {
+      res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      sendAsset(res, script, 'text/javascript; charset=utf-8', 300);
+    });
+  }
 
   router.get('/assets/:file', (req, res) => {
     const type = ASSETS[req.params.file];
