@@ -31,6 +31,12 @@ async function published(site: TestSite, thread: string, body: string): Promise<
   const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ sub: `u-${randomUUID()}` })).send({ thread, body });
   expect(res.status).toBe(201);
   await eventually(async () => (await CommentModel.findById(res.body.comment.id).lean())?.status === 'published');
+  // The decision is visible a moment before the worker's write has announced itself
+  // (the plugin's hook runs after the write); once the job is done, it has.
+  await eventually(async () => {
+    const jobs = await h.services.moderation.queue.bull.getJobCounts();
+    return jobs.active + jobs.waiting + jobs.delayed === 0;
+  });
   return res.body.comment.id;
 }
 
@@ -99,7 +105,9 @@ describe('public page cache', () => {
 
     const erasure = await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(subject));
     expect(erasure.status).toBe(202);
-    await eventually(async () => (await CommentModel.findById(res.body.comment.id).lean()) === null, 30_000);
+    // Completed, as the subject would see it: every step's writes have announced themselves.
+    await eventually(async () => (await h.http.get(`/api/v1/erasure-requests/${erasure.body.id}`).query({ token: erasure.body.receiptToken })).body.status === 'completed', 30_000);
+    expect(await CommentModel.findById(res.body.comment.id).lean()).toBeNull();
     const after = JSON.stringify((await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'e' })).body);
     expect(after).not.toContain('Greta Glömd');
     expect(after).not.toContain('Glöm mig');
