@@ -11,12 +11,12 @@ export interface PublicPageCacheOptions {
 }
 
 /**
- * Comment pages as anonymous readers see them, kept in this process's memory. A popular
- * article is read far more often than it is written to, and every reader without a login
- * gets the same page, so one database read can answer them all.
+ * What every reader of a site sees alike, kept in this process's memory: comment pages
+ * for readers without a login, thread state and comment counts. A popular article is read
+ * far more often than it is written to, so one database read can answer many readers.
  *
  * Entries are keyed by the site's generation, a random token in Redis that every write to
- * the site's comments or commenters replaces (see infra/site-changes). Every API process
+ * the site's comments, commenters or threads replaces (see infra/site-changes). Every API process
  * reads the token before answering, so a decision, an edit or an erasure made by any
  * process is never served from a cache afterwards. The TTL only bounds memory and the case
  * where Redis refused the new token. Without Redis the cache is bypassed.
