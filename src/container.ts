@@ -63,7 +63,7 @@ export function createServices(config: AppConfig, logger: Logger, redis: RedisCo
     reports: new ReportService(commenters, bans),
     queues: new ModerationQueueService(),
     erasureQueue,
-    erasure: new ErasureService(erasureQueue, config.IP_HASH_SECRET),
+    erasure: new ErasureService(erasureQueue, commenters, config.IP_HASH_SECRET),
   };
 }
 

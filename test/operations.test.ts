@@ -36,7 +36,7 @@ describe('operations', () => {
       '/api/v1/sites/{site}/moderation/queues', '/api/v1/sites/{site}/moderation/queues/{queue}',
       '/api/v1/sites/{site}/moderation/comments/{id}/decision', '/api/v1/sites/{site}/moderation/users/{sub}/ban',
       '/api/v1/sites/{site}/moderation/log', '/api/v1/sites/{site}/me/export', '/api/v1/sites/{site}/me/erasure',
-      '/api/v1/erasure-requests/{id}', '/api/v1/admin/sites/{site}/erasure-requests', '/api/v1/admin/erasure-requests',
+      '/api/v1/erasure-requests/{id}', '/api/v1/admin/sites/{site}/erasure-requests', '/api/v1/admin/sites/{site}/exports', '/api/v1/admin/erasure-requests',
     ]));
     expect(doc.paths['/api/v1/sites/{site}/comments'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('body');
   });

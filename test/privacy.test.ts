@@ -79,6 +79,33 @@ describe('export', () => {
   });
 });
 
+describe('export by a privacy officer', () => {
+  it('when an officer exports a subject by email or host user id, then they get what the subject would download; an unknown subject is 404, no admin key is 401', async () => {
+    const site = await createSite(h);
+    const s = subject();
+    const id = await write(site, s.claims, s.ip, 'Skrivet av den som begär ut sina uppgifter');
+    await decided(id);
+    const own = (await h.http.get(`/api/v1/sites/${site.id}/me/export`).set(await site.bearer(s.claims))).body;
+
+    const byEmail = await h.http.post(`/api/v1/admin/sites/${site.id}/exports`).set(h.admin).send({ subject: { email: s.claims.email.toUpperCase() } });
+    expect(byEmail.status).toBe(200);
+    expect(byEmail.headers['cache-control']).toBe('no-store');
+    expect(byEmail.body.exports).toHaveLength(1);
+    const officer = byEmail.body.exports[0];
+    expect({ ...officer, exportedAt: null }).toEqual({ ...own, exportedAt: null });
+    expect(officer.comments).toEqual([expect.objectContaining({ id, body: 'Skrivet av den som begär ut sina uppgifter' })]);
+
+    const bySub = await h.http.post(`/api/v1/admin/sites/${site.id}/exports`).set(h.admin).send({ subject: { sub: s.claims.sub } });
+    expect(bySub.body.exports.map((e: { profile: { sub: string } }) => e.profile.sub)).toEqual([s.claims.sub]);
+
+    const unknown = await h.http.post(`/api/v1/admin/sites/${site.id}/exports`).set(h.admin).send({ subject: { email: 'ingen@example.se' } });
+    expect(unknown.status).toBe(404);
+    expect((await h.http.post(`/api/v1/admin/sites/${site.id}/exports`).send({ subject: { sub: s.claims.sub } })).status).toBe(401);
+    const malformed = await h.http.post(`/api/v1/admin/sites/${site.id}/exports`).set(h.admin).send({ subject: { email: 'inte en adress' } });
+    expect(malformed.body.error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
 describe('erasure', () => {
   it('when the subject asks for erasure, then everything about them is gone from every collection and every Redis key, replies keep their place, and the receipt counts what was erased', async () => {
     const site = await createSite(h, { moderation: { mode: 'post' } });

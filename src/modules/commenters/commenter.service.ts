@@ -30,6 +30,16 @@ export class CommenterService {
     return CommenterModel.findOne({ siteId, sub }).lean();
   }
 
+  /**
+   * The profiles a privacy officer's request names: by host user id (one at most), or by
+   * email (several when the host sent the same address for different users).
+   */
+  async findSubject(siteId: string, subject: { sub: string } | { email: string }): Promise<CommenterDoc[]> {
+    return 'sub' in subject
+      ? CommenterModel.find({ siteId, sub: subject.sub }).lean()
+      : CommenterModel.find({ siteId, email: subject.email.trim().toLowerCase() }).lean();
+  }
+
   /** Display names by profile id, for shaping comment lists without a join. */
   async namesById(siteId: string, ids: Types.ObjectId[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();

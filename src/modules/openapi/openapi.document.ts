@@ -5,7 +5,7 @@ import { createCommentSchema, editCommentSchema, listCommentsQuery } from '../co
 import { siteConfigSchema } from '../sites/site.schemas';
 import { banBody, decisionBody } from '../moderation/moderation.routes';
 import { reportBody } from '../reports/report.routes';
-import { adminErasureBody } from '../privacy/privacy.routes';
+import { adminSubjectBody } from '../privacy/privacy.routes';
 import { ERROR_STATUS } from '../../http/errors';
 
 /**
@@ -66,7 +66,8 @@ export function buildOpenApiDocument(publicUrl: string): object {
     { method: 'post', path: '/api/v1/sites/{site}/me/erasure', summary: 'Request erasure of everything stored about the commenter', security: jwt, request: { params: siteParam }, responses: { 202: json(erasureRequest, 'Accepted, with a receipt token'), ...errors } },
     { method: 'get', path: '/api/v1/erasure-requests/{id}', summary: 'Status and, when completed, the receipt; works after the account is gone', request: { params: idParam, query: z.object({ token: z.string() }) }, responses: { 200: json(erasureRequest), ...errors } },
     { method: 'delete', path: '/api/v1/erasure-requests/{id}', summary: 'Cancel while inside the site\'s grace period', request: { params: idParam, query: z.object({ token: z.string() }) }, responses: { 200: json(erasureRequest), ...errors } },
-    { method: 'post', path: '/api/v1/admin/sites/{site}/erasure-requests', summary: 'File an erasure request on someone\'s behalf, by host user id or email', security: admin, request: { params: siteParam, body: body(adminErasureBody) }, responses: { 202: json(erasureRequest.extend({ requests: z.array(erasureRequest) })), ...errors } },
+    { method: 'post', path: '/api/v1/admin/sites/{site}/erasure-requests', summary: 'File an erasure request on someone\'s behalf, by host user id or email', security: admin, request: { params: siteParam, body: body(adminSubjectBody) }, responses: { 202: json(erasureRequest.extend({ requests: z.array(erasureRequest) })), ...errors } },
+    { method: 'post', path: '/api/v1/admin/sites/{site}/exports', summary: 'Export everything stored about a subject, by host user id or email (one export per matching profile), for access requests that arrive by mail', security: admin, request: { params: siteParam, body: body(adminSubjectBody) }, responses: { 200: json(z.object({ exports: z.array(anything) })), ...errors } },
     { method: 'get', path: '/api/v1/admin/erasure-requests', summary: 'Erasure requests by status, or the overdue ones', security: admin, request: { query: z.object({ status: z.enum(['scheduled', 'running', 'completed', 'cancelled']).optional(), overdue: z.enum(['true', 'false']).optional(), site: z.string().optional() }) }, responses: { 200: json(z.object({ requests: z.array(erasureRequest) })), ...errors } },
     { method: 'put', path: '/api/v1/admin/sites/{site}', summary: 'Create or replace a site', security: admin, request: { params: siteParam, body: { content: { 'application/json': { schema: siteConfigSchema } } } }, responses: { 200: json(anything), 201: json(anything, 'Created'), ...errors } },
     { method: 'get', path: '/api/v1/admin/sites/{site}', summary: 'Read a site (secrets left out)', security: admin, request: { params: siteParam }, responses: { 200: json(anything), ...errors } },

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError, notFound } from '../../http/errors';
 import type { CommenterDoc } from '../commenters/commenter.model';
-import { CommenterModel } from '../commenters/commenter.model';
+import type { CommenterService } from '../commenters/commenter.service';
 import type { Site } from '../sites/site.service';
 import { ErasureRequestDoc, ErasureRequestModel, ErasureStatus } from './erasure-request.model';
 import type { ErasureQueue } from './erasure.queue';
@@ -27,7 +27,7 @@ export function erasureView(r: ErasureRequestDoc) {
 
 /** Erasure requests: filing (by the subject or on their behalf), reading with a receipt token, cancelling, listing. */
 export class ErasureService {
-  constructor(private readonly queue: ErasureQueue, private readonly secret: string) {}
+  constructor(private readonly queue: ErasureQueue, private readonly commenters: CommenterService, private readonly secret: string) {}
 
   /** Files (or joins) the erasure of one commenter profile; returns the request and a new receipt token. */
   async request(site: Site, profile: CommenterDoc, requestedBy: 'subject' | 'admin'): Promise<{ request: ErasureRequestDoc; receiptToken: string }> {
@@ -53,9 +53,7 @@ export class ErasureService {
 
   /** Requests on someone's behalf, by host user id or by email (every profile with that email). */
   async requestFor(site: Site, subject: { sub: string } | { email: string }): Promise<Array<{ request: ErasureRequestDoc; receiptToken: string }>> {
-    const profiles = 'sub' in subject
-      ? await CommenterModel.find({ siteId: site.id, sub: subject.sub }).lean()
-      : await CommenterModel.find({ siteId: site.id, email: subject.email.trim().toLowerCase() }).lean();
+    const profiles = await this.commenters.findSubject(site.id, subject);
     if (profiles.length === 0) throw notFound('subject');
     const results = [];
     for (const profile of profiles) results.push(await this.request(site, profile, 'admin'));

@@ -9,7 +9,8 @@ import { erasureView, ErasureService } from './erasure.service';
 import { exportSubject } from './export.service';
 
 const tokenQuery = z.object({ token: z.string().min(1).max(200) }).strict();
-export const adminErasureBody = z.object({
+/** A privacy officer names the data subject by host user id or by email. */
+export const adminSubjectBody = z.object({
   subject: z.union([
     z.object({ sub: z.string().min(1).max(256) }).strict(),
     z.object({ email: z.string().email().max(320) }).strict(),
@@ -67,12 +68,26 @@ export function privacyRoutes({ sites, commenters, erasure, ipHashSecret, adminK
 
   router.post('/api/v1/admin/sites/:site/erasure-requests', requireAdminKey(adminKey), async (req, res) => {
     const site = await sites.get(req.params.site as string);
-    const body = parseOrThrow(adminErasureBody, req.body);
+    const body = parseOrThrow(adminSubjectBody, req.body);
     const results = await erasure.requestFor(site, body.subject);
     const requests = results.map(({ request, receiptToken }) => ({ ...erasureView(request), receiptToken }));
     const first = requests[0];
     if (!first) throw new AppError('NOT_FOUND', { what: 'subject' });
     res.status(202).json({ ...first, requests });
+  });
+
+  // A subject access request that arrived by mail: the officer downloads what the subject
+  // would get from /me/export. POST, so an email address never sits in a URL or a proxy log.
+  router.post('/api/v1/admin/sites/:site/exports', requireAdminKey(adminKey), async (req, res) => {
+    const site = await sites.get(req.params.site as string);
+    const body = parseOrThrow(adminSubjectBody, req.body);
+    const profiles = await commenters.findSubject(site.id, body.subject);
+    if (profiles.length === 0) throw new AppError('NOT_FOUND', { what: 'subject' });
+    const exports = [];
+    for (const profile of profiles) exports.push(await exportSubject(profile, ipHashSecret));
+    res.setHeader('Content-Disposition', `attachment; filename="kommentarer-${site.id}-export.json"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ exports });
   });
 
   router.get('/api/v1/admin/erasure-requests', requireAdminKey(adminKey), async (req, res) => {
