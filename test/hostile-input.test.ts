@@ -69,6 +69,7 @@ const postBytes = (bytes: Buffer, headers: Record<string, string>) =>
   h.http.post(comments()).set(auth).set(headers).serialize((data: unknown) => data as string).send(bytes);
 const getComments = (query: string) => h.http.get(`${comments()}?${query}`);
 const getThread = (query: string) => h.http.get(`/api/v1/sites/${site.id}/thread?${query}`);
+const getCounts = (query: string) => h.http.get(`/api/v1/sites/${site.id}/counts?${query}`);
 
 interface Case {
   name: string;
@@ -220,10 +221,22 @@ describe('hostile queries', () => {
     { name: 'GET thread has no key', status: 400, code: 'VALIDATION_FAILED', run: () => getThread('') },
     { name: 'GET thread has a NUL in the key', status: 400, code: 'VALIDATION_FAILED', run: () => getThread('key=%00') },
     { name: 'GET thread has a 513-character key', status: 400, code: 'VALIDATION_FAILED', run: () => getThread(`key=${'k'.repeat(513)}`) },
+    { name: 'GET counts has ?key[$ne]=x', status: 400, code: 'VALIDATION_FAILED', run: () => getCounts('key[$ne]=x') },
+    { name: 'GET counts has ?key[$in][]=a', status: 400, code: 'VALIDATION_FAILED', run: () => getCounts('key[$in][]=a') },
+    { name: 'GET counts has a NUL in a key', status: 400, code: 'VALIDATION_FAILED', run: () => getCounts('key=a&key=%00') },
+    { name: 'GET counts has a __proto__ parameter', status: 400, code: 'VALIDATION_FAILED', run: () => getCounts('key=a&__proto__[polluted]=1') },
+    { name: 'GET counts has 1000 keys', status: 400, code: 'VALIDATION_FAILED', run: () => getCounts(Array.from({ length: 1000 }, (_, i) => `key=${i}`).join('&')) },
   ];
 
   it.each(cases)('when $name, then $status $code in the error shape', async ({ status, code, run }) => {
     expectContractError(await run(), status, code);
+  });
+
+  it('when counts are asked with keys that look like operators, then each is counted only as that exact key', async () => {
+    const res = await getCounts(`key=${encodeURIComponent(stored.thread)}&key=${encodeURIComponent('/artikel/.*')}&key=__proto__&key=constructor`);
+    expect(res.status).toBe(200);
+    expect(res.body.threads.map((t: { key: string; commentCount: number }) => [t.key, t.commentCount]))
+      .toEqual([[stored.thread, 1], ['/artikel/.*', 0], ['__proto__', 0], ['constructor', 0]]);
   });
 
   it('when the stored comment is read through a query with percent-encoded operators, then it is found only by its exact key', async () => {
@@ -383,6 +396,19 @@ describe('property: arbitrary JSON', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('when any JSON value is POSTed as a privacy officer\'s subject, then the answer is 404 (nobody stored) or a 4xx in the error shape', async () => {
+    const shaped = fc.record({ subject: fc.oneof(fc.jsonValue({ stringUnit: 'binary' }), fc.record({ email: fc.jsonValue() }), fc.record({ sub: fc.jsonValue() })) });
+    for (const path of [`/api/v1/admin/sites/${adminSite.id}/exports`, `/api/v1/admin/sites/${adminSite.id}/erasure-requests`]) {
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.jsonValue({ stringUnit: 'binary' }), shaped), async (value) => {
+          const res = await h.http.post(path).set(h.admin).set('Content-Type', 'application/json').send(JSON.stringify(value));
+          expectContractError(res);
+        }),
+        { numRuns: 50 },
+      );
+    }
   });
 
   it('when any JSON value is PATCHed onto a site, then the answer is 200 or a 4xx in the error shape and the site still serves', async () => {
