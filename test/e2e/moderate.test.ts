@@ -77,6 +77,16 @@ describe('the moderators\' page', () => {
     expect(await readerPage.locator('section.k h2').innerText()).toBe('Kommentarer (1)');
     expect(await readerPage.locator('section.k .badge').count()).toBe(0);
     await checkState(readerPage, 'widget-published-for-another-reader');
+
+    // Among the approved, the thread link points at the comment in place on the article.
+    await page.getByRole('tab', { name: /Godkända/ }).click();
+    const approved = page.locator('li.item', { hasText: 'Viktigt att små företag får stöd!' });
+    await approved.waitFor();
+    const id = await approved.getAttribute('data-id');
+    const link = await approved.getByRole('link', { name: 'Flödesartikeln' }).getAttribute('href');
+    expect(link).toMatch(new RegExp(`#kommentar-${id}$`));
+    await readerPage.goto(link as string);
+    await readerPage.locator(`section.k article.target[data-id="${id}"]`).waitFor();
     await reader.close();
   });
 

@@ -72,6 +72,30 @@ describe('reading', () => {
     await checkState(page, 'widget-read-newest-first');
   });
 
+  it('when a reader follows a link to one comment on a later page, then the widget pages to it, scrolls to it and marks it; clicking another comment\'s time does the same', async () => {
+    const site = await newSite();
+    const ids: string[] = [];
+    for (let i = 1; i <= 5; i++) {
+      ids.push(String((await postDecided(suite.service, site, `Kommentar nummer ${i}.`, { sub: `p${i}`, name: `Person ${i}` }, 'länk'))._id));
+    }
+    const article = suite.host.page({ site: site.id, thread: 'länk', limit: 2 });
+    const page = await suite.context.newPage();
+    await page.goto(`${article}#kommentar-${ids[4]}`);
+    const target = page.locator('section.k article.target');
+    await target.waitFor();
+    expect(await target.locator('.body').innerText()).toBe('Kommentar nummer 5.');
+    expect(await target.evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)).toBe(true);
+    const box = await target.boundingBox();
+    expect(box && box.y >= 0 && box.y + box.height <= 900).toBe(true); // scrolled into the viewport
+    await checkState(page, 'widget-permalink-target');
+
+    const first = page.locator(`section.k article[data-id="${ids[0]}"] a.permalink`);
+    expect(await first.getAttribute('href')).toBe(`${article}#kommentar-${ids[0]}`);
+    await first.click();
+    await page.locator(`section.k article.target[data-id="${ids[0]}"]`).waitFor();
+    expect(await page.locator('section.k article.target').count()).toBe(1);
+  });
+
   it('when a logged-out reader wants to write, then "Du måste vara inloggad för att få kommentera" and the site\'s login link are shown and there is no form', async () => {
     const site = await newSite();
     const page = await open({ site: site.id, thread: 'utloggad' });

@@ -101,7 +101,10 @@ function start(script: HTMLScriptElement): void {
   void (async () => {
     if (!token && api.getToken) token = await ask();
     await widget.load();
+    await widget.reveal();
   })();
+  // A permalink clicked on this page (or typed) points at another comment.
+  window.addEventListener('hashchange', () => void widget.reveal());
 }
 
 const current = document.currentScript as HTMLScriptElement | null;

@@ -15,6 +15,15 @@ export interface WidgetOptions {
   token(): string | null;
 }
 
+/** Addresses of single comments: <article page>#kommentar-<comment id>. */
+const TARGET = /^#kommentar-([a-f0-9]{24})$/;
+/** How far the widget pages through a thread to find a linked comment. */
+const MAX_PAGES_TO_REVEAL = 20;
+
+function permalink(pageUrl: string, id: string): string {
+  return `${pageUrl.split('#')[0]}#kommentar-${id}`;
+}
+
 let instances = 0;
 
 /** One comment section in one shadow root. */
@@ -108,7 +117,7 @@ export class Widget {
       this.nextCursor && h('button', { type: 'button', onclick: () => this.loadMore() }, this.t.more));
   }
 
-  private async loadMore(): Promise<void> {
+  private async loadMore(focusNew = true): Promise<boolean> {
     const info = this.info as ThreadInfo;
     try {
       const page = await this.o.call<{ comments: Comment[]; nextCursor: string | null }>('GET',
@@ -121,10 +130,32 @@ export class Widget {
       append(this.list, ...items);
       fill(this.more, this.nextCursor && h('button', { type: 'button', onclick: () => this.loadMore() }, this.t.more));
       // Keyboard users continue where the new comments start.
-      items[0]?.querySelector<HTMLElement>('article')?.focus();
+      if (focusNew) items[0]?.querySelector<HTMLElement>('article')?.focus();
+      return true;
     } catch (err) {
       this.say((err as Error).message, true);
+      return false;
     }
+  }
+
+  /**
+   * A page address ending in #kommentar-<id> points at one comment: the widget loads
+   * pages until it has it (a shadow root is out of the browser's own reach for anchors),
+   * then scrolls to it, focuses and marks it.
+   */
+  async reveal(): Promise<void> {
+    const id = TARGET.exec(location.hash)?.[1];
+    if (!id || !this.info) return;
+    const find = () => this.list.querySelector<HTMLElement>(`article[data-id="${id}"]`);
+    for (let pages = 0; !find() && this.nextCursor && pages < MAX_PAGES_TO_REVEAL; pages++) {
+      if (!(await this.loadMore(false))) return;
+    }
+    const article = find();
+    if (!article) return;
+    this.list.querySelector('article.target')?.classList.remove('target');
+    article.classList.add('target');
+    article.scrollIntoView({ block: 'center' });
+    article.focus({ preventScroll: true });
   }
 
   private say(message: string, error = false): void {
@@ -145,7 +176,9 @@ export class Widget {
       h('p', { class: 'meta' },
         h('span', { class: 'author' }, removed ? t.anonymous : c.author?.name ?? t.anonymous),
         ' ',
-        h('time', { datetime: c.createdAt }, this.dateText(c.createdAt)),
+        // The time links to the comment itself, as in most comment systems: a URL to share.
+        removed ? h('time', { datetime: c.createdAt }, this.dateText(c.createdAt))
+          : h('a', { class: 'permalink', href: permalink(this.o.url, c.id) }, h('time', { datetime: c.createdAt }, this.dateText(c.createdAt))),
         c.editedAt && !removed && h('span', { class: 'muted' }, ` (${t.edited})`),
         c.status === 'pending' && h('span', { class: 'badge' }, t.awaiting)),
       removed ? h('p', { class: 'body muted' }, t.removed) : h('p', { class: 'body' }, c.body),

@@ -361,7 +361,9 @@ function dateText(iso: string): string {
 function itemView(item: Item, index: number): HTMLLIElement {
   const { comment, author, thread } = item;
   const headingId = `item-${comment.id}-h`;
-  const threadLink = safeHref(thread.url);
+  const articleUrl = safeHref(thread.url);
+  // A published comment can be shown in place on the article (the widget follows the anchor).
+  const threadLink = articleUrl && comment.status === 'published' ? `${articleUrl.split('#')[0]}#kommentar-${comment.id}` : articleUrl;
   const threadName = thread.title ?? thread.key;
   const slot = h('div', { class: 'slot' });
   const decide = queue !== 'approved' && h('button', { type: 'button', class: 'approve', 'data-action': 'approve', onclick: () => void decision(index, 'approve') }, t.approve);
