@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, then type-check,
-# lint and every test against real MongoDB-compatible and Redis servers.
+# lint and every test against real MongoDB-compatible and Redis servers, then the
+# README's quick start run as a newcomer would (scripts/smoke-quickstart.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 npm test
+bash scripts/smoke-quickstart.sh
