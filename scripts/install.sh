@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing on a fresh machine, from the project's own files:
-# npm packages (from package-lock.json), redis-server (Debian package) unless REDIS_URL is
+# npm packages (from package-lock.json), curl, redis-server (Debian package) unless REDIS_URL is
 # set, chromium (Debian package) for the browser tests, and FerretDB (built from the Go
 # module proxy) unless MONGODB_URI is set.
 set -euo pipefail
@@ -9,6 +9,12 @@ cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "installing npm packages…"
   npm ci --no-audit --no-fund
+fi
+
+# curl for the quick start's requests (and its check in scripts/smoke-quickstart.sh).
+if ! command -v curl >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing curl…"
+  apt-get install -y curl >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y curl >/dev/null; }
 fi
 
 if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null; then
