@@ -101,10 +101,11 @@ function start(script: HTMLScriptElement): void {
   void (async () => {
     if (!token && api.getToken) token = await ask();
     await widget.load();
-    await widget.reveal();
+    await widget.reveal(sessions.length === 1);
   })();
-  // A permalink clicked on this page (or typed) points at another comment.
-  window.addEventListener('hashchange', () => void widget.reveal());
+  // A permalink clicked on this page (or typed) points at another comment. With several
+  // widgets on one page, none pages through its thread for a comment that may be elsewhere.
+  window.addEventListener('hashchange', () => void widget.reveal(sessions.length === 1));
 }
 
 const current = document.currentScript as HTMLScriptElement | null;

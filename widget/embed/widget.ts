@@ -141,13 +141,13 @@ export class Widget {
   /**
    * A page address ending in #kommentar-<id> points at one comment: the widget loads
    * pages until it has it (a shadow root is out of the browser's own reach for anchors),
-   * then scrolls to it, focuses and marks it.
+   * then scrolls to it, focuses and marks it. `mayPage` false: only among those loaded.
    */
-  async reveal(): Promise<void> {
+  async reveal(mayPage: boolean): Promise<void> {
     const id = TARGET.exec(location.hash)?.[1];
     if (!id || !this.info) return;
     const find = () => this.list.querySelector<HTMLElement>(`article[data-id="${id}"]`);
-    for (let pages = 0; !find() && this.nextCursor && pages < MAX_PAGES_TO_REVEAL; pages++) {
+    for (let pages = 0; mayPage && !find() && this.nextCursor && pages < MAX_PAGES_TO_REVEAL; pages++) {
       if (!(await this.loadMore(false))) return;
     }
     const article = find();
