@@ -32,7 +32,7 @@ describe('operations', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
       '/api/v1/sites/{site}/thread', '/api/v1/sites/{site}/comments', '/api/v1/sites/{site}/counts', '/count.js', '/api/v1/comments/{id}', '/api/v1/sites/{site}/me',
       '/api/v1/sites/{site}/moderation/threads/close', '/api/v1/sites/{site}/moderation/threads/reopen',
-      '/api/v1/admin/sites/{site}', '/healthz', '/readyz', '/metrics', '/api/v1/comments/{id}/reports',
+      '/api/v1/admin/sites', '/api/v1/admin/sites/{site}', '/healthz', '/readyz', '/metrics', '/api/v1/comments/{id}/reports',
       '/api/v1/sites/{site}/moderation/queues', '/api/v1/sites/{site}/moderation/queues/{queue}',
       '/api/v1/sites/{site}/moderation/comments/{id}/decision', '/api/v1/sites/{site}/moderation/users/{sub}/ban',
       '/api/v1/sites/{site}/moderation/log', '/api/v1/sites/{site}/me/export', '/api/v1/sites/{site}/me/erasure',

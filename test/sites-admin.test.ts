@@ -70,6 +70,20 @@ describe('site administration', () => {
     expect(pub.body.error.code).toBe('NOT_FOUND');
   });
 
+  it('when the sites are listed, then each comes once, by id, without secrets; without the admin key, 401', async () => {
+    const a = await createSite(h);
+    const b = await createSite(h);
+    const res = await h.http.get('/api/v1/admin/sites').set(h.admin);
+    expect(res.status).toBe(200);
+    const ids = res.body.sites.map((s: { id: string }) => s.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(ids.filter((id: string) => id === a.id || id === b.id)).toHaveLength(2);
+    const text = JSON.stringify(res.body);
+    for (const secret of [a.secret, b.secret]) expect(text).not.toContain(secret);
+    expect(res.body.sites.find((s: { id: string }) => s.id === a.id).auth).toEqual({ alg: 'HS256', hs256SecretSet: true });
+    expect((await h.http.get('/api/v1/admin/sites')).status).toBe(401);
+  });
+
   it('when the admin key is missing or wrong, then 401', async () => {
     expect((await h.http.get('/api/v1/admin/sites/exempel-min')).status).toBe(401);
     expect((await h.http.get('/api/v1/admin/sites/exempel-min').set('Authorization', `Bearer ${ADMIN_KEY}x`)).status).toBe(401);

@@ -15,6 +15,10 @@ export function siteAdminRoutes(sites: SiteService, adminKey: string): Router {
     res.status(created ? 201 : 200).json({ site: { id: site.id, ...redactSiteConfig(site.config) } });
   });
 
+  router.get('/api/v1/admin/sites', async (_req, res) => {
+    res.json({ sites: (await sites.list()).map((site) => ({ id: site.id, ...redactSiteConfig(site.config) })) });
+  });
+
   router.get('/api/v1/admin/sites/:site', async (req, res) => {
     const site = await sites.get(req.params.site);
     res.json({ site: { id: site.id, ...redactSiteConfig(site.config) } });

@@ -37,6 +37,12 @@ export class SiteService {
     return site;
   }
 
+  /** Every site, by id (a deployment serves a handful to a few hundred). */
+  async list(): Promise<Site[]> {
+    const docs = await SiteModel.find({}).sort({ _id: 1 }).lean();
+    return docs.map((doc) => ({ id: doc._id, config: doc.config, updatedAt: doc.updatedAt }));
+  }
+
   /** The site, or 404 NOT_FOUND. */
   async get(siteId: string): Promise<Site> {
     const site = await this.find(siteId);
