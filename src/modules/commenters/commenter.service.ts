@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import type { Identity } from '../auth/commenter-token';
 import { CommenterDoc, CommenterModel } from './commenter.model';
+import { notFound } from '../../http/errors';
 import { isDuplicateKey } from '../../infra/mongo';
 
 /** Commenter profiles, always scoped by site. */
@@ -32,12 +33,15 @@ export class CommenterService {
 
   /**
    * The profiles a privacy officer's request names: by host user id (one at most), or by
-   * email (several when the host sent the same address for different users).
+   * email (several when the host sent the same address for different users). 404
+   * NOT_FOUND when nothing is stored about them.
    */
   async findSubject(siteId: string, subject: { sub: string } | { email: string }): Promise<CommenterDoc[]> {
-    return 'sub' in subject
-      ? CommenterModel.find({ siteId, sub: subject.sub }).lean()
-      : CommenterModel.find({ siteId, email: subject.email.trim().toLowerCase() }).lean();
+    const profiles = 'sub' in subject
+      ? await CommenterModel.find({ siteId, sub: subject.sub }).lean()
+      : await CommenterModel.find({ siteId, email: subject.email.trim().toLowerCase() }).lean();
+    if (profiles.length === 0) throw notFound('subject');
+    return profiles;
   }
 
   /** Display names by profile id, for shaping comment lists without a join. */

@@ -54,7 +54,6 @@ export class ErasureService {
   /** Requests on someone's behalf, by host user id or by email (every profile with that email). */
   async requestFor(site: Site, subject: { sub: string } | { email: string }): Promise<Array<{ request: ErasureRequestDoc; receiptToken: string }>> {
     const profiles = await this.commenters.findSubject(site.id, subject);
-    if (profiles.length === 0) throw notFound('subject');
     const results = [];
     for (const profile of profiles) results.push(await this.request(site, profile, 'admin'));
     return results;

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Response, Router } from 'express';
 import { z } from 'zod';
 import { requireAdminKey, requireIdentity } from '../../http/auth';
 import { AppError } from '../../http/errors';
@@ -41,9 +41,7 @@ export function privacyRoutes({ sites, commenters, erasure, ipHashSecret, adminK
     const body = profile
       ? await exportSubject(profile, ipHashSecret)
       : { exportedAt: new Date().toISOString(), site: site.id, profile: null, comments: [], reportsMade: [], moderationDecisions: [], sanctions: [], erasureRequests: [] };
-    res.setHeader('Content-Disposition', `attachment; filename="kommentarer-${site.id}-export.json"`);
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(body);
+    sendExport(res, site.id, body);
   });
 
   router.post('/api/v1/sites/:site/me/erasure', async (req, res) => {
@@ -81,13 +79,9 @@ export function privacyRoutes({ sites, commenters, erasure, ipHashSecret, adminK
   router.post('/api/v1/admin/sites/:site/exports', requireAdminKey(adminKey), async (req, res) => {
     const site = await sites.get(req.params.site as string);
     const body = parseOrThrow(adminSubjectBody, req.body);
-    const profiles = await commenters.findSubject(site.id, body.subject);
-    if (profiles.length === 0) throw new AppError('NOT_FOUND', { what: 'subject' });
     const exports = [];
-    for (const profile of profiles) exports.push(await exportSubject(profile, ipHashSecret));
-    res.setHeader('Content-Disposition', `attachment; filename="kommentarer-${site.id}-export.json"`);
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({ exports });
+    for (const profile of await commenters.findSubject(site.id, body.subject)) exports.push(await exportSubject(profile, ipHashSecret));
+    sendExport(res, site.id, { exports });
   });
 
   router.get('/api/v1/admin/erasure-requests', requireAdminKey(adminKey), async (req, res) => {
@@ -97,4 +91,11 @@ export function privacyRoutes({ sites, commenters, erasure, ipHashSecret, adminK
   });
 
   return router;
+}
+
+/** An export as a download that no cache keeps. */
+function sendExport(res: Response, siteId: string, body: unknown): void {
+  res.setHeader('Content-Disposition', `attachment; filename="kommentarer-${siteId}-export.json"`);
+  res.setHeader('Cache-Control', 'no-store');
+  res.json(body);
 }
