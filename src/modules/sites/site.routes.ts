@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireAdminKey } from '../../http/auth';
 import { parseOrThrow } from '../../http/validate';
 import { siteIdSchema } from '../../shared/safe-text';
-import { redactSiteConfig, SiteService } from './site.service';
+import { siteAdminView, SiteService } from './site.service';
 
 /** Admin endpoints for site configuration (ADMIN_API_KEY). */
 export function siteAdminRoutes(sites: SiteService, adminKey: string): Router {
@@ -12,21 +12,21 @@ export function siteAdminRoutes(sites: SiteService, adminKey: string): Router {
   router.put('/api/v1/admin/sites/:site', async (req, res) => {
     const siteId = parseOrThrow(siteIdSchema, req.params.site);
     const { site, created } = await sites.put(siteId, req.body);
-    res.status(created ? 201 : 200).json({ site: { id: site.id, ...redactSiteConfig(site.config) } });
+    res.status(created ? 201 : 200).json({ site: siteAdminView(site) });
   });
 
   router.get('/api/v1/admin/sites', async (_req, res) => {
-    res.json({ sites: (await sites.list()).map((site) => ({ id: site.id, ...redactSiteConfig(site.config) })) });
+    res.json({ sites: (await sites.list()).map(siteAdminView) });
   });
 
   router.get('/api/v1/admin/sites/:site', async (req, res) => {
     const site = await sites.get(req.params.site);
-    res.json({ site: { id: site.id, ...redactSiteConfig(site.config) } });
+    res.json({ site: siteAdminView(site) });
   });
 
   router.patch('/api/v1/admin/sites/:site', async (req, res) => {
     const site = await sites.patch(req.params.site, req.body);
-    res.json({ site: { id: site.id, ...redactSiteConfig(site.config) } });
+    res.json({ site: siteAdminView(site) });
   });
 
   return router;

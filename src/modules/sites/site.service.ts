@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { importSPKI } from 'jose';
 import { AppError, notFound } from '../../http/errors';
 import { parseOrThrow } from '../../http/validate';
-import { SiteModel } from './site.model';
+import { SiteDoc, SiteModel } from './site.model';
 import { siteIdSchema } from '../../shared/safe-text';
 import { SiteConfig, siteConfigSchema } from './site.schemas';
 
@@ -31,7 +31,7 @@ export class SiteService {
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.site;
     const doc = await SiteModel.findById(siteId).lean();
     if (!doc) return null;
-    const site = { id: doc._id, config: doc.config, updatedAt: doc.updatedAt };
+    const site = toSite(doc);
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(siteId, { site, at: Date.now() });
     return site;
@@ -40,7 +40,7 @@ export class SiteService {
   /** Every site, by id (a deployment serves a handful to a few hundred). */
   async list(): Promise<Site[]> {
     const docs = await SiteModel.find({}).sort({ _id: 1 }).lean();
-    return docs.map((doc) => ({ id: doc._id, config: doc.config, updatedAt: doc.updatedAt }));
+    return docs.map(toSite);
   }
 
   /** The site, or 404 NOT_FOUND. */
@@ -61,7 +61,7 @@ export class SiteService {
       { upsert: true, new: true, lean: true },
     ).orFail();
     this.cache.delete(siteId);
-    return { site: { id: siteId, config: doc.config, updatedAt: doc.updatedAt }, created: !existed };
+    return { site: toSite(doc), created: !existed };
   }
 
   /** Merges a partial configuration into the stored one (objects merge, everything else replaces). */
@@ -126,8 +126,17 @@ function mergePatch(target: Record<string, unknown>, patch: Record<string, unkno
   return out;
 }
 
+function toSite(doc: SiteDoc): Site {
+  return { id: doc._id, config: doc.config, updatedAt: doc.updatedAt };
+}
+
+/** A site as admins read it back: its id and configuration, secrets never returned. */
+export function siteAdminView(site: Site): Record<string, unknown> {
+  return { id: site.id, ...redactSiteConfig(site.config) };
+}
+
 /** The configuration as admins read it back: secrets are never returned. */
-export function redactSiteConfig(config: SiteConfig): Record<string, unknown> {
+function redactSiteConfig(config: SiteConfig): Record<string, unknown> {
   const auth = 'hs256Secret' in config.auth
     ? { alg: 'HS256', hs256SecretSet: true, ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}) }
     : config.auth;
