@@ -10,6 +10,7 @@
  * window.KommentarerCount.refresh() counts again (pages that add articles later).
  */
 import { countText } from '../shared/count-text';
+import { apiBase } from '../shared/links';
 
 /** The API's limit of keys per request. */
 const KEYS_PER_REQUEST = 50;
@@ -31,7 +32,7 @@ function languageOf(data: DOMStringMap): 'sv' | 'en' {
 async function refresh(): Promise<void> {
   const data = script?.dataset;
   if (!script || !data?.site) return;
-  const base = (data.api ?? new URL(script.src, location.href).origin).replace(/\/$/, '');
+  const base = apiBase(script);
   const lang = languageOf(data);
   const elements = [...document.querySelectorAll<HTMLElement>(`[${ATTRIBUTE}]`)];
   const keys = [...new Set(elements.map((el) => el.getAttribute(ATTRIBUTE) ?? '').filter((k) => k.length > 0))];

@@ -14,6 +14,7 @@
 import { client, claimsOf, Session } from './api';
 import { isLang, Lang, STRINGS } from './i18n';
 import { Widget } from './widget';
+import { apiBase } from '../shared/links';
 import css from './widget.css';
 
 interface HostApi {
@@ -43,7 +44,7 @@ function start(script: HTMLScriptElement): void {
   const data = script.dataset;
   if (!data.site || !data.thread || data.kommentarerStarted) return;
   data.kommentarerStarted = '1';
-  const base = (data.api ?? new URL(script.src, location.href).origin).replace(/\/$/, '');
+  const base = apiBase(script);
   let container = data.container ? document.getElementById(data.container) : document.getElementById('kommentarer');
   if (!container || container.shadowRoot) {
     container = document.createElement('div');

@@ -2,6 +2,7 @@ import { append, Child, fill, h, safeHref } from '../shared/dom';
 import { ApiError, Call, claimsOf, Comment, ThreadInfo } from './api';
 import { composer } from './composer';
 import { Lang, STRINGS, Strings } from './i18n';
+import { linkedCommentId, permalink } from '../shared/links';
 
 export interface WidgetOptions {
   base: string;
@@ -15,14 +16,8 @@ export interface WidgetOptions {
   token(): string | null;
 }
 
-/** Addresses of single comments: <article page>#kommentar-<comment id>. */
-const TARGET = /^#kommentar-([a-f0-9]{24})$/;
 /** How far the widget pages through a thread to find a linked comment. */
 const MAX_PAGES_TO_REVEAL = 20;
-
-function permalink(pageUrl: string, id: string): string {
-  return `${pageUrl.split('#')[0]}#kommentar-${id}`;
-}
 
 let instances = 0;
 
@@ -144,7 +139,7 @@ export class Widget {
    * then scrolls to it, focuses and marks it. `mayPage` false: only among those loaded.
    */
   async reveal(mayPage: boolean): Promise<void> {
-    const id = TARGET.exec(location.hash)?.[1];
+    const id = linkedCommentId(location.hash);
     if (!id || !this.info) return;
     const find = () => this.list.querySelector<HTMLElement>(`article[data-id="${id}"]`);
     for (let pages = 0; mayPage && !find() && this.nextCursor && pages < MAX_PAGES_TO_REVEAL; pages++) {

@@ -5,6 +5,7 @@
  * sessionStorage for this tab only.
  */
 import { append, fill, h, safeHref } from '../shared/dom';
+import { permalink } from '../shared/links';
 
 type Lang = 'sv' | 'en';
 type Queue = 'pending' | 'reported' | 'rejected' | 'approved';
@@ -363,7 +364,7 @@ function itemView(item: Item, index: number): HTMLLIElement {
   const headingId = `item-${comment.id}-h`;
   const articleUrl = safeHref(thread.url);
   // A published comment can be shown in place on the article (the widget follows the anchor).
-  const threadLink = articleUrl && comment.status === 'published' ? `${articleUrl.split('#')[0]}#kommentar-${comment.id}` : articleUrl;
+  const threadLink = articleUrl && comment.status === 'published' ? permalink(articleUrl, comment.id) : articleUrl;
   const threadName = thread.title ?? thread.key;
   const slot = h('div', { class: 'slot' });
   const decide = queue !== 'approved' && h('button', { type: 'button', class: 'approve', 'data-action': 'approve', onclick: () => void decision(index, 'approve') }, t.approve);
