@@ -20,6 +20,7 @@ import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import type { Connection } from 'mongoose';
 import { freePort } from '../src/dev/free-port';
+import { siteGenerationKey } from '../src/modules/comments/public-page-cache';
 import { childEnvironment, connectBench, Lifecycle, machineLine, removeExternalData, startBackingServices } from './bench-lifecycle';
 import {
   API_ENTRY, assertBuilt, awaitingEnqueue, childCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, letters, moderationQueueCounts,
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     await comments.updateMany({ siteId, threadKey: readThread, status: 'pending' }, { $set: { status: 'published', held: false, updatedAt: new Date() } });
     // Written behind the API's back, so the API's page cache must be told: a new generation.
     const redis = new Redis(services.redisUrl);
-    await redis.del(`${queuePrefix}:pagegen:site:${siteId}`);
+    await redis.del(siteGenerationKey(queuePrefix, siteId));
     await redis.quit();
     const now = await waitPublished(base + listPath, SEED_COMMENTS, 5_000);
     if (now < SEED_COMMENTS) throw new Error(`only ${now} of ${SEED_COMMENTS} seed comments visible after repair`);

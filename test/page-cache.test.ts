@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import { CommentModel } from '../src/modules/comments/comment.model';
+import { allSitesGenerationKey, siteGenerationKey } from '../src/modules/comments/public-page-cache';
 import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
 import { MODERATOR } from './helpers/moderation';
 
@@ -25,7 +26,7 @@ const rewriteSilently = async (id: string, body: string) => {
   const result = await CommentModel.collection.updateOne({ _id: new Types.ObjectId(id) }, { $set: { body } });
   expect(result.modifiedCount).toBe(1);
 };
-const generationKey = (site: TestSite) => `${h.config.QUEUE_PREFIX}:pagegen:site:${site.id}`;
+const generationKey = (site: TestSite) => siteGenerationKey(h.config.QUEUE_PREFIX, site.id);
 
 async function published(site: TestSite, thread: string, body: string): Promise<string> {
   const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ sub: `u-${randomUUID()}` })).send({ thread, body });
@@ -128,7 +129,7 @@ describe('public page cache', () => {
 
     // Redis restarted empty: a missing token is replaced by a fresh one, never an old one.
     await rewriteSilently(id, 'Version tre');
-    await h.services.redis.client.del(generationKey(site), `${h.config.QUEUE_PREFIX}:pagegen:all`);
+    await h.services.redis.client.del(generationKey(site), allSitesGenerationKey(h.config.QUEUE_PREFIX));
     expect(await bodies(site, 'g')).toEqual(['Version tre']);
   });
 

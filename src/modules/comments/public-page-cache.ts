@@ -121,10 +121,20 @@ export class PublicPageCache {
   }
 
   private siteKey(siteId: string): string {
-    return `${this.keyPrefix}:pagegen:site:${siteId}`;
+    return siteGenerationKey(this.keyPrefix, siteId);
   }
 
   private globalKey(): string {
-    return `${this.keyPrefix}:pagegen:all`;
+    return allSitesGenerationKey(this.keyPrefix);
   }
+}
+
+/** The Redis key of a site's generation token (processes that write behind the API replace it). */
+export function siteGenerationKey(keyPrefix: string, siteId: string): string {
+  return `${keyPrefix}:pagegen:site:${siteId}`;
+}
+
+/** The Redis key of the token every site's generation also includes. */
+export function allSitesGenerationKey(keyPrefix: string): string {
+  return `${keyPrefix}:pagegen:all`;
 }
