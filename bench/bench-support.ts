@@ -382,7 +382,12 @@ export async function removeRedisKeys(url: string, prefix: string): Promise<void
  */
 export async function awaitingEnqueue(db: Connection, filter: Record<string, unknown>): Promise<Set<string>> {
   const ids = (await db.collection('comments').find(filter, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
-  if (ids.length === 0) return new Set();
-  const entries = await db.collection('moderation_outbox').find({ commentId: { $in: ids } }, { projection: { commentId: 1 } }).toArray();
+  return inOutbox(db, ids);
+}
+
+/** Of these comment ids, those with an entry in the outbox (as strings). */
+export async function inOutbox(db: Connection, commentIds: unknown[]): Promise<Set<string>> {
+  if (commentIds.length === 0) return new Set();
+  const entries = await db.collection('moderation_outbox').find({ commentId: { $in: commentIds } }, { projection: { commentId: 1 } }).toArray();
   return new Set(entries.map((e) => String(e.commentId)));
 }

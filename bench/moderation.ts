@@ -40,7 +40,7 @@ import { freePort } from '../src/dev/free-port';
 import { MODERATION_QUEUE, ModerationPayload, moderationJobId } from '../src/modules/moderation/moderation.queue';
 import { childEnvironment, connectBench, Lifecycle, machineLine, removeExternalData, startBackingServices } from './bench-lifecycle';
 import {
-  API_ENTRY, assertBuilt, awaitingEnqueue, childTreeCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, kbToMb, moderationQueueCounts,
+  API_ENTRY, assertBuilt, awaitingEnqueue, inOutbox, childTreeCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, kbToMb, moderationQueueCounts,
   NodeChild, percentile, positiveInt, readStatusKb, sleep, waitReady, WORKER_ENTRY,
 } from './bench-support';
 
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
   reportMismatches(tp.mismatches);
   if (tpCpu) console.log(`   CPU while draining (100% = one core, ${os.cpus().length} cores): ${tpCpu}`);
   console.log(`   worker RSS after draining: ${kbToMb(readStatusKb(worker.pid, 'VmRSS'))} MB, peak so far ${kbToMb(readStatusKb(worker.pid, 'VmHWM'))} MB`);
-  await diagnoseUndecided(tpDocs, { comments, moderationLog, outbox: db.collection('moderation_outbox'), queue }, removedJobs > 0);
+  await diagnoseUndecided(tpDocs, { comments, moderationLog, connection: db, queue }, removedJobs > 0);
 
   // --- 2. latency under a steady load ----------------------------------------------------------
   const count = RATE * SECONDS;
@@ -350,7 +350,7 @@ async function main(): Promise<void> {
   console.log(`   outcomes: published ${lat.result.published}, held ${lat.result.held}, rejected ${lat.result.rejected}, undecided ${lat.result.undecided}`);
   reportMismatches(lat.mismatches);
   if (latCpu) console.log(`   CPU from the first post until the last check (100% = one core): ${latCpu}`);
-  await diagnoseUndecided(latDocs, { comments, moderationLog, outbox: db.collection('moderation_outbox'), queue }, false);
+  await diagnoseUndecided(latDocs, { comments, moderationLog, connection: db, queue }, false);
 
   const workerPeakKb = readStatusKb(worker.pid, 'VmHWM');
   const finalQueue = await moderationQueueCounts(base);
@@ -486,7 +486,7 @@ function reportRefused(refused: Map<string, number>): void {
  */
 async function diagnoseUndecided(
   docs: CommentRow[],
-  db: { comments: mongoose.mongo.Collection; moderationLog: mongoose.mongo.Collection; outbox: mongoose.mongo.Collection; queue: Bull.Queue<ModerationPayload> },
+  db: { comments: mongoose.mongo.Collection; moderationLog: mongoose.mongo.Collection; connection: mongoose.Connection; queue: Bull.Queue<ModerationPayload> },
   jobsRemoved: boolean,
 ): Promise<void> {
   const candidates = docs.filter((d) => !d.decidedAt);
@@ -507,15 +507,14 @@ async function diagnoseUndecided(
   ).toArray();
   const undecided = now.filter((d) => !d.decidedAt);
   if (undecided.length === 0) return;
-  const inOutbox = new Set((await db.outbox.find({ commentId: { $in: undecided.map((d) => d._id) } }, { projection: { commentId: 1 } }).toArray())
-    .map((e) => String(e.commentId)));
+  const queuedInOutbox = await inOutbox(db.connection, undecided.map((d) => d._id));
   const byKind = new Map<string, number>();
   for (const d of undecided) {
     const id = String(d._id);
     const state = jobState.get(id) ?? 'none';
     const kind = state !== 'none' ? `job ${state}${claimed.has(`c:${id}:v1`) ? ', decision logged' : ''}`
       : claimed.has(`c:${id}:v1`) ? 'job gone and decision logged, but the comment was not updated (lost update)'
-        : inOutbox.has(id) ? 'no job yet, still in the outbox (the sweeper re-adds it)'
+        : queuedInOutbox.has(id) ? 'no job yet, still in the outbox (the sweeper re-adds it)'
           : jobsRemoved ? 'job removed at the time limit'
             : 'no job, no decision logged, not in the outbox';
     byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
