@@ -13,6 +13,17 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  {
+    // CommonJS output keeps these names for the module itself: a local `exports` once
+    // shadowed the module's exports in dist/ and turned a route into a 500.
+    files: ['**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: ':matches(VariableDeclarator, FunctionDeclaration, ClassDeclaration) > Identifier.id[name=/^(exports|module|require)$/], :function > Identifier.params[name=/^(exports|module|require)$/]',
+        message: 'This name is the CommonJS module itself in dist/: pick another.',
+      }],
+    },
+  },
   { files: ['bench/**', 'scripts/**', 'test/setup/**', 'src/dev/**'], rules: { 'no-console': 'off' } },
   {
     files: ['**/*.js'],

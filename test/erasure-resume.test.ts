@@ -7,6 +7,7 @@ import { ErasureRequestModel } from '../src/modules/privacy/erasure-request.mode
 import { ErasureStepModel } from '../src/modules/privacy/erasure-step.model';
 import { ERASURE_CHUNK } from '../src/modules/privacy/erasure.runner';
 import { createSite, eventually, Harness, startHarness } from './helpers/harness';
+import { REPO_ROOT } from './helpers/paths';
 
 const LOCK_MS = '2000';
 let h: Harness;
@@ -37,7 +38,7 @@ describe('erasure after a crash', () => {
       ADMIN_API_KEY: h.config.ADMIN_API_KEY, IP_HASH_SECRET: h.config.IP_HASH_SECRET,
       QUEUE_PREFIX: h.config.QUEUE_PREFIX, JOB_LOCK_MS: LOCK_MS,
     };
-    const child = spawn(process.execPath, [path.resolve(__dirname, '../dist/workers/worker.js')], { env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/workers/worker.js')], { env, stdio: 'ignore' });
     const exited = new Promise((r) => child.once('exit', r));
     await eventually(async () => (await ErasureStepModel.countDocuments({ requestId: res.body.id, done: true })) > 0, 90_000);
     child.kill('SIGKILL');

@@ -2,12 +2,13 @@ import { ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../src/dev/free-port';
+import { REPO_ROOT } from './helpers/paths';
 
 /**
  * The built entry points (npm run start:api / start:worker) as real processes: they start
  * against the real servers, answer, and shut down cleanly on SIGTERM.
  */
-const root = path.resolve(__dirname, '..');
+const root = REPO_ROOT;
 const baseEnv = {
   PATH: process.env.PATH ?? '',
   NODE_ENV: 'production',

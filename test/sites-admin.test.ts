@@ -1,6 +1,7 @@
 import { ADMIN_KEY, createSite, Harness, startHarness } from './helpers/harness';
 import { SiteModel } from '../src/modules/sites/site.model';
 import path from 'node:path';
+import { REPO_ROOT } from './helpers/paths';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness(); });
@@ -91,7 +92,7 @@ describe('site administration', () => {
 
   it('when sites are seeded from a file under config/, then they exist and a second seed leaves them alone', async () => {
     await SiteModel.deleteOne({ _id: 'demo' });
-    const file = path.resolve(__dirname, '../config/demo-sites.json');
+    const file = path.join(REPO_ROOT, 'config/demo-sites.json');
     const { loadSeedFile } = await import('../src/modules/sites/site.seed');
     expect(await h.services.sites.seed(loadSeedFile(file))).toEqual(['demo']);
     expect(await h.services.sites.seed(loadSeedFile(file))).toEqual([]);

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { CommentDoc, CommentModel } from '../../src/modules/comments/comment.model';
 import { eventually, Harness, startHarness, TestSite } from '../helpers/harness';
+import { REPO_ROOT } from '../helpers/paths';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = REPO_ROOT;
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
 
 /** Builds dist/widget/ when it is missing or older than its sources (npm test builds it first anyway). */

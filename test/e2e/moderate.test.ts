@@ -12,6 +12,7 @@ import { PAGE_CSP } from '../../src/modules/widget/widget.routes';
 import { createSite, eventually, TestSite } from '../helpers/harness';
 import { MODERATOR, MODERATOR_2 } from '../helpers/moderation';
 import { browserSuite, checkState, postDecided, WORKER_WAIT_MS } from './browser';
+import { REPO_ROOT } from '../helpers/paths';
 
 jest.setTimeout(120_000);
 
@@ -200,7 +201,7 @@ describe('the moderators\' page', () => {
 
 describe('the demo', () => {
   it('when /demo is opened, then the seed article shows with the widget, the fake login mints a token and the moderator link opens /moderate', async () => {
-    await suite.service.h.services.sites.seed(loadSeedFile(path.resolve(__dirname, '../../config/demo-sites.json')));
+    await suite.service.h.services.sites.seed(loadSeedFile(path.join(REPO_ROOT, 'config/demo-sites.json')));
     const page = await suite.context.newPage();
     const cspProblems: string[] = [];
     page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspProblems.push(m.text()); });

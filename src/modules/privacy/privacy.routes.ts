@@ -79,9 +79,9 @@ export function privacyRoutes({ sites, commenters, erasure, ipHashSecret, adminK
   router.post('/api/v1/admin/sites/:site/exports', requireAdminKey(adminKey), async (req, res) => {
     const site = await sites.get(req.params.site as string);
     const body = parseOrThrow(adminSubjectBody, req.body);
-    const exports = [];
-    for (const profile of await commenters.findSubject(site.id, body.subject)) exports.push(await exportSubject(profile, ipHashSecret));
-    sendExport(res, site.id, { exports });
+    const found = [];
+    for (const profile of await commenters.findSubject(site.id, body.subject)) found.push(await exportSubject(profile, ipHashSecret));
+    sendExport(res, site.id, { exports: found });
   });
 
   router.get('/api/v1/admin/erasure-requests', requireAdminKey(adminKey), async (req, res) => {
