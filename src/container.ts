@@ -52,7 +52,7 @@ export function createServices(config: AppConfig, logger: Logger, redis: RedisCo
   const threads = new ThreadService(pageCache);
   const commenters = new CommenterService();
   const log = new ModerationLogService();
-  const bans = new BanService(commenters, log);
+  const bans = new BanService(commenters, log, config.IP_HASH_SECRET);
   const moderation = new ModerationQueue(redis, config.QUEUE_PREFIX, logger, config.JOB_LOCK_MS);
   const rateLimit = new WriteRateLimit(redis, config.QUEUE_PREFIX, config.IP_HASH_SECRET, logger);
   const erasureQueue = new ErasureQueue(redis, config.QUEUE_PREFIX, config.JOB_LOCK_MS);
@@ -63,7 +63,7 @@ export function createServices(config: AppConfig, logger: Logger, redis: RedisCo
     reports: new ReportService(commenters, bans),
     queues: new ModerationQueueService(),
     erasureQueue,
-    erasure: new ErasureService(erasureQueue, commenters, config.IP_HASH_SECRET),
+    erasure: new ErasureService(erasureQueue, commenters, rateLimit, config.IP_HASH_SECRET),
   };
 }
 

@@ -4,13 +4,22 @@ import { CommenterDoc, CommenterModel } from './commenter.model';
 import { notFound } from '../../http/errors';
 import { isDuplicateKey } from '../../infra/mongo';
 
+/** How precisely `lastSeenAt` is kept: refreshing it on every write would rewrite the profile each time. */
+const LAST_SEEN_RESOLUTION_MS = 3_600_000;
+
 /** Commenter profiles, always scoped by site. */
 export class CommenterService {
   /**
    * The profile for a verified identity, created on first write and kept in step with the
-   * host's name and email (the host is the source of truth for both).
+   * host's name and email (the host is the source of truth for both). Nothing is written
+   * when nothing changed: every write to a profile drops the site's cached public pages,
+   * so a profile is written only when it is new, its name or email changed, or its
+   * `lastSeenAt` is more than an hour old. `known` saves the read when the caller has it.
    */
-  async upsert(identity: Identity): Promise<CommenterDoc> {
+  async upsert(identity: Identity, known?: CommenterDoc | null): Promise<CommenterDoc> {
+    const existing = known === undefined ? await this.find(identity.siteId, identity.sub) : known;
+    if (existing && existing.name === identity.name && existing.email === identity.email
+      && Date.now() - existing.lastSeenAt.getTime() < LAST_SEEN_RESOLUTION_MS) return existing;
     const now = new Date();
     const filter = { siteId: identity.siteId, sub: identity.sub };
     const update = {

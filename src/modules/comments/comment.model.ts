@@ -49,7 +49,7 @@ const commentSchema = new Schema<CommentDoc>(
     siteId: { type: String, required: true },
     threadKey: { type: String, required: true },
     parentId: { type: Schema.Types.ObjectId, default: null },
-    authorId: { type: Schema.Types.ObjectId, default: null },
+    authorId: { type: Schema.Types.ObjectId, ref: 'Commenter', default: null },
     body: { type: String, default: '' },
     status: { type: String, enum: ['pending', 'published', 'rejected', 'removed'], required: true },
     revision: { type: Number, default: 1 },

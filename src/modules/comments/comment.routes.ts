@@ -32,7 +32,7 @@ export function commentRoutes(sites: SiteService, comments: CommentService): Rou
     const { site, id } = await siteOfComment(sites, comments, req.params.id);
     const identity = await requireIdentity(site, req);
     const body = parseOrThrow(editCommentSchema, req.body);
-    res.json({ comment: await comments.edit(site, identity, id, body.body) });
+    res.json({ comment: await comments.edit(site, identity, id, body.body, { ip: clientIp(req) }) });
   });
 
   router.delete('/api/v1/comments/:id', async (req, res) => {

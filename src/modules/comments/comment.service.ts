@@ -8,7 +8,11 @@ import type { CommenterDoc } from '../commenters/commenter.model';
 import type { CommenterService } from '../commenters/commenter.service';
 import type { BanService } from '../moderation/ban.service';
 import type { ModerationQueue } from '../moderation/moderation.queue';
-import { ClaimTaken, ModerationLogService } from '../moderation/moderation-log.service';
+import { Actor, ClaimTaken, ModerationLogService, moderatorActor } from '../moderation/moderation-log.service';
+import type { LogEntryDoc } from '../moderation/moderation-log.model';
+import { assertNotBeingErased, erasureBegun, erasureInProgress } from '../privacy/erasure-marker';
+import { checkpoint } from '../../shared/checkpoints';
+import { claimNextVersion, commentClaimKey, voidUnappliedClaim } from './comment-claims';
 import type { Site } from '../sites/site.service';
 import type { ThreadService } from '../threads/thread.service';
 import { CommentDoc, CommentModel } from './comment.model';
@@ -87,6 +91,8 @@ export class CommentService {
   /**
    * Creates a comment as `pending` and puts its moderation job on the queue. With an
    * idempotency key, a retry returns the first comment instead of making a second.
+   * Every refusal (ban, erasure under way, closed thread, rate limit) comes before the
+   * first write, so a refused post writes nothing.
    */
   async create(
     site: Site,
@@ -95,11 +101,12 @@ export class CommentService {
     context: { ip: string; idempotencyKey?: string },
   ): Promise<{ comment: CommentView; replayed: boolean }> {
     const text = checkedText(input.body, site.config.maxLength);
-    const author = await this.deps.commenters.upsert(identity);
-    await this.deps.bans.assertNotBanned(site.id, author._id);
+    await this.deps.bans.assertNotBanned(site.id, identity.sub);
+    const known = await this.deps.commenters.find(site.id, identity.sub);
+    if (known) await assertNotBeingErased(site.id, known._id);
     const keyHash = context.idempotencyKey ? createHash('sha256').update(context.idempotencyKey).digest('hex') : null;
-    if (keyHash) {
-      const earlier = await this.replay(site.id, author, keyHash);
+    if (keyHash && known) {
+      const earlier = await this.replay(site.id, known, keyHash);
       if (earlier) return { comment: earlier, replayed: true };
     }
     const thread = await this.deps.threads.find(site.id, input.thread);
@@ -107,6 +114,8 @@ export class CommentService {
     const parentId = await this.resolveParent(site.id, input.thread, input.parentId ?? null);
     const ipHash = keyedHash(this.deps.ipHashSecret, context.ip);
     await this.deps.rateLimit.consume(site, identity.sub, ipHash);
+    const author = await this.deps.commenters.upsert(identity, known);
+    await checkpoint('comment.create.checked');
 
     const id = new Types.ObjectId();
     if (keyHash) {
@@ -135,14 +144,24 @@ export class CommentService {
       await this.deps.moderation.forget(id, 1);
       throw err;
     }
+    // An erasure of this profile that began while this request ran may have looked for
+    // comments before this one was written: then the comment goes again, here.
+    if (await erasureBegun(site.id, author._id)) {
+      await removeComments(site.id, [id], { actor: { kind: 'system' }, reason: 'erasure' });
+      throw erasureInProgress();
+    }
     await this.deps.moderation.enqueue(String(id), 1);
     return { comment: toCommentView(doc, new Map([[String(author._id), author.name]]), author._id), replayed: false };
   }
 
-  /** Edits the author's own comment inside the edit window; it goes through moderation again. */
-  async edit(site: Site, identity: Identity, commentId: string, body: string): Promise<CommentView> {
+  /**
+   * Edits the author's own comment inside the edit window; it goes through moderation
+   * again. Edits count against the site's write limits like new comments.
+   */
+  async edit(site: Site, identity: Identity, commentId: string, body: string, context: { ip: string }): Promise<CommentView> {
     const { comment, author } = await this.ownComment(site, identity, commentId);
-    await this.deps.bans.assertNotBanned(site.id, author._id);
+    await this.deps.bans.assertNotBanned(site.id, identity.sub);
+    await assertNotBeingErased(site.id, author._id);
     if (comment.status === 'removed' || comment.status === 'rejected') throw forbidden();
     const windowEnds = comment.createdAt.getTime() + site.config.editWindowMinutes * 60_000;
     if (Date.now() > windowEnds) throw new AppError('EDIT_WINDOW_CLOSED', { editWindowMinutes: site.config.editWindowMinutes });
@@ -150,31 +169,41 @@ export class CommentService {
     const text = checkedText(body, site.config.maxLength);
     const names = new Map([[String(author._id), author.name]]);
     if (text === comment.body) return toCommentView(comment, names, author._id);
-    // An edit claims the version it was made on, exactly like a moderation decision: if
-    // the worker or a moderator decided that version meanwhile, the edit answers 409
-    // and can be retried on the new version, instead of the two overwriting each other.
+    await this.deps.rateLimit.consume(site, identity.sub, keyedHash(this.deps.ipHashSecret, context.ip));
+    // An edit claims the version it was made on, like every change of a comment (see
+    // comment-claims.ts): if anyone decided, removed or edited that version meanwhile,
+    // the edit answers 409 and can be retried on the new version.
+    let claim: LogEntryDoc;
     try {
-      await this.deps.log.append({
+      claim = await this.deps.log.append({
         siteId: site.id, actor: { kind: 'author', id: author._id, name: author.name }, action: 'edited',
-        commentId: comment._id, subjectId: author._id, threadKey: comment.threadKey, claimKey: `c:${String(comment._id)}:v${comment.version}`,
+        commentId: comment._id, subjectId: author._id, threadKey: comment.threadKey, claimKey: commentClaimKey(comment._id, comment.version),
       });
     } catch (err) {
       if (err instanceof ClaimTaken) throw new AppError('CONFLICT');
       throw err;
     }
-    const now = new Date();
-    await this.deps.moderation.record(comment._id, comment.revision + 1);
-    const updated = await CommentModel.findOneAndUpdate(
-      { _id: comment._id, siteId: site.id, revision: comment.revision },
-      {
-        $set: { body: text, status: 'pending', held: false, rules: [], editedAt: now, updatedAt: now },
-        $inc: { revision: 1, version: 1 },
-      },
-      { new: true, lean: true },
-    );
-    if (!updated) {
-      await this.deps.moderation.forget(comment._id, comment.revision + 1);
-      throw new AppError('CONFLICT');
+    let updated: CommentDoc | null = null;
+    try {
+      await checkpoint('comment.edit.claimed');
+      const now = new Date();
+      await this.deps.moderation.record(comment._id, comment.revision + 1);
+      updated = await CommentModel.findOneAndUpdate(
+        { _id: comment._id, siteId: site.id, version: comment.version, revision: comment.revision, status: { $ne: 'removed' } },
+        {
+          $set: { body: text, status: 'pending', held: false, rules: [], editedAt: now, updatedAt: now },
+          $inc: { revision: 1, version: 1 },
+        },
+        { new: true, lean: true },
+      );
+      if (!updated) throw new AppError('CONFLICT');
+    } finally {
+      // An edit that did not land gives its claim back, so the comment is not left
+      // stuck on a version nobody can decide, edit or remove.
+      if (!updated) {
+        await voidUnappliedClaim(comment, claim);
+        await this.deps.moderation.forget(comment._id, comment.revision + 1);
+      }
     }
     await this.deps.moderation.enqueue(String(updated._id), updated.revision);
     return toCommentView(updated, names, author._id);
@@ -182,14 +211,25 @@ export class CommentService {
 
   /**
    * Deletes the author's own comment (moderators may delete any on their site). A comment
-   * with replies stays as a tombstone so the replies keep their place.
+   * with replies stays as a tombstone so the replies keep their place. The removal claims
+   * the comment's current version first, so an edit or a decision in flight lands before
+   * it or is refused, and the removal is in the moderation log.
    */
   async remove(site: Site, identity: Identity, commentId: string): Promise<void> {
     const comment = await this.findOnSite(site.id, commentId);
     const author = await this.deps.commenters.find(site.id, identity.sub);
     const own = !!author && !!comment.authorId && author._id.equals(comment.authorId);
     if (!own && !isModerator(identity)) throw forbidden();
-    await removeComments(site.id, [comment._id]);
+    if (comment.status === 'removed') return;
+    const actor: Actor = own && author
+      ? { kind: 'author', id: author._id, name: author.name }
+      : await moderatorActor(this.deps.commenters, identity);
+    const reason = own ? 'removed_by_author' : 'removed_by_moderator';
+    const claimed = await claimNextVersion(this.deps.log, comment._id, {
+      siteId: site.id, actor, action: 'removed', subjectId: comment.authorId, threadKey: comment.threadKey, reason,
+    }, 'comment.remove.waiting', (c) => c.status === 'removed');
+    if (!claimed) return;
+    await removeComments(site.id, [comment._id], { actor, reason, claimed: new Map([[String(comment._id), claimed.version]]), log: this.deps.log });
   }
 
   /**

@@ -16,7 +16,7 @@ export interface IdempotencyDoc {
 const idempotencySchema = new Schema<IdempotencyDoc>(
   {
     siteId: { type: String, required: true },
-    authorId: { type: Schema.Types.ObjectId, required: true },
+    authorId: { type: Schema.Types.ObjectId, ref: 'Commenter', required: true },
     keyHash: { type: String, required: true },
     commentId: { type: Schema.Types.ObjectId, required: true },
     createdAt: { type: Date, required: true },

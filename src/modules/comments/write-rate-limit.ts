@@ -5,7 +5,10 @@ import type { Logger } from '../../infra/logger';
 import type { RedisConnections } from '../../infra/redis';
 import type { Site } from '../sites/site.service';
 
-type Kind = 'commenter' | 'ip';
+type Kind = 'commenter' | 'ip' | 'erasure';
+
+/** Erasure requests one data subject may file per hour (each one mints a receipt token). */
+export const ERASURE_REQUESTS_PER_HOUR = 5;
 
 /**
  * Per-site write limits, per commenter and per client IP, counted in Redis so that every
@@ -22,16 +25,16 @@ export class WriteRateLimit {
     private readonly logger: Logger,
   ) {}
 
-  private limiter(kind: Kind, points: number): RateLimiterRedis {
-    const id = `${kind}:${points}`;
+  private limiter(kind: Kind, points: number, duration = 60): RateLimiterRedis {
+    const id = `${kind}:${points}:${duration}`;
     let limiter = this.limiters.get(id);
     if (!limiter) {
       limiter = new RateLimiterRedis({
         storeClient: this.redis.commands,
         keyPrefix: `${this.prefix}:rl:${kind}`,
         points,
-        duration: 60,
-        insuranceLimiter: new RateLimiterMemory({ points, duration: 60 }),
+        duration,
+        insuranceLimiter: new RateLimiterMemory({ points, duration }),
       });
       this.limiters.set(id, limiter);
     }
@@ -49,8 +52,18 @@ export class WriteRateLimit {
     await this.take(this.limiter('ip', commentsPerIpPerMinute), this.counterKey(site.id, 'i', ipHash));
   }
 
+  /** Counts one erasure request of a data subject (by pseudonymous reference); 429 over the hourly limit. */
+  async consumeErasureRequest(siteId: string, subjectRef: string): Promise<void> {
+    await this.take(this.limiter('erasure', ERASURE_REQUESTS_PER_HOUR, 3600), this.counterKey(siteId, 'e', subjectRef));
+  }
+
+  /** The full Redis key of a data subject's erasure-request counter, for erasure. */
+  erasureKey(siteId: string, subjectRef: string): string {
+    return `${this.prefix}:rl:erasure:${this.counterKey(siteId, 'e', subjectRef)}`;
+  }
+
   /** The key (after the limiter's prefix) that counts a commenter ('c') or an IP hash ('i'). */
-  counterKey(siteId: string, kind: 'c' | 'i', value: string): string {
+  counterKey(siteId: string, kind: 'c' | 'i' | 'e', value: string): string {
     return `${siteId}:${keyedHash(this.secret, `${kind}:${siteId}:${value}`)}`;
   }
 

@@ -1,10 +1,16 @@
 import mongoose, { Schema, Types } from 'mongoose';
 
-/** A commenter banned from writing on one site, for good or until a date. */
+/**
+ * A commenter banned from writing on one site, for good or until a date. The ban names
+ * its subject by the pseudonymous reference (keyed hash of site and host user id), not
+ * by profile: erasing the profile does not lift it, and it holds no personal data.
+ */
 export interface BanDoc {
   _id: Types.ObjectId;
   siteId: string;
-  commenterId: Types.ObjectId;
+  subjectRef: string;
+  /** The profile banned, while it exists (erasure clears it). */
+  commenterId: Types.ObjectId | null;
   reason: string;
   until: Date | null;
   createdAt: Date;
@@ -15,16 +21,17 @@ export interface BanDoc {
 const banSchema = new Schema<BanDoc>(
   {
     siteId: { type: String, required: true },
-    commenterId: { type: Schema.Types.ObjectId, required: true },
+    subjectRef: { type: String, required: true },
+    commenterId: { type: Schema.Types.ObjectId, ref: 'Commenter', default: null },
     reason: { type: String, required: true },
     until: { type: Date, default: null },
     createdAt: { type: Date, required: true },
-    createdBy: { type: Schema.Types.ObjectId, default: null },
+    createdBy: { type: Schema.Types.ObjectId, ref: 'Commenter', default: null },
     liftedAt: { type: Date, default: null },
   },
   { versionKey: false },
 );
-// The check on every write: active bans of one commenter on one site.
-banSchema.index({ siteId: 1, commenterId: 1, liftedAt: 1 });
+// The check on every write: active bans of one subject on one site.
+banSchema.index({ siteId: 1, subjectRef: 1, liftedAt: 1 });
 
 export const BanModel = mongoose.model<BanDoc>('Ban', banSchema, 'bans');

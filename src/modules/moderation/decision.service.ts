@@ -1,4 +1,5 @@
 import { AppError } from '../../http/errors';
+import { commentClaimKey, STALE_CLAIM_MS, voidUnappliedClaim } from '../comments/comment-claims';
 import { CommentDoc, CommentModel, RuleHit } from '../comments/comment.model';
 import { ReportModel } from '../reports/report.model';
 import type { LogAction, LogEntryDoc } from './moderation-log.model';
@@ -34,7 +35,7 @@ export class DecisionService {
     actor: Actor,
     details: { reason?: string | null; rules?: RuleHit[] } = {},
   ): Promise<CommentDoc | null> {
-    const claimKey = `c:${String(comment._id)}:v${comment.version}`;
+    const claimKey = commentClaimKey(comment._id, comment.version);
     try {
       await this.log.append({
         siteId: comment.siteId, actor, action: outcome as LogAction, commentId: comment._id,
@@ -44,6 +45,12 @@ export class DecisionService {
     } catch (err) {
       if (!(err instanceof ClaimTaken)) throw err;
       const earlier = await this.log.byClaim(claimKey);
+      // An author's edit that claimed this version and never landed (its process died)
+      // would block the comment for good: once it is clearly stale, it is voided.
+      if (earlier && !sameActor(earlier, actor) && Date.now() - earlier.at.getTime() > STALE_CLAIM_MS
+        && await voidUnappliedClaim(comment, earlier, { editsOnly: true })) {
+        return this.decide(comment, outcome, actor, details);
+      }
       if (!earlier || !sameActor(earlier, actor)) throw new AppError('ALREADY_DECIDED', { currentVersion: comment.version + 1 });
       // Our own earlier attempt (a retried job, a repeated click) claimed this version:
       // finish what it decided, not what this attempt would decide.

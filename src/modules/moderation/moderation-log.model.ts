@@ -2,7 +2,7 @@ import mongoose, { Schema, Types } from 'mongoose';
 import type { RuleHit } from '../comments/comment.model';
 
 export type LogAction =
-  | 'published' | 'held' | 'rejected' | 'approved' | 'edited'
+  | 'published' | 'held' | 'rejected' | 'approved' | 'edited' | 'removed'
   | 'banned' | 'unbanned' | 'thread_closed' | 'thread_reopened';
 
 /**
@@ -36,11 +36,11 @@ const logSchema = new Schema<LogEntryDoc>(
     siteId: { type: String, required: true },
     at: { type: Date, required: true },
     actorKind: { type: String, enum: ['system', 'moderator', 'author'], required: true },
-    actorId: { type: Schema.Types.ObjectId, default: null },
+    actorId: { type: Schema.Types.ObjectId, ref: 'Commenter', default: null },
     actorName: { type: String, default: null },
     action: { type: String, required: true },
     commentId: { type: Schema.Types.ObjectId, default: null },
-    subjectId: { type: Schema.Types.ObjectId, default: null },
+    subjectId: { type: Schema.Types.ObjectId, ref: 'Commenter', default: null },
     subjectRef: { type: String, default: null },
     threadKey: { type: String, default: null },
     reason: { type: String, default: null },

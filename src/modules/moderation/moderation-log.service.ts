@@ -15,6 +15,8 @@ export interface NewLogEntry {
   action: LogAction;
   commentId?: Types.ObjectId | null;
   subjectId?: Types.ObjectId | null;
+  /** For a subject whose profile is erased: the pseudonymous reference instead. */
+  subjectRef?: string | null;
   threadKey?: string | null;
   reason?: string | null;
   rules?: RuleHit[];
@@ -51,6 +53,7 @@ export class ModerationLogService {
         action: entry.action,
         commentId: entry.commentId ?? null,
         subjectId: entry.subjectId ?? null,
+        subjectRef: entry.subjectRef ?? null,
         threadKey: entry.threadKey ?? null,
         reason: entry.reason ?? null,
         rules: entry.rules ?? [],

@@ -33,7 +33,7 @@ const erasureRequestSchema = new Schema<ErasureRequestDoc>(
   {
     siteId: { type: String, required: true },
     subjectRef: { type: String, required: true },
-    commenterId: { type: Schema.Types.ObjectId, required: true },
+    commenterId: { type: Schema.Types.ObjectId, ref: 'Commenter', required: true },
     requestedBy: { type: String, enum: ['subject', 'admin'], required: true },
     status: { type: String, enum: ['scheduled', 'running', 'completed', 'cancelled'], required: true },
     createdAt: { type: Date, required: true },
@@ -49,5 +49,7 @@ const erasureRequestSchema = new Schema<ErasureRequestDoc>(
 // An open request per subject and site is reused; listing by status and due date.
 erasureRequestSchema.index({ siteId: 1, subjectRef: 1, status: 1 });
 erasureRequestSchema.index({ status: 1, dueAt: 1 });
+// Writes check that their author's erasure has not begun (see erasure-marker.ts).
+erasureRequestSchema.index({ siteId: 1, commenterId: 1, status: 1 });
 
 export const ErasureRequestModel = mongoose.model<ErasureRequestDoc>('ErasureRequest', erasureRequestSchema, 'erasure_requests');

@@ -1,14 +1,14 @@
 import type { Logger } from '../../infra/logger';
 import type { RedisConnections } from '../../infra/redis';
+import { checkpoint } from '../../shared/checkpoints';
 import { CommenterModel } from '../commenters/commenter.model';
 import { CommentModel } from '../comments/comment.model';
 import { removeComments } from '../comments/comment-removal';
-import { IdempotencyModel } from '../comments/idempotency.model';
 import type { WriteRateLimit } from '../comments/write-rate-limit';
 import { moderationJobId } from '../moderation/moderation.queue';
-import { ModerationLogModel } from '../moderation/moderation-log.model';
 import type { TypedQueue } from '../../infra/queue';
 import { ReportModel } from '../reports/report.model';
+import { DataSubject, PERSONAL_DATA } from './personal-data-inventory';
 import { ErasureRequestDoc, ErasureRequestModel } from './erasure-request.model';
 import { ErasureStepDoc, ErasureStepModel } from './erasure-step.model';
 import { isDuplicateKey } from '../../infra/mongo';
@@ -90,39 +90,53 @@ async function planCommentStep(request: ErasureRequestDoc, deps: ErasureDeps): P
   };
 }
 
-/** The last step: profile, reports made, idempotency records, counters, log pseudonymisation. */
+/** Whom a request erases, as the personal-data inventory looks them up. */
+const subjectOf = (request: ErasureRequestDoc): DataSubject =>
+  ({ siteId: request.siteId, commenterId: request.commenterId, subjectRef: request.subjectRef });
+
+/**
+ * The last step: every other place of the personal-data inventory (reports made,
+ * idempotency records, the log's pseudonymisation, what is kept, the profile), and the
+ * commenter's rate-limit counter.
+ */
 async function planFinalStep(request: ErasureRequestDoc, deps: ErasureDeps): Promise<Step> {
   const profile = await CommenterModel.findOne({ _id: request.commenterId, siteId: request.siteId }, { sub: 1 }).lean();
+  const counts: Record<string, number> = {};
+  for (const place of PERSONAL_DATA) {
+    if (place.erasure === 'comments') continue; // the comment steps count those
+    const filter = place.filter(subjectOf(request));
+    counts[place.receiptKey] = filter ? await place.model.countDocuments(filter) : 0;
+  }
   return {
     commentIds: [],
     jobIds: [],
-    redisKeys: profile ? [deps.rateLimit.commenterKey(request.siteId, profile.sub)] : [],
-    counts: {
-      profile: profile ? 1 : 0,
-      reports_made: await ReportModel.countDocuments({ siteId: request.siteId, reporterId: request.commenterId }),
-      idempotency_records: await IdempotencyModel.countDocuments({ siteId: request.siteId, authorId: request.commenterId }),
-      log_entries_pseudonymised: await ModerationLogModel.countDocuments({
-        siteId: request.siteId, $or: [{ subjectId: request.commenterId }, { actorId: request.commenterId }],
-      }),
-    },
+    redisKeys: [
+      ...(profile ? [deps.rateLimit.commenterKey(request.siteId, profile.sub)] : []),
+      deps.rateLimit.erasureKey(request.siteId, request.subjectRef),
+    ],
+    counts,
     final: true,
   };
 }
 
 /** Does a step's work; every operation is idempotent, so a rerun is harmless. */
 async function carryOut(request: ErasureRequestDoc, step: Step, deps: ErasureDeps): Promise<void> {
-  const { siteId, commenterId, subjectRef } = request;
+  const { siteId } = request;
   for (const jobId of step.jobIds) {
     const job = await deps.moderationQueue.bull.getJob(jobId);
     if (job && !(await job.isActive())) await job.remove();
   }
   if (step.redisKeys.length) await deps.redis.client.del(...step.redisKeys);
-  if (step.commentIds.length) await removeComments(siteId, step.commentIds);
+  if (step.commentIds.length) await removeComments(siteId, step.commentIds, { actor: { kind: 'system' }, reason: 'erasure' });
   if (!step.final) return;
-  await ReportModel.deleteMany({ siteId, reporterId: commenterId });
-  await IdempotencyModel.deleteMany({ siteId, authorId: commenterId });
-  // Decisions stay in the log; the subject's identity in them becomes the pseudonymous reference.
-  await ModerationLogModel.updateMany({ siteId, subjectId: commenterId }, { $set: { subjectId: null, subjectRef } });
-  await ModerationLogModel.updateMany({ siteId, actorId: commenterId }, { $set: { actorId: null, actorName: `erased:${subjectRef.slice(0, 12)}` } });
-  await CommenterModel.deleteOne({ _id: commenterId, siteId });
+  const subject = subjectOf(request);
+  for (const place of PERSONAL_DATA) {
+    const filter = place.filter(subject);
+    if (place.erasure === 'delete' && filter) await place.model.deleteMany(filter);
+    if (place.erasure === 'pseudonymise' || place.erasure === 'keep') await place.eraseIdentity?.(subject);
+  }
+  await checkpoint('erasure.final.beforeProfile');
+  // The profile goes last: until then a rerun can still find everything by its id.
+  const profile = PERSONAL_DATA.find((p) => p.erasure === 'profile')?.filter(subject);
+  if (profile) await CommenterModel.deleteMany(profile);
 }

@@ -1,16 +1,22 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError, notFound } from '../../http/errors';
+import type { Identity } from '../auth/commenter-token';
 import type { CommenterDoc } from '../commenters/commenter.model';
+import type { WriteRateLimit } from '../comments/write-rate-limit';
 import type { CommenterService } from '../commenters/commenter.service';
 import type { Site } from '../sites/site.service';
 import { ErasureRequestDoc, ErasureRequestModel, ErasureStatus } from './erasure-request.model';
 import type { ErasureQueue } from './erasure.queue';
+import { keptPlaces } from './personal-data-inventory';
 import { subjectRef } from './subject-ref';
 
 /** A request due this long without a job in Redis is scheduled again by the sweeper. */
 const SWEEP_AFTER_MS = 60_000;
 /** GDPR: a request must be handled within one month. */
 const DUE_AFTER_MS = 30 * 86_400_000;
+
+/** Receipt tokens one request holds at most: every join mints one, and they must not pile up. */
+export const MAX_RECEIPT_TOKENS = 10;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -21,24 +27,45 @@ export function erasureView(r: ErasureRequestDoc) {
     createdAt: r.createdAt.toISOString(), dueAt: r.dueAt.toISOString(), runAfter: r.runAfter.toISOString(),
     completedAt: r.completedAt?.toISOString() ?? null,
     receipt: r.status === 'completed' ? r.receipt : null,
+    // What an erasure deliberately keeps, and why (a ban stays in force, for one).
+    kept: r.status === 'completed'
+      ? keptPlaces().filter((p) => (r.receipt[p.receiptKey] ?? 0) > 0).map((p) => ({ what: p.key, count: r.receipt[p.receiptKey], why: p.why }))
+      : null,
     overdue: r.status !== 'completed' && r.status !== 'cancelled' && r.dueAt.getTime() < Date.now(),
   };
 }
 
 /** Erasure requests: filing (by the subject or on their behalf), reading with a receipt token, cancelling, listing. */
 export class ErasureService {
-  constructor(private readonly queue: ErasureQueue, private readonly commenters: CommenterService, private readonly secret: string) {}
+  constructor(
+    private readonly queue: ErasureQueue,
+    private readonly commenters: CommenterService,
+    private readonly rateLimit: WriteRateLimit,
+    private readonly secret: string,
+  ) {}
+
+  /** The subject's own request: rate-limited per subject before anything is written. */
+  async requestBySubject(site: Site, identity: Identity): Promise<{ request: ErasureRequestDoc; receiptToken: string }> {
+    await this.rateLimit.consumeErasureRequest(site.id, subjectRef(this.secret, site.id, identity.sub));
+    return this.request(site, await this.commenters.upsert(identity), 'subject');
+  }
 
   /** Files (or joins) the erasure of one commenter profile; returns the request and a new receipt token. */
   async request(site: Site, profile: CommenterDoc, requestedBy: 'subject' | 'admin'): Promise<{ request: ErasureRequestDoc; receiptToken: string }> {
     const ref = subjectRef(this.secret, site.id, profile.sub);
     const receiptToken = randomBytes(24).toString('base64url');
-    const open = await ErasureRequestModel.findOneAndUpdate(
-      { siteId: site.id, subjectRef: ref, status: { $in: ['scheduled', 'running'] } },
-      { $push: { receiptTokenHashes: hashToken(receiptToken) } },
-      { new: true, lean: true },
-    );
-    if (open) return { request: open, receiptToken };
+    const open = await ErasureRequestModel.findOne({ siteId: site.id, subjectRef: ref, status: { $in: ['scheduled', 'running'] } }).lean();
+    if (open) {
+      if (open.receiptTokenHashes.length >= MAX_RECEIPT_TOKENS) {
+        throw new AppError('CONFLICT', { reason: 'too_many_receipts', limit: MAX_RECEIPT_TOKENS, id: String(open._id) });
+      }
+      const joined = await ErasureRequestModel.findOneAndUpdate(
+        { _id: open._id, status: { $in: ['scheduled', 'running'] } },
+        { $push: { receiptTokenHashes: hashToken(receiptToken) } },
+        { new: true, lean: true },
+      );
+      if (joined) return { request: joined, receiptToken };
+    }
     const now = new Date();
     const runAfter = new Date(now.getTime() + site.config.erasureGraceHours * 3_600_000);
     const request = (await ErasureRequestModel.create({

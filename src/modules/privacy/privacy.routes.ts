@@ -7,6 +7,7 @@ import type { CommenterService } from '../commenters/commenter.service';
 import type { SiteService } from '../sites/site.service';
 import { erasureView, ErasureService } from './erasure.service';
 import { exportSubject } from './export.service';
+import { dataSubject } from './subject-ref';
 
 const tokenQuery = z.object({ token: z.string().min(1).max(200) }).strict();
 /** A privacy officer names the data subject by host user id or by email. */
@@ -38,17 +39,13 @@ export function privacyRoutes({ sites, commenters, erasure, ipHashSecret, adminK
     const site = await sites.get(req.params.site);
     const identity = await requireIdentity(site, req);
     const profile = await commenters.find(site.id, identity.sub);
-    const body = profile
-      ? await exportSubject(profile, ipHashSecret)
-      : { exportedAt: new Date().toISOString(), site: site.id, profile: null, comments: [], reportsMade: [], moderationDecisions: [], sanctions: [], erasureRequests: [] };
-    sendExport(res, site.id, body);
+    sendExport(res, site.id, await exportSubject(dataSubject(ipHashSecret, site.id, identity.sub, profile?._id ?? null)));
   });
 
   router.post('/api/v1/sites/:site/me/erasure', async (req, res) => {
     const site = await sites.get(req.params.site);
     const identity = await requireIdentity(site, req);
-    const profile = await commenters.upsert(identity);
-    const { request, receiptToken } = await erasure.request(site, profile, 'subject');
+    const { request, receiptToken } = await erasure.requestBySubject(site, identity);
     res.setHeader('Cache-Control', 'no-store');
     res.status(202).json({ ...erasureView(request), receiptToken });
   });
@@ -80,7 +77,7 @@ export function privacyRoutes({ sites, commenters, erasure, ipHashSecret, adminK
     const site = await sites.get(req.params.site as string);
     const body = parseOrThrow(adminSubjectBody, req.body);
     const found = [];
-    for (const profile of await commenters.findSubject(site.id, body.subject)) found.push(await exportSubject(profile, ipHashSecret));
+    for (const profile of await commenters.findSubject(site.id, body.subject)) found.push(await exportSubject(dataSubject(ipHashSecret, site.id, profile.sub, profile._id)));
     sendExport(res, site.id, { exports: found });
   });
 

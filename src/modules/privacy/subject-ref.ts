@@ -1,4 +1,6 @@
+import type { Types } from 'mongoose';
 import { keyedHash } from '../../infra/keyed-hash';
+import type { DataSubject } from './personal-data-inventory';
 
 /**
  * The pseudonymous reference to a data subject on a site: a keyed hash of the host's
@@ -6,4 +8,9 @@ import { keyedHash } from '../../infra/keyed-hash';
  */
 export function subjectRef(secret: string, siteId: string, sub: string): string {
   return keyedHash(secret, `subject:${siteId}:${sub}`);
+}
+
+/** A data subject as the personal-data inventory looks them up. */
+export function dataSubject(secret: string, siteId: string, sub: string, commenterId: Types.ObjectId | null): DataSubject {
+  return { siteId, commenterId, subjectRef: subjectRef(secret, siteId, sub) };
 }

@@ -19,7 +19,7 @@ const reportSchema = new Schema<ReportDoc>(
   {
     siteId: { type: String, required: true },
     commentId: { type: Schema.Types.ObjectId, required: true },
-    reporterId: { type: Schema.Types.ObjectId, required: true },
+    reporterId: { type: Schema.Types.ObjectId, ref: 'Commenter', required: true },
     reason: { type: String, enum: REPORT_REASONS, required: true },
     note: { type: String, default: null },
     resolved: { type: Boolean, default: false },

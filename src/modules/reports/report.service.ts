@@ -15,9 +15,14 @@ export class ReportService {
   async report(site: Site, identity: Identity, commentId: string, reason: ReportReason, note: string | null): Promise<ReportDoc> {
     const comment = await CommentModel.findOne({ _id: commentId, siteId: site.id }, { authorId: 1, status: 1 }).lean();
     if (!comment || comment.status !== 'published') throw notFound('comment');
-    const reporter = await this.commenters.upsert(identity);
-    await this.bans.assertNotBanned(site.id, reporter._id);
-    if (comment.authorId?.equals(reporter._id)) throw forbidden();
+    await this.bans.assertNotBanned(site.id, identity.sub);
+    const known = await this.commenters.find(site.id, identity.sub);
+    if (known && comment.authorId?.equals(known._id)) throw forbidden();
+    // A refused report writes nothing: a second report of the same comment is 409 before the profile is touched.
+    if (known && await ReportModel.exists({ commentId: comment._id, reporterId: known._id })) {
+      throw new AppError('CONFLICT', { reason: 'already_reported' });
+    }
+    const reporter = await this.commenters.upsert(identity, known);
     let report: ReportDoc;
     try {
       report = (await ReportModel.create({ siteId: site.id, commentId: comment._id, reporterId: reporter._id, reason, note, resolved: false, createdAt: new Date() })).toObject();

@@ -52,7 +52,7 @@ export async function runRetention(queues: Queue[], logger: Logger, now = new Da
       const batch = await CommentModel.find({ siteId: { $in: siteIds }, status: 'rejected', decidedAt: { $lt: cutoff } }, { _id: 1, siteId: 1 }).limit(BATCH).lean();
       if (batch.length === 0) break;
       for (const [siteId, ids] of groupBy(batch, (c) => c.siteId)) {
-        const removed = await removeComments(siteId, ids.map((c) => c._id));
+        const removed = await removeComments(siteId, ids.map((c) => c._id), { actor: { kind: 'system' }, reason: 'retention' });
         counts.rejectedDeleted += removed.deleted + removed.tombstoned;
       }
     }
