@@ -1,6 +1,8 @@
 # One small image for both roles:
 #   docker run IMAGE                 → the API   (npm run start:api)
 #   docker run IMAGE worker          → the workers (npm run start:worker)
+# It seeds no site: config/demo-sites.json (whose secret is public) is not copied in. To
+# seed sites, mount a seed file and name it in SITES_SEED_FILE (see README, Operations).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -20,7 +22,6 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
-COPY --chown=node:node config/*.json ./config/
 COPY --chown=node:node docker/entrypoint.sh ./docker/entrypoint.sh
 USER node
 EXPOSE 8080

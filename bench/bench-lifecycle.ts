@@ -9,7 +9,7 @@ import os from 'node:os';
 import mongoose, { Connection, ConnectOptions } from 'mongoose';
 import { EmbeddedMongo, startEmbeddedMongo } from '../src/dev/embedded-mongo';
 import { EmbeddedRedis } from '../src/dev/embedded-redis';
-import { ChildOptions, describeDatabase, NodeChild, removeMongoData, removeRedisKeys, ROOT } from './bench-support';
+import { BENCH_METRICS_TOKEN, ChildOptions, describeDatabase, NodeChild, removeMongoData, removeRedisKeys, ROOT } from './bench-support';
 
 /** A load generator (autocannon) that must stop before the API does, or it reports the shutdown as errors. */
 type Load = PromiseLike<unknown> & { stop(): void };
@@ -166,7 +166,7 @@ export async function connectBench(
 
 /**
  * The API's and worker's environment: this run's servers, port and queue prefix, its admin
- * key and a fresh IP-hash secret, in production mode (what is measured is what runs in
+ * key, metrics token and a fresh IP-hash secret, in production mode (what is measured is what runs in
  * production). `extra` holds one bench's own variables.
  */
 export function childEnvironment(
@@ -183,6 +183,7 @@ export function childEnvironment(
     REDIS_URL: services.redisUrl,
     ADMIN_API_KEY: run.adminKey,
     IP_HASH_SECRET: randomBytes(24).toString('hex'),
+    METRICS_TOKEN: BENCH_METRICS_TOKEN,
     LOG_LEVEL: run.logLevel,
     QUEUE_PREFIX: run.queuePrefix,
     ...extra,

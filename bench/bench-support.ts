@@ -309,10 +309,13 @@ export async function describeDatabase(connection: Connection, where: string): P
   }
 }
 
+/** This run's METRICS_TOKEN: the API serves /metrics on its port only with it as the bearer. */
+export const BENCH_METRICS_TOKEN = randomBytes(24).toString('hex');
+
 /** The moderation queue's job counts by state, from the API's /metrics. */
 export async function moderationQueueCounts(base: string): Promise<Record<string, number> | undefined> {
   try {
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })).text();
     const counts: Record<string, number> = {};
     for (const m of text.matchAll(/^queue_jobs\{([^}]*)\} (\d+)/gm)) {
       const state = /state="(\w+)"/.exec(m[1] ?? '')?.[1];

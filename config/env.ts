@@ -5,10 +5,14 @@ import { z } from 'zod';
  * then the process exits with status 1.
  */
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /**
+   * Unset means production: development (built-in keys, loopback) must be asked for by
+   * name, so a service reachable from outside never runs that way by accident.
+   */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** Interface the API listens on; 0.0.0.0 in containers, 127.0.0.1 to stay on loopback. */
-  HOST: z.string().default('0.0.0.0'),
+  /** Interface the API listens on; default 0.0.0.0 (containers), 127.0.0.1 in development. */
+  HOST: z.string().optional(),
   MONGODB_URI: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -21,15 +25,20 @@ const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]{1,64}$/).default('kommentarer'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /**
-   * The demo's pretend host login (GET /demo/token mints commenter and moderator tokens).
-   * On by default outside production, off in production unless set to true.
+   * The demo's pretend host login (GET /demo/token mints commenter and moderator tokens
+   * for the site `demo` only). On by default outside production, off in production
+   * unless set to true.
    */
   DEMO_LOGIN: z.enum(['true', 'false']).optional(),
   /** How long a worker's lock on a job lasts without renewal; a killed worker's job is retried after it. */
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** How often the retention job runs (milliseconds). */
   RETENTION_EVERY_MS: z.coerce.number().int().min(1000).default(3_600_000),
-  /** Port on which a worker process serves /metrics (the API serves its own on PORT). */
+  /** Bearer key for /metrics; without it the API's public port does not serve /metrics. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A second port on which the API serves /metrics alone (keep it off the public network). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Port on which a worker process serves /metrics. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** How long an anonymous comment page may stay in an API process's memory; 0 turns the cache off. */
   PAGE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
@@ -43,10 +52,11 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-/** What the rest of the code receives: the parsed environment with production rules applied. */
+/** What the rest of the code receives: the parsed environment with its mode's rules applied. */
 export interface AppConfig extends Env {
   ADMIN_API_KEY: string;
   IP_HASH_SECRET: string;
+  HOST: string;
 }
 
 const DEV_ADMIN_KEY = 'dev-admin-key-change-me';
@@ -60,10 +70,14 @@ export function parseEnv(source: NodeJS.ProcessEnv): AppConfig {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const env = parsed.data;
+  const development = env.NODE_ENV === 'development';
   const problems: string[] = [];
+  if (!development) {
+    const hint = 'required (at least 16 characters); for a first look on your own machine set NODE_ENV=development to use built-in development keys';
+    if (!env.ADMIN_API_KEY) problems.push(`  ADMIN_API_KEY: ${hint}`);
+    if (!env.IP_HASH_SECRET) problems.push(`  IP_HASH_SECRET: ${hint}`);
+  }
   if (env.NODE_ENV === 'production') {
-    if (!env.ADMIN_API_KEY) problems.push('  ADMIN_API_KEY: required in production');
-    if (!env.IP_HASH_SECRET) problems.push('  IP_HASH_SECRET: required in production');
     if (!env.MONGODB_URI) problems.push('  MONGODB_URI: required in production');
     if (!env.REDIS_URL) problems.push('  REDIS_URL: required in production');
   }
@@ -72,13 +86,15 @@ export function parseEnv(source: NodeJS.ProcessEnv): AppConfig {
     ...env,
     ADMIN_API_KEY: env.ADMIN_API_KEY ?? DEV_ADMIN_KEY,
     IP_HASH_SECRET: env.IP_HASH_SECRET ?? DEV_IP_SECRET,
+    // The development keys are in the sources: keep such a process off the network.
+    HOST: env.HOST ?? (development ? '127.0.0.1' : '0.0.0.0'),
   };
 }
 
-/** Parses process.env or prints the problems and exits 1. */
-export function loadConfig(): AppConfig {
+/** Parses process.env (with parseEnv, or an entry point's own rules) or prints the problems and exits 1. */
+export function loadConfig(parse: (env: NodeJS.ProcessEnv) => AppConfig = parseEnv): AppConfig {
   try {
-    return parseEnv(process.env);
+    return parse(process.env);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(1);

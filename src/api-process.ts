@@ -5,6 +5,8 @@ import { createApp } from './http/app';
 import type { Logger } from './infra/logger';
 import { connectMongo, disconnectMongo, ensureIndexes } from './infra/mongo';
 import { RedisConnections } from './infra/redis';
+import { queueDepthRefresher } from './modules/health/health.routes';
+import { serveMetrics } from './modules/health/metrics-server';
 import { loadSeedFile } from './modules/sites/site.seed';
 
 export interface RunningApi {
@@ -26,6 +28,10 @@ export async function startApi(config: AppConfig, logger: Logger, urls: { mongoU
     if (created.length) logger.info({ sites: created }, 'sites seeded');
   }
   const app = createApp(services);
+  const metricsServer = config.METRICS_PORT === undefined ? undefined : serveMetrics({
+    port: config.METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, metrics: services.metrics,
+    refresh: queueDepthRefresher(services.redis, services.metrics, services.moderation),
+  });
   let draining = false;
   // While shutting down, every answer tells keep-alive clients to go, so they do not hold
   // the process open with new requests on old connections.
@@ -44,6 +50,7 @@ export async function startApi(config: AppConfig, logger: Logger, urls: { mongoU
     port,
     close: async () => {
       draining = true;
+      metricsServer?.close();
       const force = setTimeout(() => server.closeAllConnections(), 10_000);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

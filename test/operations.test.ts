@@ -9,11 +9,13 @@ import { createSite, eventually, Harness, startHarness } from './helpers/harness
 const logLines: string[] = [];
 const sink = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });
 
+const METRICS_TOKEN = 'operations-metrics-token-0123';
+
 let redis: EmbeddedRedis;
 let h: Harness;
 beforeAll(async () => {
   redis = await EmbeddedRedis.start(); // our own Redis, so this file can stop and restart it
-  h = await startHarness({ REDIS_URL: redis.url }, { logger: createLogger('debug', {}, sink) });
+  h = await startHarness({ REDIS_URL: redis.url, METRICS_TOKEN }, { logger: createLogger('debug', {}, sink) });
   await h.startWorkers();
 });
 afterAll(async () => { await h.close(); await redis.stop(); });
@@ -42,7 +44,8 @@ describe('operations', () => {
   });
 
   it('when /metrics is read, then HTTP latency and queue depth are exposed for Prometheus', async () => {
-    const res = await h.http.get('/metrics');
+    const res = await h.http.get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+    expect(res.status).toBe(200);
     expect(res.text).toContain('http_request_duration_seconds_bucket');
     expect(res.text).toContain('queue_jobs{queue="moderation"');
   });

@@ -69,6 +69,52 @@ describe('processes', () => {
     if (code !== 0) throw new Error(`worker exited ${code}: ${worker.output()}`);
   });
 
+  it('when started without NODE_ENV, ADMIN_API_KEY or IP_HASH_SECRET, then the API refuses to start, says what is missing and exits 1', async () => {
+    const withoutSecrets: Record<string, string> = { ...baseEnv };
+    for (const name of ['ADMIN_API_KEY', 'IP_HASH_SECRET', 'NODE_ENV']) delete withoutSecrets[name];
+    const api = run('dist/src/server.js', { ...withoutSecrets, PORT: String(await freePort()) });
+    await waitFor(() => api.child.exitCode !== null || api.output().includes('API listening'));
+    if (api.child.exitCode === null) api.child.kill('SIGTERM');
+    expect(await api.exited).toBe(1);
+    const out = api.output();
+    expect(out).toContain('ADMIN_API_KEY');
+    expect(out).toContain('IP_HASH_SECRET');
+    expect(out).toContain('NODE_ENV=development');
+  });
+
+  it('when METRICS_PORT is set, then the API serves /metrics there and not on its public port', async () => {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const api = run('dist/src/server.js', { ...baseEnv, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort) });
+    try {
+      await waitFor(() => api.output().includes('API listening') || api.child.exitCode !== null);
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('queue_jobs{queue="moderation"');
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+    } finally {
+      api.child.kill('SIGTERM');
+      expect(await api.exited).toBe(0);
+    }
+  });
+
+  it('when METRICS_TOKEN is set, then the worker\'s metrics port asks for it as a bearer', async () => {
+    const metricsPort = await freePort();
+    const token = 'process-test-metrics-token-0123';
+    const worker = run('dist/workers/worker.js', { ...baseEnv, WORKER_METRICS_PORT: String(metricsPort), METRICS_TOKEN: token });
+    try {
+      await waitFor(() => worker.output().includes('workers started') || worker.child.exitCode !== null);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { Authorization: `Bearer ${token}x` } })).status).toBe(401);
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('jobs_processed_total');
+    } finally {
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+    }
+  });
+
   it('when the configuration is invalid, then every problem is printed and the process exits 1', async () => {
     const api = run('dist/src/server.js', { PATH: baseEnv.PATH, NODE_ENV: 'production', PORT: 'abc', ADMIN_API_KEY: 'short' });
     expect(await api.exited).toBe(1);

@@ -9,25 +9,32 @@ afterAll(async () => { await h.close(); });
 const moderator = { sub: 'mod-1', name: 'Maja Moderator', roles: ['moderator'] };
 
 describe('closing threads', () => {
-  it('when a moderator closes a thread with a reason, then writes get 409 THREAD_CLOSED with the reason and readers see it closed', async () => {
+  it('when a moderator closes a thread with a reason, then writes get 409 THREAD_CLOSED with the public code, readers see it closed, and the reason is only in the log', async () => {
     const site = await createSite(h);
     const first = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 'a', body: 'Före stängning' });
     expect(first.status).toBe(201);
 
     const closed = await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(moderator)).send({ thread: 'a', reason: 'Diskussionen är avslutad' });
     expect(closed.status).toBe(200);
-    expect(closed.body.thread).toMatchObject({ status: 'closed', closedReason: 'Diskussionen är avslutad' });
+    expect(closed.body.thread).toMatchObject({ status: 'closed', closedReason: 'closed_by_moderator' });
 
     const refused = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ sub: 'user-2', name: 'Bo' })).send({ thread: 'a', body: 'Efter' });
     expect(refused.status).toBe(409);
-    expect(refused.body.error).toMatchObject({ code: 'THREAD_CLOSED', message: 'Stängd för fler kommentarer.', details: { closedReason: 'Diskussionen är avslutad' } });
+    expect(refused.body.error).toMatchObject({ code: 'THREAD_CLOSED', message: 'Stängd för fler kommentarer.', details: { closedReason: 'closed_by_moderator' } });
 
     const edit = await h.http.patch(`/api/v1/comments/${first.body.comment.id}`).set(await site.bearer()).send({ body: 'Ändrad' });
     expect(edit.status).toBe(409);
     expect(edit.body.error.code).toBe('THREAD_CLOSED');
 
     const state = await h.http.get(`/api/v1/sites/${site.id}/thread`).query({ key: 'a' });
-    expect(state.body.thread).toMatchObject({ status: 'closed', closedReason: 'Diskussionen är avslutad' });
+    expect(state.body.thread).toMatchObject({ status: 'closed', closedReason: 'closed_by_moderator' });
+    const page = await h.http.get(`/api/v1/sites/${site.id}/thread`).query({ key: 'a', include: 'comments' });
+    expect(JSON.stringify(page.body)).not.toContain('Diskussionen');
+
+    // The moderator's words stay with the moderators: in the log, not on the thread.
+    expect(JSON.stringify(await ThreadModel.findOne({ siteId: site.id, key: 'a' }).lean())).not.toContain('Diskussionen');
+    const log = await h.http.get(`/api/v1/sites/${site.id}/moderation/log`).set(await site.bearer(moderator));
+    expect(log.body.entries[0]).toMatchObject({ action: 'thread_closed', threadKey: 'a', reason: 'Diskussionen är avslutad' });
   });
 
   it('when a moderator reopens a thread, then writing works again', async () => {

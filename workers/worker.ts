@@ -1,7 +1,6 @@
-import http from 'node:http';
 import { loadConfig } from '../config/env';
-import type { Metrics } from '../src/infra/metrics';
 import { createLogger } from '../src/infra/logger';
+import { serveMetrics } from '../src/modules/health/metrics-server';
 import { onShutdown } from '../src/process-signals';
 import { startWorkers } from './run-workers';
 
@@ -14,24 +13,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const workers = await startWorkers(config, logger, { mongoUri: config.MONGODB_URI, redisUrl: config.REDIS_URL });
-  const metricsServer = config.WORKER_METRICS_PORT === undefined ? undefined : serveMetrics(workers.services.metrics, config.WORKER_METRICS_PORT);
+  const metricsServer = config.WORKER_METRICS_PORT === undefined ? undefined : serveMetrics({
+    port: config.WORKER_METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, metrics: workers.services.metrics,
+  });
   onShutdown(logger, async () => {
     metricsServer?.close();
     await workers.close();
   });
-}
-
-/** Serves GET /metrics for Prometheus; the worker has no other HTTP surface. */
-function serveMetrics(metrics: Metrics, port: number): http.Server {
-  return http.createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    metrics.registry.metrics().then((text) => {
-      res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text);
-    }, () => res.writeHead(500).end());
-  }).listen(port, '0.0.0.0');
 }
 
 main().catch((err: Error) => {

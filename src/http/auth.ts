@@ -5,16 +5,28 @@ import type { Site } from '../modules/sites/site.service';
 import { AppError } from './errors';
 import { bearerToken } from './request-context';
 
-/** Guards /api/v1/admin/*: the bearer must equal ADMIN_API_KEY (compared in constant time). */
-export function requireAdminKey(adminKey: string): RequestHandler {
-  const expected = createHash('sha256').update(adminKey).digest();
+/**
+ * Whether a bearer equals a configured key, in constant time (both are hashed first, so
+ * neither their contents nor their lengths show in the time taken).
+ */
+export function sameKey(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** Guards a route with a configured key as the bearer: ADMIN_API_KEY, METRICS_TOKEN. */
+export function requireBearerKey(key: string): RequestHandler {
   return (req, _res, next) => {
     const token = bearerToken(req);
     if (!token) return next(new AppError('LOGIN_REQUIRED'));
-    const given = createHash('sha256').update(token).digest();
-    if (!timingSafeEqual(given, expected)) return next(new AppError('INVALID_TOKEN'));
+    if (!sameKey(token, key)) return next(new AppError('INVALID_TOKEN'));
     next();
   };
+}
+
+/** Guards /api/v1/admin/*: the bearer must equal ADMIN_API_KEY. */
+export function requireAdminKey(adminKey: string): RequestHandler {
+  return requireBearerKey(adminKey);
 }
 
 /** The commenter behind a write: 401 LOGIN_REQUIRED without a token, INVALID_TOKEN with a bad one. */

@@ -8,7 +8,7 @@ export function languageOf(req: Request): Language {
 }
 
 /** The bearer token of a request, or null when there is none. */
-export function bearerToken(req: Request): string | null {
+export function bearerToken(req: { headers: { authorization?: string } }): string | null {
   const header = req.headers.authorization;
   if (typeof header !== 'string') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -17,7 +17,7 @@ export function siteCors(sites: SiteService, comments: CommentService): RequestH
     exposedHeaders: ['Retry-After', 'Idempotent-Replayed'],
     maxAge: 600,
   };
-  return cors((req, callback) => {
+  const handler = cors((req, callback) => {
     originsFor(req as Request)
       .then((origins) => {
         const origin = req.headers.origin;
@@ -25,6 +25,14 @@ export function siteCors(sites: SiteService, comments: CommentService): RequestH
       })
       .catch(() => callback(null, { ...base, origin: false }));
   });
+  // Whether CORS headers are sent depends on the Origin, so every answer about a site or a
+  // comment says so, also those to no Origin or a refused one (cors adds Vary only when it
+  // allows): otherwise a shared cache could hand one origin's answer to another.
+  return (req, res, next) => {
+    const path = req.originalUrl.split('?')[0] as string;
+    if (SITE_PATH.test(path) || COMMENT_PATH.test(path)) res.vary('Origin');
+    handler(req, res, next);
+  };
 
   async function originsFor(req: Request): Promise<string[]> {
     if (!req.headers.origin) return [];

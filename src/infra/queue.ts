@@ -9,10 +9,41 @@ import type { Logger } from './logger';
 const DEFAULT_JOB_OPTIONS: JobOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 1000 },
-  timeout: 60_000,
   removeOnComplete: true,
   removeOnFail: 1000,
 };
+/**
+ * How long one attempt may run. Enforced here rather than by bull's own `timeout`, whose
+ * error (message and stack) bull would store with the job; kept in the job's options
+ * under this name.
+ */
+const DEFAULT_ATTEMPT_MS = 60_000;
+const ATTEMPT_MS_OPTION = 'attemptTimeoutMs';
+
+/**
+ * What bull writes to Redis for a failed attempt is the error's message (failedReason)
+ * and its stack (stacktrace). Messages can quote stored values (a duplicate-key error
+ * names the value) and stacks have no business there, so a processor's error reaches
+ * bull as its name and code only (`MongoServerError:11000`), with no stack.
+ */
+export function redactedJobError(err: unknown): Error {
+  const { name, code } = (err ?? {}) as { name?: unknown; code?: unknown };
+  const safeName = typeof name === 'string' && /^[A-Za-z][\w$]{0,63}$/.test(name) ? name : 'Error';
+  const safeCode = (typeof code === 'string' || typeof code === 'number') && /^[\w.-]{1,64}$/.test(String(code)) ? String(code) : undefined;
+  const redacted = new Error(safeCode === undefined ? safeName : `${safeName}:${safeCode}`);
+  redacted.name = safeName;
+  redacted.stack = ''; // bull stores a stack only when there is one
+  return redacted;
+}
+
+/** Rejects with a TimeoutError when the attempt does not settle within ms (it is not stopped, as with bull's own). */
+function within<T>(attempt: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('attempt timed out'), { name: 'TimeoutError' })), ms);
+  });
+  return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * A typed bull queue. Payloads are validated on both sides and carry ids only, never
@@ -51,15 +82,24 @@ export class TypedQueue<T extends Record<string, string | number>> {
    */
   async add(jobId: string, data: T, timeoutMs = 1500, options: JobOptions = {}): Promise<void> {
     const valid = this.payload.parse(data);
-    await withTimeout(this.bull.add(valid, { ...options, jobId }), timeoutMs);
+    const { timeout = DEFAULT_ATTEMPT_MS, ...rest } = options;
+    await withTimeout(this.bull.add(valid, { ...rest, jobId, [ATTEMPT_MS_OPTION]: timeout } as JobOptions), timeoutMs);
   }
 
-  /** Starts processing with the given concurrency; each job gets a child logger. */
+  /**
+   * Starts processing with the given concurrency; each job gets a child logger. A failed
+   * attempt reaches bull (and Redis) as redactedJobError.
+   */
   process(concurrency: number, logger: Logger, handler: (data: T, log: Logger) => Promise<unknown>): void {
     void this.bull.process(concurrency, async (job: Job<T>) => {
       const log = logger.child({ queue: this.name, jobId: job.id, attempt: job.attemptsMade + 1 });
-      const data = this.payload.parse(job.data);
-      return handler(data, log);
+      try {
+        const data = this.payload.parse(job.data);
+        const ms = (job.opts as Record<string, unknown>)[ATTEMPT_MS_OPTION];
+        return await within(handler(data, log), typeof ms === 'number' && ms > 0 ? ms : DEFAULT_ATTEMPT_MS);
+      } catch (err) {
+        throw redactedJobError(err);
+      }
     });
   }
 

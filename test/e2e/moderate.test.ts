@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { CommentModel } from '../../src/modules/comments/comment.model';
 import { loadSeedFile } from '../../src/modules/sites/site.seed';
+import { ThreadModel } from '../../src/modules/threads/thread.model';
 import { PAGE_CSP } from '../../src/modules/widget/widget.routes';
 import { createSite, eventually, TestSite } from '../helpers/harness';
 import { MODERATOR, MODERATOR_2 } from '../helpers/moderation';
@@ -199,9 +200,43 @@ describe('the moderators\' page', () => {
   });
 });
 
+describe('thread links on the moderators\' page', () => {
+  it('when a thread\'s stored address is on another origin, then the page shows its title as text and links nowhere', async () => {
+    const site = await newSite();
+    await heldComment(site, 'I en tråd med egen adress', {}, 'egen');
+    await heldComment(site, 'I en tråd med främmande adress', {}, 'främmande');
+    await ThreadModel.updateOne({ siteId: site.id, key: 'egen' }, { $set: { url: `${suite.host.origin}/artikel/egen`, title: 'Egen artikel' } });
+    await ThreadModel.updateOne({ siteId: site.id, key: 'främmande' }, { $set: { url: 'https://evil.example/phish', title: '<img src=x onerror="window.pwned=1">Falsk' } });
+
+    const page = await openModerate(site);
+    const own = page.locator('li.item', { hasText: 'I en tråd med egen adress' });
+    const foreign = page.locator('li.item', { hasText: 'I en tråd med främmande adress' });
+    await own.waitFor();
+    await foreign.waitFor();
+    expect(await own.locator('.meta a').getAttribute('href')).toBe(`${suite.host.origin}/artikel/egen`);
+    expect(await foreign.locator('a').count()).toBe(0);
+    expect(await foreign.locator('.meta').innerText()).toContain('<img src=x onerror="window.pwned=1">Falsk');
+    expect(await foreign.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+  });
+});
+
+/**
+ * The demo site from its seed, with this run's service origin added: the demo page is
+ * served from there, and a thread's address is accepted only on the site's origins.
+ */
+async function seedDemo(): Promise<void> {
+  const { h, origin } = suite.service;
+  const [demo] = loadSeedFile(path.join(REPO_ROOT, 'config/demo-sites.json'));
+  await h.services.sites.seed([demo!]);
+  const origins = [...(demo!.config as { origins: string[] }).origins, origin];
+  const res = await h.http.patch('/api/v1/admin/sites/demo').set(h.admin).send({ origins });
+  expect(res.status).toBe(200);
+}
+
 describe('the demo', () => {
   it('when /demo is opened, then the seed article shows with the widget, the fake login mints a token and the moderator link opens /moderate', async () => {
-    await suite.service.h.services.sites.seed(loadSeedFile(path.join(REPO_ROOT, 'config/demo-sites.json')));
+    await seedDemo();
     const page = await suite.context.newPage();
     const cspProblems: string[] = [];
     page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspProblems.push(m.text()); });
@@ -232,13 +267,15 @@ describe('the demo', () => {
     await english.locator('section.k h2', { hasText: 'Comments' }).waitFor();
   });
 
-  it('when /demo/token is asked for, then it signs with the site\'s stored secret, and refuses unknown sites and roles', async () => {
+  it('when /demo/token is asked for, then it signs with the demo site\'s stored secret, and refuses other sites and unknown roles', async () => {
+    await seedDemo();
     const site = await newSite();
-    const minted = await suite.service.h.http.get(`/demo/token?role=moderator&site=${site.id}`);
+    const minted = await suite.service.h.http.get('/demo/token?role=moderator&site=demo');
     expect(minted.status).toBe(200);
     expect(minted.headers['cache-control']).toBe('no-store');
-    const queues = await suite.service.h.http.get(`/api/v1/sites/${site.id}/moderation/queues`).set({ Authorization: `Bearer ${minted.body.token}` });
+    const queues = await suite.service.h.http.get('/api/v1/sites/demo/moderation/queues').set({ Authorization: `Bearer ${minted.body.token}` });
     expect(queues.status).toBe(200);
+    expect((await suite.service.h.http.get(`/demo/token?role=moderator&site=${site.id}`)).status).toBe(404);
     expect((await suite.service.h.http.get('/demo/token?site=no-such-site')).status).toBe(404);
     expect((await suite.service.h.http.get('/demo/token?role=admin')).body.error.code).toBe('VALIDATION_FAILED');
     const embed = await suite.service.h.http.get('/embed.js');

@@ -204,14 +204,16 @@ describe('writing', () => {
     await checkState(page, 'widget-published-live');
   });
 
-  it('when the thread is closed, then "Stängd för fler kommentarer" is shown and there is no form, even for a logged-in commenter', async () => {
+  it('when the thread is closed, then "Stängd för fler kommentarer" and the public reason are shown and there is no form, even for a logged-in commenter', async () => {
     const site = await newSite();
     await postDecided(suite.service, site, 'Sista ordet innan stängning.', {}, 'stängd');
-    const closed = await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'stängd' });
+    const closed = await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'stängd', reason: 'Internt: för många troll' });
     expect(closed.status).toBe(200);
     const page = await open({ site: site.id, thread: 'stängd', token: await site.token() });
     const text = await widgetText(page);
     expect(text).toContain('Stängd för fler kommentarer');
+    expect(text).toContain('En moderator har stängt tråden.');
+    expect(text).not.toContain('troll');
     expect(text).toContain('Sista ordet innan stängning.');
     expect(await page.locator('section.k textarea').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Svara' }).count()).toBe(0);
@@ -264,6 +266,7 @@ describe('languages', () => {
     await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'english' });
     const closed = await open({ site: site.id, thread: 'english', locale: 'en' });
     expect(await widgetText(closed)).toContain('Closed for more comments');
+    expect(await widgetText(closed)).toContain('A moderator closed the thread.');
   });
 
   it('when no locale is given, then the site\'s language is used: Swedish by default, English for an English site', async () => {

@@ -15,6 +15,11 @@ const sv = {
   loginRequired: 'Du måste vara inloggad för att få kommentera',
   logIn: 'Logga in',
   closed: 'Stängd för fler kommentarer',
+  /** The public reason codes of a closed thread (the API never sends a moderator's own words). */
+  closedReasons: {
+    closed_by_moderator: 'En moderator har stängt tråden.',
+    auto_closed: 'Tråden stängdes automatiskt efter en tid.',
+  } as Record<string, string>,
   loggedInAs: 'Inloggad som',
   yourComment: 'Din kommentar',
   yourReply: 'Ditt svar',
@@ -74,6 +79,10 @@ const en: typeof sv = {
   loginRequired: 'You must be logged in to comment',
   logIn: 'Log in',
   closed: 'Closed for more comments',
+  closedReasons: {
+    closed_by_moderator: 'A moderator closed the thread.',
+    auto_closed: 'The thread closed automatically after a while.',
+  },
   loggedInAs: 'Logged in as',
   yourComment: 'Your comment',
   yourReply: 'Your reply',

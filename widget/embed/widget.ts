@@ -391,6 +391,7 @@ export class Widget {
     const info = this.info as ThreadInfo;
     if (e.code === 'THREAD_CLOSED') {
       info.thread.status = 'closed';
+      info.thread.closedReason = typeof e.details.closedReason === 'string' ? e.details.closedReason : null;
       queueMicrotask(() => this.render());
       this.say(e.message, true);
     } else if (e.code === 'LOGIN_REQUIRED' || e.code === 'INVALID_TOKEN') {
@@ -414,7 +415,8 @@ export class Widget {
     const token = this.o.token();
     const note = notice ? h('p', { class: 'err', 'aria-live': 'polite' }, notice) : null;
     if (info.thread.status === 'closed') {
-      fill(this.compose, h('p', { class: 'closed' }, t.closed));
+      const why = t.closedReasons[info.thread.closedReason ?? ''];
+      fill(this.compose, h('p', { class: 'closed' }, t.closed), why && h('p', { class: 'closed-why' }, why));
     } else if (!token) {
       const login = safeHref(info.site.loginUrl?.replace('{url}', encodeURIComponent(location.href)));
       fill(this.compose, note, h('p', { class: 'login' }, t.loginRequired), login && h('a', { href: login, class: 'button' }, t.logIn));

@@ -6,6 +6,7 @@
  */
 import { append, fill, h, safeHref } from '../shared/dom';
 import { permalink } from '../shared/links';
+import { isOnOrigins } from '../../src/shared/site-origins';
 
 type Lang = 'sv' | 'en';
 type Queue = 'pending' | 'reported' | 'rejected' | 'approved';
@@ -18,6 +19,12 @@ interface Item {
   rules: Array<{ rule: string; action: string; detail: string | null }>;
   reports: Array<{ reason: string; note: string | null; createdAt: string; resolved: boolean }>;
   version: number;
+}
+
+interface QueuePage {
+  items: Item[];
+  nextCursor: string | null;
+  origins?: string[];
 }
 
 const TEXT = {
@@ -157,6 +164,8 @@ let session: { site: string; token: string } | null = null;
 let queue: Queue = 'pending';
 let items: Item[] = [];
 let cursor: string | null = null;
+/** The site's origins, from the queue: a thread is linked only to an address on them. */
+let origins: string[] = [];
 let selected = -1;
 let counts: Record<Queue, number> | null = null;
 let shownCount = -1;
@@ -319,8 +328,9 @@ async function loadList(focusFirst: boolean): Promise<void> {
   fill(refreshBox);
   fill(list, h('li', { class: 'empty' }, t.loading));
   try {
-    const page = await call<{ items: Item[]; nextCursor: string | null }>('GET', `${sitePath()}/queues/${queue}?limit=20`);
+    const page = await call<QueuePage>('GET', `${sitePath()}/queues/${queue}?limit=20`);
     items = page.items;
+    origins = page.origins ?? [];
     cursor = page.nextCursor;
     // Counts are read in the same breath, so the tab and the list agree.
     counts = await call<Record<Queue, number>>('GET', `${sitePath()}/queues`);
@@ -339,7 +349,7 @@ async function loadList(focusFirst: boolean): Promise<void> {
 
 async function loadMore(): Promise<void> {
   try {
-    const page = await call<{ items: Item[]; nextCursor: string | null }>('GET', `${sitePath()}/queues/${queue}?limit=20&cursor=${encodeURIComponent(cursor as string)}`);
+    const page = await call<QueuePage>('GET', `${sitePath()}/queues/${queue}?limit=20&cursor=${encodeURIComponent(cursor as string)}`);
     const from = items.length;
     items.push(...page.items);
     cursor = page.nextCursor;
@@ -362,7 +372,8 @@ function dateText(iso: string): string {
 function itemView(item: Item, index: number): HTMLLIElement {
   const { comment, author, thread } = item;
   const headingId = `item-${comment.id}-h`;
-  const articleUrl = safeHref(thread.url);
+  // The address came from the thread's first commenter: never a link off the site.
+  const articleUrl = thread.url && isOnOrigins(thread.url, origins) ? safeHref(thread.url) : null;
   // A published comment can be shown in place on the article (the widget follows the anchor).
   const threadLink = articleUrl && comment.status === 'published' ? permalink(articleUrl, comment.id) : articleUrl;
   const threadName = thread.title ?? thread.key;

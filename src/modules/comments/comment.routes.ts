@@ -3,7 +3,7 @@ import { optionalIdentity, requireIdentity } from '../../http/auth';
 import { clientIp } from '../../http/request-context';
 import { parseOrThrow } from '../../http/validate';
 import type { Site, SiteService } from '../sites/site.service';
-import { commentIdOr404, createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery } from './comment.schemas';
+import { assertThreadUrlOnOrigins, commentIdOr404, createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery } from './comment.schemas';
 import type { CommentService } from './comment.service';
 
 /** The public comment API. */
@@ -21,6 +21,7 @@ export function commentRoutes(sites: SiteService, comments: CommentService): Rou
     const site = await sites.get(req.params.site);
     const identity = await requireIdentity(site, req);
     const input = parseOrThrow(createCommentSchema, req.body);
+    assertThreadUrlOnOrigins(input.threadUrl, site.config.origins);
     const rawKey = req.headers['idempotency-key'];
     const idempotencyKey = rawKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, rawKey);
     const { comment, replayed } = await comments.create(site, identity, input, { ip: clientIp(req), idempotencyKey });

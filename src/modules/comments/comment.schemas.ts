@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../http/errors';
 import { httpUrl, safeLine, threadKeySchema } from '../../shared/safe-text';
+import { isOnOrigins } from '../../shared/site-origins';
 
 /** 24 hex characters: anything else cannot be a comment id and is answered 404. */
 export const objectIdString = z.string().regex(/^[a-f0-9]{24}$/);
@@ -22,6 +23,15 @@ export const createCommentSchema = z.object({
   threadTitle: safeLine(300).optional(),
   threadUrl: httpUrl.optional(),
 }).strict();
+
+/**
+ * A thread's address is shown to moderators as the link to the article, and the first
+ * commenter supplies it: it is accepted only on one of the site's own origins.
+ */
+export function assertThreadUrlOnOrigins(threadUrl: string | undefined, origins: readonly string[]): void {
+  if (threadUrl === undefined || isOnOrigins(threadUrl, origins)) return;
+  throw new AppError('VALIDATION_FAILED', { issues: [{ path: 'threadUrl', problem: 'must be an address on one of the site\'s origins' }] });
+}
 
 export const editCommentSchema = z.object({ body: bodyText }).strict();
 

@@ -3,6 +3,7 @@ import { CommenterModel } from '../commenters/commenter.model';
 import { CommentDoc, CommentModel } from '../comments/comment.model';
 import { afterCursor, decodeCursor, encodeCursor } from '../comments/cursor';
 import { ReportModel } from '../reports/report.model';
+import { isOnOrigins } from '../../shared/site-origins';
 import type { Site } from '../sites/site.service';
 import { ThreadModel } from '../threads/thread.model';
 
@@ -61,7 +62,11 @@ export class ModerationQueueService {
     return Object.fromEntries(entries) as Record<QueueName, number>;
   }
 
-  async list(site: Site, queue: QueueName, options: { cursor?: string; limit: number; thread?: string }): Promise<{ items: QueueItem[]; nextCursor: string | null }> {
+  /**
+   * A page of a queue, with the site's origins: the moderators' page links a thread only
+   * to an address on them.
+   */
+  async list(site: Site, queue: QueueName, options: { cursor?: string; limit: number; thread?: string }): Promise<{ items: QueueItem[]; nextCursor: string | null; origins: string[] }> {
     const filter: Record<string, unknown> = await queueFilter(site, queue);
     if (options.thread) filter.threadKey = options.thread;
     if (options.cursor) filter.$and = [afterCursor(decodeCursor(options.cursor), 1)];
@@ -69,7 +74,7 @@ export class ModerationQueueService {
     const comments = page.slice(0, options.limit);
     const items = await this.items(site, comments);
     const last = comments[comments.length - 1];
-    return { items, nextCursor: page.length > options.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null };
+    return { items, nextCursor: page.length > options.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null, origins: site.config.origins };
   }
 
   /** One item, for answering a decision. */
@@ -103,7 +108,9 @@ export class ModerationQueueService {
           id: String(c._id), thread: c.threadKey, parentId: c.parentId ? String(c.parentId) : null, body: c.body,
           status: c.status, createdAt: c.createdAt.toISOString(), editedAt: c.editedAt?.toISOString() ?? null, revision: c.revision,
         },
-        thread: { key: c.threadKey, title: thread?.title ?? null, url: thread?.url ?? null, status: thread?.status ?? 'open' },
+        // An address stored before addresses were checked, or left behind when the site's
+        // origins changed, is not passed on as the article's link.
+        thread: { key: c.threadKey, title: thread?.title ?? null, url: thread?.url && isOnOrigins(thread.url, site.config.origins) ? thread.url : null, status: thread?.status ?? 'open' },
         author: author
           ? {
             id: String(author._id), sub: author.sub, name: author.name,

@@ -38,7 +38,10 @@ export interface ThreadRouteDeps {
   comments: CommentService;
 }
 
-/** Thread state for the widget, and closing/reopening for moderators (logged). */
+/**
+ * Thread state for the widget, and closing/reopening for moderators (logged). A closing
+ * moderator's reason is recorded in the moderation log; readers see only the public code.
+ */
 export function threadRoutes({ sites, threads, commenters, log, comments }: ThreadRouteDeps): Router {
   const router = Router();
 
@@ -68,7 +71,7 @@ export function threadRoutes({ sites, threads, commenters, log, comments }: Thre
     const site = await sites.get(req.params.site);
     const actor = await moderatorActor(commenters, await requireModerator(site, req));
     const body = parseOrThrow(closeBody, req.body);
-    await threads.close(site.id, body.thread, body.reason ?? null);
+    await threads.close(site.id, body.thread);
     await log.append({
       siteId: site.id, actor,
       action: 'thread_closed', threadKey: body.thread, reason: body.reason ?? null,

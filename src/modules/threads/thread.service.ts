@@ -5,13 +5,19 @@ import type { PublicPageCache } from '../comments/public-page-cache';
 import { ThreadDoc, ThreadModel } from './thread.model';
 import { isDuplicateKey } from '../../infra/mongo';
 
-/** Why a thread is closed when nobody closed it by hand. */
+/**
+ * Why a thread is closed, as readers see it: a fixed, public code. A moderator's own
+ * words for closing go to the moderation log only, never to readers.
+ */
+export const CLOSED_BY_MODERATOR = 'closed_by_moderator';
+/** Closed by the site's autoCloseAfterDays. */
 export const AUTO_CLOSED_REASON = 'auto_closed';
+export type ClosedReason = typeof CLOSED_BY_MODERATOR | typeof AUTO_CLOSED_REASON;
 
 export interface ThreadState {
   key: string;
   status: 'open' | 'closed';
-  closedReason: string | null;
+  closedReason: ClosedReason | null;
   commentCount: number;
   maxLength: number;
   title: string | null;
@@ -99,12 +105,12 @@ export class ThreadService {
     }
   }
 
-  /** Closes a thread (creating it when no one has commented yet). */
-  async close(siteId: string, key: string, reason: string | null): Promise<ThreadDoc> {
+  /** Closes a thread (creating it when no one has commented yet); the moderator's reason belongs in the log. */
+  async close(siteId: string, key: string): Promise<ThreadDoc> {
     await this.ensure(siteId, key, {});
     return ThreadModel.findOneAndUpdate(
       { siteId, key },
-      { $set: { status: 'closed', closedReason: reason ?? 'closed_by_moderator', closedAt: new Date(), keepOpen: false } },
+      { $set: { status: 'closed', closedReason: CLOSED_BY_MODERATOR, closedAt: new Date(), keepOpen: false } },
       { new: true, lean: true },
     ).orFail();
   }
@@ -119,9 +125,12 @@ export class ThreadService {
   }
 }
 
-/** The reason a thread is closed, or undefined when it is open. */
-function closedReasonOf(site: Site, thread: ThreadDoc): string | undefined {
-  if (thread.status === 'closed') return thread.closedReason ?? 'closed_by_moderator';
+/**
+ * The public reason a thread is closed, or undefined when it is open. Threads closed
+ * before reasons were codes may hold a moderator's text: that is never passed on.
+ */
+function closedReasonOf(site: Site, thread: ThreadDoc): ClosedReason | undefined {
+  if (thread.status === 'closed') return thread.closedReason === AUTO_CLOSED_REASON ? AUTO_CLOSED_REASON : CLOSED_BY_MODERATOR;
   const days = site.config.autoCloseAfterDays;
   if (days !== null && !thread.keepOpen && thread.createdAt.getTime() + days * 86_400_000 <= Date.now()) return AUTO_CLOSED_REASON;
   return undefined;

@@ -40,10 +40,12 @@ const DEMO_IDENTITIES = {
   moderator: { sub: 'demo-moderator', name: 'Demo Moderator', roles: ['moderator'] },
 } as const;
 const DEMO_TOKEN_TTL_SECONDS = 3600;
+/** The one site the demo login signs for (config/demo-sites.json). */
+const DEMO_SITE_ID = 'demo';
 
 const demoTokenQuery = z.object({
   role: z.enum(['commenter', 'moderator']).default('commenter'),
-  site: siteIdSchema.default('demo'),
+  site: siteIdSchema.default(DEMO_SITE_ID),
 }).strict();
 const demoPageQuery = z.object({
   lang: z.enum(['sv', 'en']).default('sv'),
@@ -134,15 +136,16 @@ export function widgetRoutes({ config, sites }: WidgetRouteDeps, options: { asse
   });
 
   /**
-   * The demo's pretend host login. Off in production unless DEMO_LOGIN=true, and then only
-   * for the seeded demo site; outside production for any HS256 site (the tests' sites).
-   * The secret is read from the site's stored configuration and never leaves the server.
+   * The demo's pretend host login. Off in production unless DEMO_LOGIN=true. In every
+   * mode only for the site `demo`: a moderator token for any other site would hand that
+   * site to whoever asks. The secret is read from the site's stored configuration and
+   * never leaves the server.
    */
   const demoLogin = config.DEMO_LOGIN ? config.DEMO_LOGIN === 'true' : !production;
   router.get('/demo/token', async (req, res) => {
     if (!demoLogin) throw new AppError('NOT_FOUND', { what: 'route' });
     const query = parseOrThrow(demoTokenQuery, req.query);
-    if (production && query.site !== 'demo') throw new AppError('NOT_FOUND', { what: 'site' });
+    if (query.site !== DEMO_SITE_ID) throw new AppError('NOT_FOUND', { what: 'site' });
     const site = await sites.get(query.site);
     if (!('hs256Secret' in site.config.auth)) throw new AppError('NOT_FOUND', { what: 'demo login' });
     const identity = DEMO_IDENTITIES[query.role];
