@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing on a fresh machine, from the project's own files:
 # npm packages (from package-lock.json), curl, redis-server (Debian package) unless REDIS_URL is
-# set, chromium (Debian package) for the browser tests, and FerretDB (built from the Go
-# module proxy) unless MONGODB_URI is set.
+# set, chromium (Debian package) for the browser tests, python3-venv (Debian package) for the
+# OpenAPI fuzzer, and FerretDB (built from the Go module proxy) unless MONGODB_URI is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +40,18 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
   fi
 elif [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get install -y fonts-noto-color-emoji >/dev/null 2>&1 || true
+fi
+
+# Python 3 with venv for the OpenAPI fuzzer (scripts/fuzz-openapi.sh installs Schemathesis
+# into .venv-fuzz/ from PyPI itself); Debian splits venv into python3-venv.
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing python3-venv (for the OpenAPI fuzzer)…"
+    apt-get install -y python3 python3-venv >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y python3 python3-venv >/dev/null; }
+  else
+    echo "python3 with venv is missing: install it (e.g. apt-get install python3-venv)" >&2
+    exit 1
+  fi
 fi
 
 # mongodb-memory-server is tried first at run time; FerretDB is the fallback where mongod

@@ -9,18 +9,21 @@ import { healthRoutes } from '../modules/health/health.routes';
 import { moderationRoutes } from '../modules/moderation/moderation.routes';
 import { privacyRoutes } from '../modules/privacy/privacy.routes';
 import { reportRoutes } from '../modules/reports/report.routes';
+import { buildOpenApiDocument } from '../modules/openapi/openapi.document';
 import { openApiRoutes } from '../modules/openapi/openapi.routes';
 import { siteAdminRoutes } from '../modules/sites/site.routes';
 import { threadRoutes } from '../modules/threads/thread.routes';
 import { widgetRoutes } from '../modules/widget/widget.routes';
 import { jsonBody, requireJsonBody } from './body';
 import { errorHandler, notFoundHandler } from './error-handler';
+import { methodNotAllowed } from './method-not-allowed';
 import { loggablePath } from './request-context';
 import { siteCors } from './site-cors';
 
 /** Builds the express app (no listen): middleware, every module's routes, the one error handler. */
 export function createApp(services: Services): Express {
   const { config, logger, metrics } = services;
+  const openApi = buildOpenApiDocument(config.PUBLIC_URL);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
@@ -52,7 +55,7 @@ export function createApp(services: Services): Express {
   app.use(jsonBody('16kb'));
 
   app.use(healthRoutes(services.redis, metrics, services.moderation, config.METRICS_TOKEN));
-  app.use(openApiRoutes(config.PUBLIC_URL));
+  app.use(openApiRoutes(openApi));
   app.use(siteAdminRoutes(services.sites, config.ADMIN_API_KEY));
   app.use(threadRoutes(services));
   app.use(commentRoutes(services.sites, services.comments));
@@ -62,6 +65,7 @@ export function createApp(services: Services): Express {
   app.use(commenterRoutes(services.sites, services.commenters));
   app.use(widgetRoutes(services)); // embed.js, /demo, /moderate: pages set their own strict CSP
 
+  app.use(methodNotAllowed(openApi)); // a known path with a method it does not have: 405, not 404
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

@@ -1,4 +1,4 @@
-/** Stable error codes of the HTTP contract (../shared/spec/api.md) and their statuses. */
+/** Stable error codes of the HTTP contract (docs/api.md) and their statuses. */
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   LOGIN_REQUIRED: 401,
@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   BANNED: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   THREAD_CLOSED: 409,
   ALREADY_DECIDED: 409,
   EDIT_WINDOW_CLOSED: 409,

@@ -10,6 +10,7 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   FORBIDDEN: { sv: 'Du har inte behörighet att göra detta.', en: 'You are not allowed to do this.' },
   BANNED: { sv: 'Du är avstängd från att kommentera på den här webbplatsen.', en: 'You are banned from commenting on this site.' },
   NOT_FOUND: { sv: 'Det du söker finns inte.', en: 'Not found.' },
+  METHOD_NOT_ALLOWED: { sv: 'Adressen finns, men inte för den här metoden.', en: 'This address exists, but not for this method.' },
   THREAD_CLOSED: { sv: 'Stängd för fler kommentarer.', en: 'Closed for more comments.' },
   ALREADY_DECIDED: { sv: 'Någon annan har redan fattat beslut om den här kommentaren.', en: 'Someone else has already decided on this comment.' },
   EDIT_WINDOW_CLOSED: { sv: 'Tiden för att ändra kommentaren har gått ut.', en: 'The time for editing this comment has run out.' },

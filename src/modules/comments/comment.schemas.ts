@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { AppError } from '../../http/errors';
 import { httpUrl, safeLine, threadKeySchema } from '../../shared/safe-text';
 import { isOnOrigins } from '../../shared/site-origins';
+import { MAX_SITE_MAX_LENGTH } from '../sites/site.schemas';
+import { cursorSchema } from './cursor';
 
 /** 24 hex characters: anything else cannot be a comment id and is answered 404. */
 export const objectIdString = z.string().regex(/^[a-f0-9]{24}$/);
@@ -13,8 +15,21 @@ export function commentIdOr404(raw: string): string {
   return parsed.data;
 }
 
-/** Comment text arrives as any string; comment-text.ts decides empty/too long/invalid with its own codes. */
-const bodyText = z.string().max(20_000);
+const CONTROLS = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F';
+const WHITE_SPACE = '\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF';
+
+/**
+ * Comment text arrives as any string; comment-text.ts decides empty/too long/invalid with
+ * its own codes (422), against the site's maxLength. The 16 kB body limit bounds it on the
+ * wire; the document states the largest maxLength a site can have.
+ */
+const bodyText = z.string().openapi({
+  maxLength: MAX_SITE_MAX_LENGTH,
+  // Some character that is neither white space (as String.prototype.trim sees it) nor a
+  // control character other than tab and line breaks: the rules of COMMENT_EMPTY and COMMENT_INVALID.
+  pattern: `^[^${CONTROLS}]*[^${CONTROLS}${WHITE_SPACE}\\u0000-\\u0020\\u007F-\\u009F][^${CONTROLS}]*$`,
+  description: 'Not blank; at most the site\'s maxLength user-perceived characters (422 otherwise)',
+});
 
 export const createCommentSchema = z.object({
   thread: threadKeySchema,
@@ -37,7 +52,7 @@ export const editCommentSchema = z.object({ body: bodyText }).strict();
 
 export const listCommentsQuery = z.object({
   thread: threadKeySchema,
-  cursor: z.string().max(200).optional(),
+  cursor: cursorSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   sort: z.enum(['oldest', 'newest']).default('oldest'),
 }).strict();

@@ -7,6 +7,7 @@ import { safeLine, threadKeySchema } from '../../shared/safe-text';
 import type { CommenterService } from '../commenters/commenter.service';
 import { CommentModel } from '../comments/comment.model';
 import { commentIdOr404 } from '../comments/comment.schemas';
+import { cursorSchema } from '../comments/cursor';
 import type { SiteService } from '../sites/site.service';
 import type { BanService } from './ban.service';
 import { DecisionService, outcomeOf } from './decision.service';
@@ -19,13 +20,13 @@ export const decisionBody = z.object({
   version: z.number().int().min(1).optional(),
 }).strict();
 export const banBody = z.object({ reason: safeLine(500), until: z.string().datetime({ offset: true }).optional() }).strict();
-const queueQuery = z.object({
-  cursor: z.string().max(200).optional(),
+export const queueQuery = z.object({
+  cursor: cursorSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   thread: threadKeySchema.optional(),
 }).strict();
-const logQuery = z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
-const subParam = safeLine(256);
+export const logQuery = z.object({ cursor: cursorSchema.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+export const subParam = safeLine(256);
 
 export interface ModerationRouteDeps {
   sites: SiteService;

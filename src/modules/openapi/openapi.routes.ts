@@ -1,10 +1,9 @@
 import { Router } from 'express';
-import { buildOpenApiDocument } from './openapi.document';
+import type { OpenApiDocument } from './openapi.document';
 
-/** Serves the OpenAPI document, built once. */
-export function openApiRoutes(publicUrl: string): Router {
+/** Serves the OpenAPI document (built once, by the app). */
+export function openApiRoutes(document: OpenApiDocument): Router {
   const router = Router();
-  const document = buildOpenApiDocument(publicUrl);
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });

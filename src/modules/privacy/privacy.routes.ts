@@ -3,24 +3,25 @@ import { z } from 'zod';
 import { requireAdminKey, requireIdentity } from '../../http/auth';
 import { AppError } from '../../http/errors';
 import { parseOrThrow } from '../../http/validate';
+import { chars, emailAddress } from '../../shared/safe-text';
 import type { CommenterService } from '../commenters/commenter.service';
 import type { SiteService } from '../sites/site.service';
 import { erasureView, ErasureService } from './erasure.service';
 import { exportSubject } from './export.service';
 import { dataSubject } from './subject-ref';
 
-const tokenQuery = z.object({ token: z.string().min(1).max(200) }).strict();
+export const tokenQuery = z.object({ token: chars(1, 200) }).strict();
 /** A privacy officer names the data subject by host user id or by email. */
 export const adminSubjectBody = z.object({
   subject: z.union([
-    z.object({ sub: z.string().min(1).max(256) }).strict(),
-    z.object({ email: z.string().email().max(320) }).strict(),
+    z.object({ sub: chars(1, 256) }).strict(),
+    z.object({ email: emailAddress }).strict(),
   ]),
 }).strict();
-const listQuery = z.object({
+export const listQuery = z.object({
   status: z.enum(['scheduled', 'running', 'completed', 'cancelled']).optional(),
   overdue: z.enum(['true', 'false']).optional(),
-  site: z.string().max(64).optional(),
+  site: chars(0, 64).optional(),
 }).strict();
 
 export interface PrivacyRouteDeps {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_LENGTH } from '../../shared/comment-text';
-import { httpUrl, safeLine, safeText } from '../../shared/safe-text';
+import { chars, httpUrl, safeLine, safeText } from '../../shared/safe-text';
 
 /** Default privacy notice, Swedish first, modelled on the seed page's "Behandling av personuppgifter". */
 export const DEFAULT_PRIVACY_NOTICE = {
@@ -29,12 +29,12 @@ const origin = z
   .transform((s) => s.toLowerCase());
 
 const hs256Auth = z.object({
-  hs256Secret: z.string().min(32, 'must be at least 32 characters').max(512),
+  hs256Secret: chars(32, 512),
   issuer: safeLine(500).optional(),
 }).strict();
 
 const publicKeyAuth = z.object({
-  publicKeyPem: z.string().min(1).max(10_000).regex(/-----BEGIN PUBLIC KEY-----/, 'must be an SPKI PEM public key'),
+  publicKeyPem: chars(1, 10_000).pipe(z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be an SPKI PEM public key')).openapi({ minLength: 1, maxLength: 10_000, pattern: '-----BEGIN PUBLIC KEY-----' }),
   alg: z.enum(['RS256', 'ES256', 'EdDSA']),
   issuer: safeLine(500).optional(),
 }).strict();
@@ -70,6 +70,9 @@ const retention = z.object({
   rejectedDays: z.number().int().min(1).max(3650).default(90),
 }).strict();
 
+/** The largest comment length limit (maxLength) a site can set. */
+export const MAX_SITE_MAX_LENGTH = 10_000;
+
 /** A site's configuration as PUT takes it; every field but name, origins and auth has a default. */
 export const siteConfigSchema = z.object({
   name: safeLine(200),
@@ -77,7 +80,7 @@ export const siteConfigSchema = z.object({
   auth: z.union([hs256Auth, publicKeyAuth]),
   locale: z.enum(['sv', 'en']).default('sv'),
   loginUrl: httpUrl.nullable().default(null),
-  maxLength: z.number().int().min(1).max(10_000).default(DEFAULT_MAX_LENGTH),
+  maxLength: z.number().int().min(1).max(MAX_SITE_MAX_LENGTH).default(DEFAULT_MAX_LENGTH),
   editWindowMinutes: z.number().int().min(0).max(10_080).default(15),
   autoCloseAfterDays: z.number().int().min(1).max(36_500).nullable().default(null),
   moderation: moderation.default({}),

@@ -10,13 +10,13 @@ import { moderatorActor, ModerationLogService } from '../moderation/moderation-l
 import type { SiteService } from '../sites/site.service';
 import type { ThreadService } from './thread.service';
 
-const closeBody = z.object({ thread: threadKeySchema, reason: safeLine(500).optional() }).strict();
-const reopenBody = z.object({ thread: threadKeySchema }).strict();
+export const closeBody = z.object({ thread: threadKeySchema, reason: safeLine(500).optional() }).strict();
+export const reopenBody = z.object({ thread: threadKeySchema }).strict();
 /** Most keys one counts request may ask for (an article list's page). */
 export const MAX_COUNT_KEYS = 50;
-/** `?key=a&key=b`: one or more thread keys, each counted once. */
+/** `?key=a&key=b`: one to MAX_COUNT_KEYS thread keys as asked (repeats included), each counted once. */
 export const countsQuery = z.object({
-  key: z.union([threadKeySchema.transform((k) => [k]), z.array(threadKeySchema)])
+  key: z.union([threadKeySchema.transform((k) => [k]), z.array(threadKeySchema).max(MAX_COUNT_KEYS)])
     .transform((keys) => [...new Set(keys)])
     .pipe(z.array(z.string()).min(1).max(MAX_COUNT_KEYS)),
 }).strict();
@@ -24,7 +24,7 @@ export const countsQuery = z.object({
  * `include=comments` adds the first page of comments (as GET …/comments answers it), so the
  * widget shows a thread with one request; `sort` and `limit` then apply to that page.
  */
-const includeQuery = z.object({
+export const includeQuery = z.object({
   include: z.literal('comments').optional(),
   sort: listCommentsQuery.shape.sort,
   limit: listCommentsQuery.shape.limit,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AppConfig } from '../../../config/env';
 import { AppError } from '../../http/errors';
 import { parseOrThrow } from '../../http/validate';
-import { siteIdSchema } from '../../shared/safe-text';
+import { chars, siteIdSchema } from '../../shared/safe-text';
 import type { SiteService } from '../sites/site.service';
 
 /**
@@ -43,14 +43,14 @@ const DEMO_TOKEN_TTL_SECONDS = 3600;
 /** The one site the demo login signs for (config/demo-sites.json). */
 const DEMO_SITE_ID = 'demo';
 
-const demoTokenQuery = z.object({
+export const demoTokenQuery = z.object({
   role: z.enum(['commenter', 'moderator']).default('commenter'),
   site: siteIdSchema.default(DEMO_SITE_ID),
 }).strict();
-const demoPageQuery = z.object({
+export const demoPageQuery = z.object({
   lang: z.enum(['sv', 'en']).default('sv'),
-  login: z.string().max(10).optional(),
-  return: z.string().max(2000).optional(),
+  login: chars(0, 10).optional(),
+  return: chars(0, 2000).optional(),
 }).strict();
 
 export interface WidgetRouteDeps {

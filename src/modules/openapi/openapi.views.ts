@@ -1,0 +1,117 @@
+import '../../shared/zod-openapi';
+import { z } from 'zod';
+import { REPORT_REASONS } from '../reports/report.model';
+
+// What the endpoints answer, as the OpenAPI document describes it. The views are built by
+// plain functions (comment.view.ts, erasureView, toLogView, …); these schemas follow them,
+// and the OpenAPI fuzzer (scripts/fuzz-openapi.sh) checks every answer against them.
+
+const isoDate = z.string().openapi({ format: 'date-time' });
+const objectId = z.string().regex(/^[a-f0-9]{24}$/);
+const nextCursor = z.string().nullable().openapi({ description: 'Pass back as cursor for the next page; null on the last page' });
+
+const commentFields = {
+  id: objectId,
+  thread: z.string(),
+  parentId: objectId.nullable(),
+  author: z.object({ name: z.string() }).nullable().openapi({ description: 'null for a tombstone' }),
+  body: z.string(),
+  status: z.enum(['pending', 'published', 'rejected', 'removed']),
+  createdAt: isoDate,
+  editedAt: isoDate.nullable(),
+  mine: z.boolean(),
+};
+export const commentView = z.object(commentFields);
+/** A top-level comment in a list carries its replies (one level deep). */
+const listedComment = z.object({ ...commentFields, replies: z.array(commentView).optional() });
+export const commentPage = { comments: z.array(listedComment), nextCursor };
+
+export const threadState = z.object({
+  key: z.string(),
+  status: z.enum(['open', 'closed']),
+  closedReason: z.string().nullable(),
+  commentCount: z.number().int().min(0),
+  maxLength: z.number().int(),
+  title: z.string().nullable(),
+  url: z.string().nullable(),
+});
+
+const notice = z.object({ title: z.string(), text: z.string(), url: z.string().nullable() });
+export const widgetSite = z.object({
+  id: z.string(),
+  name: z.string(),
+  locale: z.enum(['sv', 'en']),
+  loginUrl: z.string().nullable(),
+  privacyNotice: z.object({ sv: notice, en: notice }),
+  editWindowMinutes: z.number().int(),
+});
+
+export const threadCounts = z.object({
+  threads: z.array(z.object({ key: z.string(), status: z.enum(['open', 'closed']), commentCount: z.number().int().min(0) })),
+});
+
+export const me = z.object({
+  me: z.object({
+    sub: z.string(),
+    name: z.string(),
+    email: z.string().nullable(),
+    roles: z.array(z.enum(['moderator', 'admin'])),
+    stored: z.object({ name: z.string(), email: z.string().nullable(), createdAt: isoDate }).nullable(),
+  }),
+});
+
+export const report = z.object({
+  report: z.object({ id: objectId, reason: z.enum(REPORT_REASONS), note: z.string().nullable(), createdAt: isoDate }),
+});
+
+export const queueCounts = z.object({
+  pending: z.number().int().min(0), reported: z.number().int().min(0), rejected: z.number().int().min(0), approved: z.number().int().min(0),
+});
+
+/** A queue item: the comment with what a moderator needs to decide; described in docs/api.md. */
+const queueItem = z.object({ comment: z.object({ id: objectId }).passthrough(), version: z.number().int() }).passthrough();
+export const queuePage = z.object({ items: z.array(queueItem), nextCursor });
+export const decision = z.object({ item: queueItem });
+
+export const ban = z.object({ ban: z.object({ reason: z.string(), until: isoDate.nullable(), createdAt: isoDate }) });
+
+export const logPage = z.object({
+  entries: z.array(z.object({
+    id: objectId,
+    at: isoDate,
+    actor: z.object({ kind: z.string(), name: z.string().nullable() }),
+    action: z.string(),
+    commentId: objectId.nullable(),
+    threadKey: z.string().nullable(),
+    reason: z.string().nullable(),
+    rules: z.array(z.object({}).passthrough()),
+    until: isoDate.nullable(),
+  })),
+  nextCursor,
+});
+
+/** Everything stored about one commenter (the same shape for the subject and the privacy officer). */
+export const subjectExport = z.object({ exportedAt: isoDate, site: z.string() }).passthrough();
+
+export const erasureRequest = z.object({
+  id: objectId,
+  site: z.string(),
+  status: z.enum(['scheduled', 'running', 'completed', 'cancelled']),
+  requestedBy: z.enum(['subject', 'admin']),
+  createdAt: isoDate,
+  dueAt: isoDate,
+  runAfter: isoDate,
+  completedAt: isoDate.nullable(),
+  receipt: z.record(z.number()).nullable().openapi({ description: 'Counts of what was erased, once completed' }),
+  overdue: z.boolean(),
+});
+export const erasureWithReceipt = erasureRequest.extend({
+  receiptToken: z.string().openapi({ description: 'Shown once: reads the request (and its receipt) later without a login' }),
+});
+
+/** A site as admins read it back: the configuration with defaults applied, secrets left out. */
+export const adminSite = z.object({ id: z.string(), name: z.string(), origins: z.array(z.string()), auth: z.object({}).passthrough() }).passthrough();
+
+export const health = z.object({ status: z.literal('ok') });
+export const readiness = z.object({ status: z.enum(['ready', 'unavailable']), checks: z.object({ mongodb: z.boolean(), redis: z.boolean() }) });
+export const demoToken = z.object({ token: z.string(), expiresIn: z.number().int(), site: z.string(), role: z.enum(['commenter', 'moderator']) });
