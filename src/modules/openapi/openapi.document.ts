@@ -76,7 +76,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
     {
       method: 'patch', path: '/api/v1/comments/{id}', security: jwt, summary: 'Edit own comment inside the edit window; it is moderated again',
       request: { params: commentId, body: body(editCommentSchema) },
-      responses: { 200: json(z.object({ comment: view.commentView })), ...errorResponses(...withBody, 401, 403, 404, 409, 422, 503) },
+      responses: { 200: json(z.object({ comment: view.commentView })), ...errorResponses(...withBody, 401, 403, 404, 409, 422, 429, 503) },
     },
     {
       method: 'delete', path: '/api/v1/comments/{id}', security: jwt, summary: 'Delete own comment (moderators: any); with replies it stays as a tombstone',
@@ -144,7 +144,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
     {
       method: 'post', path: '/api/v1/sites/{site}/me/erasure', security: jwt, summary: 'Request erasure of everything stored about the commenter',
       request: { params: site },
-      responses: { 202: json(view.erasureWithReceipt, 'Accepted, with a receipt token'), ...errorResponses(...withBody, 401, 404, 503) },
+      responses: { 202: json(view.erasureWithReceipt, 'Accepted, with a receipt token'), ...errorResponses(...withBody, 401, 404, 409, 429, 503) },
     },
     {
       method: 'get', path: '/api/v1/erasure-requests/{id}', summary: 'Status and, when completed, the receipt; works after the account is gone',
@@ -159,7 +159,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
     {
       method: 'post', path: '/api/v1/admin/sites/{site}/erasure-requests', security: admin, summary: 'File an erasure request on someone\'s behalf, by host user id or email',
       request: { params: site, body: body(adminSubjectBody) },
-      responses: { 202: json(view.erasureWithReceipt.extend({ requests: z.array(view.erasureWithReceipt) })), ...errorResponses(...withBody, 401, 404, 503) },
+      responses: { 202: json(view.erasureWithReceipt.extend({ requests: z.array(view.erasureWithReceipt) })), ...errorResponses(...withBody, 401, 404, 409, 503) },
     },
     {
       method: 'post', path: '/api/v1/admin/sites/{site}/exports', security: admin,

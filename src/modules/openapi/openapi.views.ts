@@ -104,6 +104,8 @@ export const erasureRequest = z.object({
   completedAt: isoDate.nullable(),
   receipt: z.record(z.number()).nullable().openapi({ description: 'Counts of what was erased, once completed' }),
   overdue: z.boolean(),
+  kept: z.array(z.object({ what: z.string(), count: z.number().int(), why: z.string() })).nullable()
+    .openapi({ description: 'Once completed: what the erasure deliberately kept (a ban in force, the request itself) and why' }),
 });
 export const erasureWithReceipt = erasureRequest.extend({
   receiptToken: z.string().openapi({ description: 'Shown once: reads the request (and its receipt) later without a login' }),
