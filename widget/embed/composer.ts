@@ -1,4 +1,4 @@
-import { commentLength } from '../../src/shared/comment-text';
+import { checkCommentText, commentLength } from '../../src/shared/comment-text';
 import { h } from '../shared/dom';
 import type { Strings } from './i18n';
 
@@ -19,7 +19,8 @@ export interface ComposerOptions {
 
 /**
  * A text area with the live countdown counted exactly like the server counts
- * (commentLength from src/shared/comment-text.ts): a warning at 0 and submit refused below.
+ * (commentLength from src/shared/comment-text.ts): a warning at 0 and submit refused below,
+ * or when the text is over the server's code point or byte bound (checkCommentText).
  */
 export function composer(o: ComposerOptions): { form: HTMLFormElement; textarea: HTMLTextAreaElement } {
   const { t } = o;
@@ -77,9 +78,11 @@ export function composer(o: ComposerOptions): { form: HTMLFormElement; textarea:
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (sending) return;
-    const left = remaining();
-    if (left < 0) {
-      setError(t.tooLong(o.max - left, o.max), true);
+    // The server's own check: beyond the characters counted down, a comment is also
+    // bounded in code points and bytes, and the widget refuses exactly what it refuses.
+    const check = checkCommentText(textarea.value, o.max);
+    if (!check.ok && check.reason === 'too_long') {
+      setError(t.tooLong(check.length, check.limit), true);
       textarea.focus();
       return;
     }

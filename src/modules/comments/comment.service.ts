@@ -295,5 +295,8 @@ function checkedText(raw: string, limit: number): string {
   if (check.ok) return check.text;
   if (check.reason === 'empty') throw new AppError('COMMENT_EMPTY');
   if (check.reason === 'invalid') throw new AppError('COMMENT_INVALID');
-  throw new AppError('COMMENT_TOO_LONG', { limit: check.limit, length: check.length });
+  // Characters keep the contract's { limit, length }; the code point and byte bounds say
+  // which unit they count in, so that a client does not take them for characters.
+  const details = { limit: check.limit, length: check.length };
+  throw new AppError('COMMENT_TOO_LONG', check.unit === 'graphemes' ? details : { ...details, unit: check.unit });
 }
