@@ -82,7 +82,7 @@ export function composer(o: ComposerOptions): { form: HTMLFormElement; textarea:
     // bounded in code points and bytes, and the widget refuses exactly what it refuses.
     const check = checkCommentText(textarea.value, o.max);
     if (!check.ok && check.reason === 'too_long') {
-      setError(t.tooLong(check.length, check.limit), true);
+      setError(check.unit === 'graphemes' ? t.tooLong(check.length, check.limit) : t.tooComplex, true);
       textarea.focus();
       return;
     }

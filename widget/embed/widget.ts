@@ -403,7 +403,8 @@ export class Widget {
     } else if (e.code === 'BANNED') {
       this.banned = true;
       queueMicrotask(() => this.renderCompose(e.message));
-    } else if (e.code === 'COMMENT_TOO_LONG' && typeof e.details.limit === 'number') {
+    } else if (e.code === 'COMMENT_TOO_LONG' && typeof e.details.limit === 'number' && e.details.unit === undefined) {
+      // Only the character limit is the one the countdown shows (code points and bytes are bounds behind it).
       info.thread.maxLength = e.details.limit;
     }
     return e.message;
