@@ -3,7 +3,7 @@ import { createSite, Harness, startHarness, TestSite } from './helpers/harness';
 let h: Harness;
 let site: TestSite;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ METRICS_TOKEN: 'test-metrics-token-0123456789' }); // so that /metrics is routed too
   site = await createSite(h);
 });
 afterAll(async () => { await h.close(); });
