@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../infra/logger';
 import type { Metrics } from '../../infra/metrics';
@@ -40,8 +40,9 @@ export class PublicPageCache {
       // Entries of an old generation are never read again; expiry must remove them anyway.
       ttlAutopurge: true,
       maxSize: options.maxBytes,
-      // Strings are UTF-16 in memory: two bytes a character is close enough for a budget.
-      sizeCalculation: (entry) => Math.max(1, 2 * JSON.stringify(entry.json).length),
+      // The key is held as well as the page: both count, so many long queries cannot
+      // hold more than the budget in keys alone.
+      sizeCalculation: (entry, key) => entryBytes(key, entry.json),
     });
   }
 
@@ -60,7 +61,8 @@ export class PublicPageCache {
       return load();
     }
     if (this.seen.get(siteId) !== generation) this.forgetSite(siteId, generation);
-    const key = `${siteId}\n${generation}\n${query}`;
+    // A query can be as long as a URL may be; its digest keeps every key short.
+    const key = `${siteId}\n${generation}\n${createHash('sha256').update(query).digest('base64url')}`;
     const hit = this.pages.get(key);
     if (hit) {
       this.metrics.pageCache.inc({ result: 'hit' });
@@ -98,6 +100,13 @@ export class PublicPageCache {
     return this.pages.size;
   }
 
+  /** What the held entries really take, keys included, counted afresh (for tests and checks). */
+  heldBytes(): number {
+    let total = 0;
+    for (const [key, entry] of this.pages.entries()) total += entryBytes(key, entry.json);
+    return total;
+  }
+
   /** A site has a new generation: its older pages leave memory now rather than at expiry. */
   private forgetSite(siteId: string, generation: string): void {
     const prefix = `${siteId}\n`;
@@ -127,6 +136,14 @@ export class PublicPageCache {
   private globalKey(): string {
     return allSitesGenerationKey(this.keyPrefix);
   }
+}
+
+/** Bookkeeping of one entry beyond its key and JSON: the LRU's slots, the wrapper object. */
+const ENTRY_OVERHEAD_BYTES = 200;
+
+/** Memory an entry holds. Strings are UTF-16 in memory: two bytes a character is close enough for a budget. */
+function entryBytes(key: string, json: unknown): number {
+  return 2 * (key.length + JSON.stringify(json).length) + ENTRY_OVERHEAD_BYTES;
 }
 
 /** The Redis key of a site's generation token (processes that write behind the API replace it). */
