@@ -1,7 +1,7 @@
 import '../../shared/zod-openapi';
 import { OpenAPIRegistry, OpenApiGeneratorV3, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { createCommentSchema, editCommentSchema, listCommentsQuery } from '../comments/comment.schemas';
+import { createCommentSchema, editCommentSchema, listCommentsQuery, listRepliesQuery } from '../comments/comment.schemas';
 import { siteConfigSchema } from '../sites/site.schemas';
 import { banBody, decisionBody } from '../moderation/moderation.routes';
 import { reportBody } from '../reports/report.routes';
@@ -30,6 +30,8 @@ export function buildOpenApiDocument(publicUrl: string): object {
     status: z.enum(['pending', 'published', 'rejected', 'removed']),
     createdAt: z.string(), editedAt: z.string().nullable(), mine: z.boolean(),
   });
+  /** A top-level comment on a comment page: its first replies, and where the rest start. */
+  const topComment = comment.extend({ replies: z.array(comment), repliesCursor: z.string().nullable() });
   const siteParam = z.object({ site: z.string().regex(/^[a-z0-9-]{1,64}$/) });
   const idParam = z.object({ id: z.string() });
   const json = (schema: z.ZodTypeAny, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
@@ -48,7 +50,7 @@ export function buildOpenApiDocument(publicUrl: string): object {
   const paths: RouteConfig[] = [
     { method: 'get', path: '/api/v1/sites/{site}/thread', summary: 'Thread state and what the widget needs; include=comments adds the first page of comments (one request per thread view)', request: { params: siteParam, query: z.object({ key: z.string(), include: z.enum(['comments']).optional(), sort: z.enum(['oldest', 'newest']).optional(), limit: z.number().optional() }) }, responses: { 200: json(anything), ...errors } },
     { method: 'get', path: '/api/v1/sites/{site}/counts', summary: 'Status and published-comment count of up to 50 threads (key repeated: ?key=a&key=b), in the order asked; for article lists (count.js)', request: { params: siteParam, query: z.object({ key: z.array(z.string()).max(50) }) }, responses: { 200: json(z.object({ threads: z.array(z.object({ key: z.string(), status: z.enum(['open', 'closed']), commentCount: z.number() })) })), ...errors } },
-    { method: 'get', path: '/api/v1/sites/{site}/comments', summary: 'Published comments (and the caller’s own pending ones)', request: { params: siteParam, query: listCommentsQuery }, responses: { 200: json(z.object({ comments: z.array(comment), nextCursor: z.string().nullable() })), ...errors } },
+    { method: 'get', path: '/api/v1/sites/{site}/comments', summary: 'Published comments (and the caller’s own pending ones)', request: { params: siteParam, query: listCommentsQuery }, responses: { 200: json(z.object({ comments: z.array(topComment), nextCursor: z.string().nullable() })), ...errors } },
     { method: 'post', path: '/api/v1/sites/{site}/comments', summary: 'Write a comment (Idempotency-Key header optional)', security: jwt, request: { params: siteParam, headers: z.object({ 'idempotency-key': z.string().optional() }), body: { content: { 'application/json': { schema: createCommentSchema } } } }, responses: { 201: json(z.object({ comment }), 'Created, status pending'), ...errors } },
     { method: 'patch', path: '/api/v1/comments/{id}', summary: 'Edit own comment inside the edit window', security: jwt, request: { params: idParam, body: { content: { 'application/json': { schema: editCommentSchema } } } }, responses: { 200: json(z.object({ comment })), ...errors } },
     { method: 'delete', path: '/api/v1/comments/{id}', summary: 'Delete own comment', security: jwt, request: { params: idParam }, responses: { 204: { description: 'Deleted' }, ...errors } },
@@ -83,6 +85,13 @@ export function buildOpenApiDocument(publicUrl: string): object {
     { method: 'get', path: '/demo', summary: 'A demo article page with the widget', responses: { 200: { description: 'HTML' } } },
     { method: 'get', path: '/demo/token', summary: 'The demo\'s pretend host login (off in production unless DEMO_LOGIN=true)', request: { query: z.object({ role: z.enum(['commenter', 'moderator']), site: z.string().optional() }) }, responses: { 200: json(z.object({ token: z.string(), expiresIn: z.number(), site: z.string(), role: z.string() })), ...errors } },
   ];
+  // A comment's replies past the first ones a comment page shows.
+  paths.push({
+    method: 'get', path: '/api/v1/sites/{site}/comments/{id}/replies',
+    summary: 'A top-level comment\'s replies, oldest first, paged from its repliesCursor (the caller\'s own pending ones included when logged in)',
+    request: { params: siteParam.extend({ id: z.string() }), query: listRepliesQuery },
+    responses: { 200: json(z.object({ replies: z.array(comment), nextCursor: z.string().nullable() })), ...errors },
+  });
   for (const path of paths) registry.registerPath(path);
 
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({
