@@ -63,7 +63,8 @@ export class SiteGenerations {
     if (!this.next) {
       this.next = this.batch.catch(() => undefined).then(() => {
         this.next = null;
-        return this.send();
+        // Someone may have started a batch in between: then this one follows it in turn.
+        return this.flush();
       });
       this.next.catch(() => undefined);
     }
@@ -77,7 +78,7 @@ export class SiteGenerations {
   async current(siteId: string): Promise<string | null> {
     if (!this.settled(siteId)) {
       // One reader tries to deliver the waiting renewals; while a batch is unanswered, readers bypass.
-      if (!this.batch) await this.wait(this.send(), 500).catch(() => undefined);
+      if (!this.batch) await this.wait(this.flush(), 500).catch(() => undefined);
       if (!this.settled(siteId)) return null;
     }
     const keys = [siteGenerationKey(this.keyPrefix, siteId), allSitesGenerationKey(this.keyPrefix)];
@@ -103,6 +104,7 @@ export class SiteGenerations {
     for (const key of keys) this.queued.add(key);
   }
 
+  /** Starts a batch of what is queued; only flush() calls it, when no batch is in flight. */
   private send(): Promise<void> {
     if (this.queued.size === 0) return Promise.resolve();
     const keys = [...this.queued];
