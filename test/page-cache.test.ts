@@ -5,9 +5,12 @@ import { allSitesGenerationKey, siteGenerationKey } from '../src/modules/comment
 import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
 import { MODERATOR } from './helpers/moderation';
 
+/** The smallest budget the configuration allows, so a test can fill it. */
+const BUDGET_BYTES = 1024 * 1024;
+
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ PAGE_CACHE_MB: '1' });
   await h.startWorkers();
 });
 afterAll(async () => { await h.close(); });
@@ -140,5 +143,22 @@ describe('public page cache', () => {
     expect(before).toEqual(expect.any(String));
     await published(site, 'x', 'Något nytt');
     expect(await h.services.redis.client.get(generationKey(site))).not.toBe(before);
+  });
+
+  it('when many long /counts queries are read, then their keys count against the memory budget too', async () => {
+    const site = await createSite(h);
+    // 40 keys of ~300 characters: a query as long as a URL may be, for a tiny answer.
+    const longQuery = (i: number) => Array.from({ length: 40 }, (_, k) => `key=${'k'.repeat(290)}-${i}-${k}`).join('&');
+    for (let i = 0; i < 120; i++) {
+      const res = await h.http.get(`/api/v1/sites/${site.id}/counts?${longQuery(i)}`);
+      expect(res.status).toBe(200);
+      expect(res.body.threads).toHaveLength(40);
+    }
+    expect(h.services.pageCache.heldBytes()).toBeLessThanOrEqual(BUDGET_BYTES);
+    expect(h.services.pageCache.size).toBeGreaterThan(100); // small entries: the budget still holds many
+
+    const hits = await cacheCount('hit');
+    expect((await h.http.get(`/api/v1/sites/${site.id}/counts?${longQuery(119)}`)).status).toBe(200);
+    expect(await cacheCount('hit')).toBe(hits + 1);
   });
 });

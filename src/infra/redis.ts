@@ -56,6 +56,15 @@ export class RedisConnections {
     }
   }
 
+  /**
+   * Commands held in this process's memory for Redis: queued while it is unreachable, or
+   * sent and not answered yet. What an outage costs in memory; bounded callers keep it small.
+   */
+  waitingCommands(): number {
+    // ioredis keeps its offline queue private; its length is all this reads.
+    return this.shared.reduce((sum, c) => sum + c.commandQueue.length + (c as unknown as { offlineQueue: { length: number } }).offlineQueue.length, 0);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.shared.map((c) => c.quit().catch(() => c.disconnect())));
   }

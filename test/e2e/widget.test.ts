@@ -5,6 +5,7 @@
  * "my data" and inline errors. Every state is screenshotted and checked with axe-core.
  */
 import type { Page, Request } from 'playwright-core';
+import { CommentModel } from '../../src/modules/comments/comment.model';
 import { createSite, eventually, TestSite } from '../helpers/harness';
 import { MODERATOR } from '../helpers/moderation';
 import { browserSuite, checkState, postDecided, WORKER_WAIT_MS, HostPageOptions, screenshot } from './browser';
@@ -70,6 +71,35 @@ describe('reading', () => {
     await page.getByLabel('Sortering').selectOption('newest');
     await eventually(async () => (await bodies())[0] === 'Tredje kommentaren, om kompetens.');
     await checkState(page, 'widget-read-newest-first');
+  });
+
+  it('when a comment has more replies than are shown, then "Visa fler svar" loads the rest in order and focus moves to the first new one', async () => {
+    const site = await newSite();
+    const top = await postDecided(suite.service, site, 'En kommentar med många svar.', { sub: 'r0', name: 'Rut Rot' }, 'svar');
+    // 53 replies stored directly: posting them would take 53 rounds through the worker.
+    const at = top.createdAt.getTime();
+    await CommentModel.insertMany(Array.from({ length: 53 }, (_, i) => ({
+      siteId: site.id, threadKey: 'svar', parentId: top._id, authorId: top.authorId, body: `Svar nummer ${i + 1}.`,
+      status: 'published', createdAt: new Date(at + 1000 + i), updatedAt: new Date(at + 1000 + i),
+    })));
+    const page = await open({ site: site.id, thread: 'svar' });
+    const replies = () => page.locator('section.k .replies .body').allInnerTexts();
+    expect(await replies()).toHaveLength(50);
+    const more = page.getByRole('button', { name: 'Visa fler svar' });
+    await checkState(page, 'widget-more-replies-button');
+    await more.click();
+    await page.locator('section.k .replies > li').nth(52).waitFor();
+    expect(await replies()).toEqual(Array.from({ length: 53 }, (_, i) => `Svar nummer ${i + 1}.`));
+    expect(await more.count()).toBe(0);
+    const focused = await page.evaluate(() => {
+      const root = document.querySelector('#kommentarer')?.shadowRoot;
+      return root?.activeElement?.querySelector('.body')?.textContent ?? null;
+    });
+    expect(focused).toBe('Svar nummer 51.');
+    await checkState(page, 'widget-more-replies-loaded');
+
+    const english = await open({ site: site.id, thread: 'svar', locale: 'en' });
+    expect(await english.getByRole('button', { name: 'Show more replies' }).count()).toBe(1);
   });
 
   it('when a reader follows a link to one comment on a later page, then the widget pages to it, scrolls to it and marks it; clicking another comment\'s time does the same', async () => {

@@ -12,7 +12,10 @@ export interface Comment {
   editedAt: string | null;
   mine: boolean;
   replies?: Comment[];
+  /** Where a top-level comment's further replies start; null when all are here. */
+  repliesCursor?: string | null;
 }
+export interface ReplyPage { replies: Comment[]; nextCursor: string | null }
 export interface Notice { title: string; text: string; url: string | null }
 export interface ThreadInfo {
   thread: { key: string; status: 'open' | 'closed'; closedReason: string | null; commentCount: number; maxLength: number };

@@ -1,5 +1,5 @@
 import { append, Child, fill, h, safeHref } from '../shared/dom';
-import { ApiError, Call, claimsOf, Comment, ThreadInfo } from './api';
+import { ApiError, Call, claimsOf, Comment, ReplyPage, ThreadInfo } from './api';
 import { composer } from './composer';
 import { Lang, STRINGS, Strings } from './i18n';
 import { linkedCommentId, permalink } from '../shared/links';
@@ -18,6 +18,10 @@ export interface WidgetOptions {
 
 /** How far the widget pages through a thread to find a linked comment. */
 const MAX_PAGES_TO_REVEAL = 20;
+/** Replies "Visa fler svar" loads at a time. */
+const REPLIES_PER_PAGE = 50;
+/** How far the pending-comment check pages through a comment's replies to find the reader's own. */
+const MAX_REPLY_PAGES_TO_WATCH = 5;
 
 let instances = 0;
 
@@ -37,6 +41,8 @@ export class Widget {
   private readonly aside = h('div');
   private banned = false;
   private watching = false;
+  /** Replies the reader posted in this view. */
+  private readonly postedHere = new Set<string>();
 
   constructor(private readonly root: ShadowRoot, private readonly o: WidgetOptions) {
     this.lang = o.lang ?? 'sv';
@@ -185,9 +191,45 @@ export class Widget {
     if (c.parentId === null) {
       const ol = h('ol', { class: 'replies', 'aria-label': t.replies }, ...replies.map((r) => this.item(r)));
       ol.hidden = replies.length === 0;
-      li.append(ol);
+      const more = h('div', { class: 'more-replies' });
+      li.append(ol, more);
+      this.fillMoreReplies(c, ol, more);
     }
     return li;
+  }
+
+  private fillMoreReplies(c: Comment, ol: HTMLOListElement, more: HTMLElement): void {
+    fill(more, c.repliesCursor && h('button', { type: 'button', class: 'link', onclick: () => this.loadMoreReplies(c, ol, more) }, this.t.moreReplies));
+  }
+
+  /**
+   * The next page of a comment's replies, in their place: before the replies the reader
+   * posted meanwhile, which are newer. Keyboard users continue at the first new one.
+   */
+  private async loadMoreReplies(c: Comment, ol: HTMLOListElement, more: HTMLElement): Promise<void> {
+    try {
+      const page = await this.replyPage(c.id, c.repliesCursor as string, REPLIES_PER_PAGE);
+      const replies = (c.replies ??= []);
+      const known = new Set(replies.map((r) => r.id));
+      const fresh = page.replies.filter((r) => !known.has(r.id));
+      const at = replies.findIndex((r) => this.postedHere.has(r.id));
+      const before = at < 0 ? null : ol.querySelector(`#${this.id}-c-${(replies[at] as Comment).id}`);
+      replies.splice(at < 0 ? replies.length : at, 0, ...fresh);
+      c.repliesCursor = page.nextCursor;
+      const items = fresh.map((r) => this.item(r));
+      if (before) before.before(...items);
+      else append(ol, ...items);
+      ol.hidden = replies.length === 0;
+      this.fillMoreReplies(c, ol, more);
+      items[0]?.querySelector<HTMLElement>('article')?.focus();
+    } catch (err) {
+      this.say((err as Error).message, true);
+    }
+  }
+
+  private replyPage(id: string, cursor: string, limit: number): Promise<ReplyPage> {
+    return this.o.call<ReplyPage>('GET',
+      `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments/${id}/replies?limit=${limit}&cursor=${encodeURIComponent(cursor)}`);
   }
 
   private fillActions(c: Comment, actions: HTMLElement, slot: HTMLElement, li: HTMLLIElement): void {
@@ -320,6 +362,8 @@ export class Widget {
         { 'Idempotency-Key': key });
       if (parent) {
         (parent.replies ??= []).push(comment);
+        // Newer than any reply "Visa fler svar" may still load: those go before it.
+        this.postedHere.add(comment.id);
         const ol = this.list.querySelector<HTMLOListElement>(`#${this.id}-c-${parent.id} > .replies`);
         if (ol) {
           ol.hidden = false;
@@ -364,6 +408,15 @@ export class Widget {
         const page = await this.o.call<{ comments: Comment[] }>('GET',
           `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments?thread=${encodeURIComponent(this.o.thread)}&sort=newest&limit=100`);
         const fresh = new Map(page.comments.flatMap((c) => [c, ...(c.replies ?? [])]).map((c) => [c.id, c]));
+        // An own reply past a comment's first replies is looked for in its further reply pages.
+        for (const top of page.comments) {
+          let cursor = pending.some((c) => c.parentId === top.id && !fresh.has(c.id)) ? top.repliesCursor : null;
+          for (let pages = 0; cursor && pages < MAX_REPLY_PAGES_TO_WATCH; pages++) {
+            const replies = await this.replyPage(top.id, cursor, 100);
+            for (const r of replies.replies) fresh.set(r.id, r);
+            cursor = replies.nextCursor;
+          }
+        }
         for (const c of pending) {
           const now = fresh.get(c.id);
           if (!now || now.status === 'pending') continue;

@@ -3,7 +3,7 @@ import { optionalIdentity, requireIdentity } from '../../http/auth';
 import { clientIp } from '../../http/request-context';
 import { parseOrThrow } from '../../http/validate';
 import type { Site, SiteService } from '../sites/site.service';
-import { assertThreadUrlOnOrigins, commentIdOr404, createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery } from './comment.schemas';
+import { assertThreadUrlOnOrigins, commentIdOr404, createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery, listRepliesQuery } from './comment.schemas';
 import type { CommentService } from './comment.service';
 
 /** The public comment API. */
@@ -15,6 +15,14 @@ export function commentRoutes(sites: SiteService, comments: CommentService): Rou
     const query = parseOrThrow(listCommentsQuery, req.query);
     const viewer = await optionalIdentity(site, req);
     res.json(await comments.list(site, query, viewer));
+  });
+
+  router.get('/api/v1/sites/:site/comments/:id/replies', async (req, res) => {
+    const site = await sites.get(req.params.site);
+    const id = commentIdOr404(req.params.id);
+    const query = parseOrThrow(listRepliesQuery, req.query);
+    const viewer = await optionalIdentity(site, req);
+    res.json(await comments.replies(site, id, query, viewer));
   });
 
   router.post('/api/v1/sites/:site/comments', async (req, res) => {

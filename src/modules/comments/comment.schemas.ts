@@ -57,6 +57,12 @@ export const listCommentsQuery = z.object({
   sort: z.enum(['oldest', 'newest']).default('oldest'),
 }).strict();
 
+/** A top-level comment's replies, oldest first: the cursor comes from its repliesCursor or the previous page. */
+export const listRepliesQuery = z.object({
+  cursor: listCommentsQuery.shape.cursor,
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+}).strict();
+
 export const threadQuery = z.object({ thread: threadKeySchema.optional(), key: threadKeySchema.optional() })
   .strict()
   .refine((q) => q.key !== undefined || q.thread !== undefined, 'key is required');
@@ -66,3 +72,4 @@ export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/);
 
 export type CreateCommentInput = z.output<typeof createCommentSchema>;
 export type ListCommentsQuery = z.output<typeof listCommentsQuery>;
+export type ListRepliesQuery = z.output<typeof listRepliesQuery>;

@@ -20,15 +20,19 @@ import { toCommentView, CommentView } from './comment.view';
 import { afterCursor, decodeCursor, encodeCursor } from './cursor';
 import { IdempotencyModel } from './idempotency.model';
 import { removeComments } from './comment-removal';
-import type { CreateCommentInput, ListCommentsQuery } from './comment.schemas';
+import type { CreateCommentInput, ListCommentsQuery, ListRepliesQuery } from './comment.schemas';
+import { firstReplies, replyPage } from './replies';
 import type { WriteRateLimit } from './write-rate-limit';
 import type { PublicPageCache } from './public-page-cache';
 import { isDuplicateKey } from '../../infra/mongo';
 
-const MAX_REPLIES_PER_PAGE = 500;
-
 export interface CommentPage {
   comments: CommentView[];
+  nextCursor: string | null;
+}
+
+export interface ReplyPage {
+  replies: CommentView[];
   nextCursor: string | null;
 }
 
@@ -72,20 +76,42 @@ export class CommentService {
       .lean();
     const hasMore = page.length > query.limit;
     const top = page.slice(0, query.limit);
-    const replies = top.length
-      ? await CommentModel.find({ siteId: site.id, threadKey: query.thread, parentId: { $in: top.map((c) => c._id) }, ...visible })
-        .sort({ createdAt: 1, _id: 1 })
-        .limit(MAX_REPLIES_PER_PAGE)
-        .lean()
-      : [];
-    const authorIds = [...top, ...replies].map((c) => c.authorId).filter((id): id is Types.ObjectId => !!id);
+    // Each comment brings its first replies; the rest are paged by its repliesCursor, so none is lost.
+    const replies = await firstReplies(site.id, query.thread, top.map((c) => c._id), visible);
+    const authorIds = [...top, ...[...replies.values()].flatMap((r) => r.replies)].map((c) => c.authorId).filter((id): id is Types.ObjectId => !!id);
     const names = await this.deps.commenters.namesById(site.id, authorIds);
-    const comments = top.map((c) => ({
-      ...toCommentView(c, names, viewerId),
-      replies: replies.filter((r) => r.parentId?.equals(c._id)).map((r) => toCommentView(r, names, viewerId)),
-    }));
+    const comments = top.map((c) => {
+      const slice = replies.get(String(c._id)) ?? { replies: [], cursor: null };
+      return {
+        ...toCommentView(c, names, viewerId),
+        replies: slice.replies.map((r) => toCommentView(r, names, viewerId)),
+        repliesCursor: slice.cursor,
+      };
+    });
     const last = top[top.length - 1];
     return { comments, nextCursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null };
+  }
+
+  /**
+   * One page of a top-level comment's replies, oldest first (a reply has none: replies are
+   * one level deep). Cached for readers without a login like comment pages.
+   */
+  async replies(site: Site, commentId: string, query: ListRepliesQuery, viewer: Identity | null): Promise<ReplyPage> {
+    if (viewer) return this.loadReplies(site, commentId, query, viewer);
+    const key = JSON.stringify(['replies', commentId, query.limit, query.cursor ?? null]);
+    return this.deps.pageCache.read(site.id, key, () => this.loadReplies(site, commentId, query, null));
+  }
+
+  private async loadReplies(site: Site, commentId: string, query: ListRepliesQuery, viewer: Identity | null): Promise<ReplyPage> {
+    const profile = viewer ? await this.deps.commenters.find(site.id, viewer.sub) : null;
+    const viewerId = profile?._id ?? null;
+    const visible = visibleTo(viewerId);
+    // A comment the reader may not see does not exist for them, nor do its replies.
+    const parent = await CommentModel.findOne({ _id: commentId, siteId: site.id, ...visible }).lean();
+    if (!parent) throw notFound('comment');
+    const slice = await replyPage(parent, visible, query.cursor, query.limit);
+    const names = await this.deps.commenters.namesById(site.id, slice.replies.map((r) => r.authorId).filter((id): id is Types.ObjectId => !!id));
+    return { replies: slice.replies.map((r) => toCommentView(r, names, viewerId)), nextCursor: slice.cursor };
   }
 
   /**

@@ -13,6 +13,8 @@ export interface CommentView {
   editedAt: string | null;
   mine: boolean;
   replies?: CommentView[];
+  /** On a top-level comment of a page: where its further replies start, null when none follow. */
+  repliesCursor?: string | null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import '../../shared/zod-openapi';
 import { OpenAPIRegistry, OpenApiGeneratorV3, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery, objectIdString } from '../comments/comment.schemas';
+import { createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery, listRepliesQuery, objectIdString } from '../comments/comment.schemas';
 import { siteConfigSchema } from '../sites/site.schemas';
 import { banBody, decisionBody, logQuery, queueQuery, subParam } from '../moderation/moderation.routes';
 import { QUEUES } from '../moderation/queue.service';
@@ -62,6 +62,12 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
       method: 'get', path: '/api/v1/sites/{site}/comments', summary: 'Published comments with their replies (and the caller’s own pending ones)',
       request: { params: site, query: listQuery },
       responses: { 200: json(z.object(view.commentPage)), ...errorResponses(400, 404, 503) },
+    },
+    {
+      method: 'get', path: '/api/v1/sites/{site}/comments/{id}/replies',
+      summary: 'A top-level comment\'s replies, oldest first, paged from its repliesCursor (the caller\'s own pending ones included when logged in)',
+      request: { params: site.merge(commentId), query: listRepliesQuery.extend({ limit: limitOf(100).optional() }) },
+      responses: { 200: json(z.object(view.replyPage)), ...errorResponses(400, 404, 503) },
     },
     {
       method: 'post', path: '/api/v1/sites/{site}/comments', security: jwt,

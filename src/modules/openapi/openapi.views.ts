@@ -22,9 +22,14 @@ const commentFields = {
   mine: z.boolean(),
 };
 export const commentView = z.object(commentFields);
-/** A top-level comment in a list carries its replies (one level deep). */
-const listedComment = z.object({ ...commentFields, replies: z.array(commentView).optional() });
+/** A top-level comment in a list carries its first replies (one level deep) and where the rest start. */
+const listedComment = z.object({
+  ...commentFields,
+  replies: z.array(commentView).optional(),
+  repliesCursor: z.string().nullable().optional().openapi({ description: 'Pass as cursor to …/comments/{id}/replies for the next replies; null when there are no more' }),
+});
 export const commentPage = { comments: z.array(listedComment), nextCursor };
+export const replyPage = { replies: z.array(commentView), nextCursor };
 
 export const threadState = z.object({
   key: z.string(),
