@@ -4,6 +4,7 @@ import { httpUrl, safeLine, threadKeySchema } from '../../shared/safe-text';
 import { isOnOrigins } from '../../shared/site-origins';
 import { MAX_SITE_MAX_LENGTH } from '../sites/site.schemas';
 import { cursorSchema } from './cursor';
+import { CODE_POINTS_PER_CHARACTER } from '../../shared/comment-text';
 
 /** 24 hex characters: anything else cannot be a comment id and is answered 404. */
 export const objectIdString = z.string().regex(/^[a-f0-9]{24}$/);
@@ -20,15 +21,17 @@ const WHITE_SPACE = '\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\
 
 /**
  * Comment text arrives as any string; comment-text.ts decides empty/too long/invalid with
- * its own codes (422), against the site's maxLength. The 16 kB body limit bounds it on the
- * wire; the document states the largest maxLength a site can have.
+ * its own codes (422), against the site's maxLength in user-perceived characters, which
+ * no JSON Schema can state. What the document can state is the hard bound behind it: a
+ * comment never has more code points than CODE_POINTS_PER_CHARACTER times the largest
+ * maxLength a site can have (and the 16 kB body limit bounds it on the wire).
  */
 const bodyText = z.string().openapi({
-  maxLength: MAX_SITE_MAX_LENGTH,
+  maxLength: CODE_POINTS_PER_CHARACTER * MAX_SITE_MAX_LENGTH,
   // Some character that is neither white space (as String.prototype.trim sees it) nor a
   // control character other than tab and line breaks: the rules of COMMENT_EMPTY and COMMENT_INVALID.
   pattern: `^[^${CONTROLS}]*[^${CONTROLS}${WHITE_SPACE}\\u0000-\\u0020\\u007F-\\u009F][^${CONTROLS}]*$`,
-  description: 'Not blank; at most the site\'s maxLength user-perceived characters (422 otherwise)',
+  description: 'Not blank; at most the site\'s maxLength user-perceived characters, and at most 8 code points and 16 UTF-8 bytes per allowed character (422 COMMENT_TOO_LONG otherwise)',
 });
 
 export const createCommentSchema = z.object({
