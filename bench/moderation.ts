@@ -37,7 +37,7 @@ import { performance } from 'node:perf_hooks';
 import Bull from 'bull';
 import mongoose from 'mongoose';
 import { freePort } from '../src/dev/free-port';
-import { MODERATION_QUEUE, ModerationPayload, moderationJobId } from '../src/modules/moderation/moderation.queue';
+import { moderationJob, ModerationPayload } from '../src/modules/moderation/moderation.job';
 import { childEnvironment, connectBench, Lifecycle, machineLine, removeExternalData, startBackingServices } from './bench-lifecycle';
 import {
   API_ENTRY, assertBuilt, awaitingEnqueue, inOutbox, childTreeCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, kbToMb, moderationQueueCounts,
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   const services = await startBackingServices(life);
   const queuePrefix = `benchmod-${randomBytes(4).toString('hex')}`;
   // The bench's own handle on the moderation queue: removing waiting jobs, looking jobs up.
-  const queue = new Bull<ModerationPayload>(MODERATION_QUEUE, services.redisUrl, { prefix: queuePrefix });
+  const queue = new Bull<ModerationPayload>(moderationJob.name, services.redisUrl, { prefix: queuePrefix });
   queue.on('error', () => undefined);
   life.onStop(() => queue.close());
   const { db, database } = await connectBench(life, services, {}, true);
@@ -493,7 +493,7 @@ async function diagnoseUndecided(
   if (candidates.length === 0) return;
   const jobState = new Map<string, string>();
   for (const d of candidates) {
-    const job = await db.queue.getJob(moderationJobId(String(d._id), 1));
+    const job = await db.queue.getJob(moderationJob.jobId({ commentId: String(d._id), revision: 1 }));
     jobState.set(String(d._id), job ? await job.getState() : 'none');
   }
   const claims = await db.moderationLog.find(

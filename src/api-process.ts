@@ -5,8 +5,8 @@ import { createApp } from './http/app';
 import type { Logger } from './infra/logger';
 import { connectMongo, disconnectMongo, ensureIndexes } from './infra/mongo';
 import { RedisConnections } from './infra/redis';
-import { queueDepthRefresher } from './modules/health/health.routes';
 import { serveMetrics } from './modules/health/metrics-server';
+import { queueDepthRefresher } from './modules/health/queue-depth';
 import { loadSeedFile } from './modules/sites/site.seed';
 
 export interface RunningApi {
@@ -30,7 +30,7 @@ export async function startApi(config: AppConfig, logger: Logger, urls: { mongoU
   const app = createApp(services);
   const metricsServer = config.METRICS_PORT === undefined ? undefined : serveMetrics({
     port: config.METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, metrics: services.metrics,
-    refresh: queueDepthRefresher(services.redis, services.metrics, services.moderation),
+    refresh: queueDepthRefresher(services.redis, services.metrics, services.jobQueues),
   });
   let draining = false;
   // While shutting down, every answer tells keep-alive clients to go, so they do not hold

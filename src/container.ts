@@ -1,7 +1,9 @@
 import type { AppConfig } from '../config/env';
+import { JobQueues } from './infra/job-queues';
 import type { Logger } from './infra/logger';
 import { Metrics } from './infra/metrics';
 import type { RedisConnections } from './infra/redis';
+import { JOBS } from './jobs';
 import { CommenterService } from './modules/commenters/commenter.service';
 import { CommentService } from './modules/comments/comment.service';
 import { PublicPageCache } from './modules/comments/public-page-cache';
@@ -10,8 +12,10 @@ import { WriteRateLimit } from './modules/comments/write-rate-limit';
 import { BanService } from './modules/moderation/ban.service';
 import { DecisionService } from './modules/moderation/decision.service';
 import { ModerationLogService } from './modules/moderation/moderation-log.service';
+import { moderationJob } from './modules/moderation/moderation.job';
 import { ModerationQueue } from './modules/moderation/moderation.queue';
 import { ModerationQueueService } from './modules/moderation/queue.service';
+import { erasureJob } from './modules/privacy/erasure.job';
 import { ErasureQueue } from './modules/privacy/erasure.queue';
 import { ErasureService } from './modules/privacy/erasure.service';
 import { ReportService } from './modules/reports/report.service';
@@ -31,6 +35,8 @@ export interface Services {
   pageCache: PublicPageCache;
   /** Stops announcing this process's writes to the page cache (on close). */
   stopPageCacheFeed: () => void;
+  /** One queue per job of src/jobs.ts. */
+  jobQueues: JobQueues;
   moderation: ModerationQueue;
   rateLimit: WriteRateLimit;
   log: ModerationLogService;
@@ -53,12 +59,13 @@ export function createServices(config: AppConfig, logger: Logger, redis: RedisCo
   const commenters = new CommenterService();
   const log = new ModerationLogService();
   const bans = new BanService(commenters, log, config.IP_HASH_SECRET);
-  const moderation = new ModerationQueue(redis, config.QUEUE_PREFIX, logger, config.JOB_LOCK_MS);
+  const jobQueues = new JobQueues(JOBS, redis, config.QUEUE_PREFIX, config.JOB_LOCK_MS);
+  const moderation = new ModerationQueue(jobQueues.of(moderationJob), logger);
   const rateLimit = new WriteRateLimit(redis, config.QUEUE_PREFIX, config.IP_HASH_SECRET, logger);
-  const erasureQueue = new ErasureQueue(redis, config.QUEUE_PREFIX, config.JOB_LOCK_MS);
+  const erasureQueue = new ErasureQueue(jobQueues.of(erasureJob));
   const comments = new CommentService({ threads, commenters, moderation, rateLimit, bans, log, pageCache, ipHashSecret: config.IP_HASH_SECRET });
   return {
-    config, logger, redis, metrics, sites, threads, commenters, comments, pageCache, stopPageCacheFeed, moderation, rateLimit, log, bans,
+    config, logger, redis, metrics, sites, threads, commenters, comments, pageCache, stopPageCacheFeed, jobQueues, moderation, rateLimit, log, bans,
     decisions: new DecisionService(log),
     reports: new ReportService(commenters, bans),
     queues: new ModerationQueueService(),
@@ -70,7 +77,6 @@ export function createServices(config: AppConfig, logger: Logger, redis: RedisCo
 /** Closes the queues and connections this process opened, in order. */
 export async function closeServices(services: Services): Promise<void> {
   services.stopPageCacheFeed();
-  await services.moderation.close().catch(() => undefined);
-  await services.erasureQueue.close().catch(() => undefined);
+  await services.jobQueues.close();
   await services.redis.close();
 }

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { loadConfig } from '../config/env';
-import { startWorkers } from '../workers/run-workers';
 import { startApi } from './api-process';
 import { startEmbeddedMongo } from './dev/embedded-mongo';
 import { DEMO_SEED_FILE, demoAcceptsPublicUrl, firstLookConfig } from './dev/first-look-config';
 import { EmbeddedRedis } from './dev/embedded-redis';
 import { createLogger } from './infra/logger';
 import { onShutdown } from './process-signals';
+import { startWorkers } from './worker-process';
 
 /**
  * `npm start`: everything for a first look on one machine. Uses MONGODB_URI / REDIS_URL

@@ -1,5 +1,5 @@
 import { CommentModel } from '../src/modules/comments/comment.model';
-import { moderationJobId } from '../src/modules/moderation/moderation.queue';
+import { moderationJob } from '../src/modules/moderation/moderation.job';
 import { ModerationLogModel } from '../src/modules/moderation/moderation-log.model';
 import { holdAt } from '../src/shared/checkpoints';
 import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
@@ -33,8 +33,8 @@ const started = <T>(req: PromiseLike<T>): Promise<T> => Promise.resolve(req);
 /** Waits until the moderation job of a comment revision has run, whatever it decided. */
 async function jobFinished(commentId: string, revision: number) {
   await eventually(async () => {
-    const job = await h.services.moderation.queue.bull.getJob(moderationJobId(commentId, revision));
-    return !job || (await job.isCompleted()) || (await job.isFailed());
+    const state = await h.services.jobQueues.of(moderationJob).state(moderationJob.jobId({ commentId, revision }));
+    return state === undefined || state === 'completed' || state === 'failed';
   });
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { allSitesGenerationKey, siteGenerationKey } from '../src/modules/comments/public-page-cache';
+import { moderationJob } from '../src/modules/moderation/moderation.job';
 import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
 import { MODERATOR } from './helpers/moderation';
 
@@ -38,7 +39,7 @@ async function published(site: TestSite, thread: string, body: string): Promise<
   // The decision is visible a moment before the worker's write has announced itself
   // (the plugin's hook runs after the write); once the job is done, it has.
   await eventually(async () => {
-    const jobs = await h.services.moderation.queue.bull.getJobCounts();
+    const jobs = await h.services.jobQueues.of(moderationJob).counts();
     return jobs.active + jobs.waiting + jobs.delayed === 0;
   });
   return res.body.comment.id;

@@ -3,6 +3,7 @@ import { keyedHash } from '../src/infra/keyed-hash';
 import { CommenterModel } from '../src/modules/commenters/commenter.model';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { ErasureRequestModel } from '../src/modules/privacy/erasure-request.model';
+import { erasureJob } from '../src/modules/privacy/erasure.job';
 import { createSite, Harness, startHarness, TestSite } from './helpers/harness';
 import { completed, decided, rawStorage as rawStorageOf, subject, write as writeAs } from './helpers/privacy';
 import { MODERATOR, postAndDecide } from './helpers/moderation';
@@ -142,7 +143,7 @@ describe('erasure', () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     expect(await CommenterModel.countDocuments({ siteId: site.id, sub: s.claims.sub })).toBe(1);
-    expect(await h.services.erasureQueue.queue.bull.getDelayedCount()).toBe(0);
+    expect((await h.services.jobQueues.of(erasureJob).counts()).delayed).toBe(0);
 
     const now = await createSite(h);
     await decided(await write(now, s.claims, s.ip, 'Radera direkt'));

@@ -89,7 +89,8 @@ describe('processes', () => {
       await waitFor(() => api.output().includes('API listening') || api.child.exitCode !== null);
       const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       expect(metrics.status).toBe(200);
-      expect(await metrics.text()).toContain('queue_jobs{queue="moderation"');
+      const text = await metrics.text();
+      for (const queue of ['moderation', 'erasure', 'retention']) expect(text).toContain(`queue_jobs{queue="${queue}"`);
       expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
     } finally {
@@ -98,7 +99,7 @@ describe('processes', () => {
     }
   });
 
-  it('when METRICS_TOKEN is set, then the worker\'s metrics port asks for it as a bearer', async () => {
+  it('when METRICS_TOKEN is set, then the worker\'s metrics port asks for it as a bearer and shows every queue', async () => {
     const metricsPort = await freePort();
     const token = 'process-test-metrics-token-0123';
     const worker = run('dist/workers/worker.js', { ...baseEnv, WORKER_METRICS_PORT: String(metricsPort), METRICS_TOKEN: token });
@@ -108,7 +109,12 @@ describe('processes', () => {
       expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { Authorization: `Bearer ${token}x` } })).status).toBe(401);
       const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
       expect(metrics.status).toBe(200);
-      expect(await metrics.text()).toContain('jobs_processed_total');
+      const text = await metrics.text();
+      expect(text).toContain('jobs_processed_total');
+      for (const queue of ['moderation', 'erasure', 'retention']) {
+        expect(text).toContain(`jobs_failed_total{queue="${queue}"} 0`);
+        expect(text).toMatch(new RegExp(`^queue_jobs\\{queue="${queue}",state="waiting"\\} \\d+$`, 'm'));
+      }
     } finally {
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);

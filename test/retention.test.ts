@@ -1,6 +1,8 @@
 import { Types } from 'mongoose';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { IdempotencyModel } from '../src/modules/comments/idempotency.model';
+import Bull from 'bull';
+import { moderationJob } from '../src/modules/moderation/moderation.job';
 import { runRetention } from '../src/modules/retention/retention.runner';
 import { createSite, Harness, startHarness } from './helpers/harness';
 
@@ -31,7 +33,7 @@ describe('retention', () => {
       { siteId: site.id, authorId: new Types.ObjectId(), keyHash: 'new', commentId: docs.youngIp._id, createdAt: new Date(now - 3_600_000) },
     ]);
 
-    const counts = await runRetention([h.services.moderation.queue.bull], h.services.logger);
+    const counts = await runRetention([h.services.jobQueues.of(moderationJob)], h.services.logger);
 
     const byId = async (d: { _id: Types.ObjectId }) => CommentModel.findById(d._id).lean();
     expect((await byId(docs.oldIp))?.ipHash).toBeNull();
@@ -49,12 +51,13 @@ describe('retention', () => {
   }, 120_000);
 
   it('when a worker starts, then the retention job is scheduled as a repeatable job on Redis', async () => {
-    const workers = await h.startWorkers();
-    const { TypedQueue } = await import('../src/infra/queue');
-    const { retentionPayload } = await import('../src/modules/retention/retention.queue');
-    const queue = new TypedQueue('retention', retentionPayload, workers.services.redis, h.config.QUEUE_PREFIX);
-    const repeatable = await queue.bull.getRepeatableJobs();
-    expect(repeatable).toEqual([expect.objectContaining({ every: h.config.RETENTION_EVERY_MS })]);
-    await queue.close();
+    await h.startWorkers();
+    // Read straight from Redis, as any other bull client would see it.
+    const queue = new Bull('retention', h.config.REDIS_URL as string, { prefix: h.config.QUEUE_PREFIX });
+    try {
+      expect(await queue.getRepeatableJobs()).toEqual([expect.objectContaining({ every: h.config.RETENTION_EVERY_MS })]);
+    } finally {
+      await queue.close();
+    }
   });
 });

@@ -246,17 +246,17 @@ describe('failed jobs in Redis', () => {
   afterAll(async () => { await redis.quit(); });
 
   async function failedHash(queue: TypedQueue<{ n: number }>, jobId: string): Promise<Record<string, string>> {
-    await eventually(async () => (await queue.bull.getJob(jobId))?.isFailed());
+    await eventually(async () => (await queue.state(jobId)) === 'failed');
     return redis.hgetall(`${h.config.QUEUE_PREFIX}:${queue.name}:${jobId}`);
   }
 
   it('when a job fails, then Redis keeps only the error\'s name and code: no message, no stack', async () => {
-    const queue = new TypedQueue('safe-fail', payload, h.services.redis, h.config.QUEUE_PREFIX);
+    const queue = new TypedQueue({ name: 'safe-fail', payload, attempts: 1 }, h.services.redis, h.config.QUEUE_PREFIX);
     try {
       queue.process(1, createLogger('silent'), async () => {
         throw Object.assign(new Error('E11000 duplicate key: { name: "Anna Andersson" }'), { name: 'MongoServerError', code: 11000 });
       });
-      await queue.add('fails', { n: 1 }, 1500, { attempts: 1 });
+      await queue.add('fails', { n: 1 });
       const hash = await failedHash(queue, 'fails');
       expect(hash.failedReason).toBe('MongoServerError:11000');
       expect(JSON.parse(hash.stacktrace as string)).toEqual([]);
@@ -267,11 +267,11 @@ describe('failed jobs in Redis', () => {
   });
 
   it('when a job runs past its timeout, then Redis keeps only TimeoutError', async () => {
-    const queue = new TypedQueue('safe-timeout', payload, h.services.redis, h.config.QUEUE_PREFIX);
+    const queue = new TypedQueue({ name: 'safe-timeout', payload, attempts: 1, attemptMs: 200 }, h.services.redis, h.config.QUEUE_PREFIX);
     let release = () => undefined as void;
     try {
       queue.process(1, createLogger('silent'), () => new Promise<void>((resolve) => { release = resolve; }));
-      await queue.add('hangs', { n: 1 }, 1500, { attempts: 1, timeout: 200 });
+      await queue.add('hangs', { n: 1 });
       const hash = await failedHash(queue, 'hangs');
       expect(hash.failedReason).toBe('TimeoutError');
       expect(JSON.parse(hash.stacktrace as string)).toEqual([]);

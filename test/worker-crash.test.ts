@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { CommentModel } from '../src/modules/comments/comment.model';
-import { moderationJobId } from '../src/modules/moderation/moderation.queue';
+import { moderationJob } from '../src/modules/moderation/moderation.job';
 import { ModerationLogModel } from '../src/modules/moderation/moderation-log.model';
 import { createSite, eventually, Harness, startHarness } from './helpers/harness';
 import { processModeration } from '../src/modules/moderation/moderation.processor';
@@ -20,11 +20,12 @@ describe('a worker dying mid-job', () => {
     const child = spawn(process.execPath, [path.join(__dirname, 'fixtures/take-job-and-hang.js'), h.config.REDIS_URL as string, h.config.QUEUE_PREFIX, '1000']);
     let out = '';
     child.stdout.on('data', (d) => { out += String(d); });
-    await eventually(async () => out.includes(`taken ${moderationJobId(id, 1)}`), 15_000);
+    const jobId = moderationJob.jobId({ commentId: id, revision: 1 });
+    await eventually(async () => out.includes(`taken ${jobId}`), 15_000);
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
-    expect((await h.services.moderation.queue.bull.getActive()).map((j) => j.id)).toContain(moderationJobId(id, 1));
+    expect(await h.services.jobQueues.of(moderationJob).state(jobId)).toBe('active');
     expect((await CommentModel.findById(id).lean())?.status).toBe('pending');
 
     // A healthy worker recovers the stalled job once its lock has expired.

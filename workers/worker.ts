@@ -1,8 +1,9 @@
 import { loadConfig } from '../config/env';
 import { createLogger } from '../src/infra/logger';
 import { serveMetrics } from '../src/modules/health/metrics-server';
+import { queueDepthRefresher } from '../src/modules/health/queue-depth';
 import { onShutdown } from '../src/process-signals';
-import { startWorkers } from './run-workers';
+import { startWorkers } from '../src/worker-process';
 
 /** Process entry of the job workers (npm run start:worker); run as many as needed. */
 async function main(): Promise<void> {
@@ -13,8 +14,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const workers = await startWorkers(config, logger, { mongoUri: config.MONGODB_URI, redisUrl: config.REDIS_URL });
+  const { services } = workers;
   const metricsServer = config.WORKER_METRICS_PORT === undefined ? undefined : serveMetrics({
-    port: config.WORKER_METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, metrics: workers.services.metrics,
+    port: config.WORKER_METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, metrics: services.metrics,
+    refresh: queueDepthRefresher(services.redis, services.metrics, services.jobQueues),
   });
   onShutdown(logger, async () => {
     metricsServer?.close();

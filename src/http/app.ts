@@ -54,7 +54,7 @@ export function createApp(services: Services): Express {
   app.use('/api/v1/admin', jsonBody('256kb'));
   app.use(jsonBody('16kb'));
 
-  app.use(healthRoutes(services.redis, metrics, services.moderation, config.METRICS_TOKEN));
+  app.use(healthRoutes(services.redis, metrics, services.jobQueues, config.METRICS_TOKEN));
   app.use(openApiRoutes(openApi));
   app.use(siteAdminRoutes(services.sites, config.ADMIN_API_KEY));
   app.use(threadRoutes(services));

@@ -19,6 +19,8 @@ const DEFAULT_JOB_OPTIONS: JobOptions = {
  */
 const DEFAULT_ATTEMPT_MS = 60_000;
 const ATTEMPT_MS_OPTION = 'attemptTimeoutMs';
+/** How long adding a job waits for Redis unless its spec says otherwise. */
+const DEFAULT_ADD_WITHIN_MS = 1500;
 
 /**
  * What bull writes to Redis for a failed attempt is the error's message (failedReason)
@@ -45,23 +47,50 @@ function within<T>(attempt: Promise<T>, ms: number): Promise<T> {
   return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** What a queue's jobs carry: ids and small values, never personal data. */
+export type JobPayload = Record<string, string | number>;
+
+/** The states a job can be found in (bull's names). */
+export type JobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'paused' | 'stuck';
+
+/** How a queue's jobs are shaped and retried; part of every job's definition (see job-definition.ts). */
+export interface QueueSpec<T extends JobPayload> {
+  /** The queue's name in Redis, and its `queue` label in metrics. */
+  readonly name: string;
+  /** Checked when a job is added and again when it is taken. */
+  readonly payload: z.ZodType<T>;
+  /** Attempts before a job fails for good (default 8, exponential backoff). */
+  readonly attempts?: number;
+  /** How long one attempt may run (default 60 s). */
+  readonly attemptMs?: number;
+  /** How long adding waits for Redis before rejecting (default 1500 ms); callers fall back to their sweeper. */
+  readonly addWithinMs?: number;
+}
+
+/** How many jobs a queue holds in each state. */
+export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'completed' | 'failed', number>;
+
+/** A failed attempt as the queue reports it: ids and the redacted error's name only. */
+export interface JobFailure {
+  jobId: string;
+  attempt: number;
+  errName: string;
+}
+
 /**
  * A typed bull queue. Payloads are validated on both sides and carry ids only, never
- * personal data: the processor reads everything else from MongoDB.
+ * personal data: the processor reads everything else from MongoDB. The bull queue stays
+ * in here; callers get the few operations they need.
  */
-export class TypedQueue<T extends Record<string, string | number>> {
-  readonly bull: Queue<T>;
+export class TypedQueue<T extends JobPayload> {
+  readonly name: string;
+  private readonly bull: Queue<T>;
   /** The blocking connections bull asked for; see close(). */
   private readonly blocking: Redis[] = [];
 
-  constructor(
-    readonly name: string,
-    private readonly payload: z.ZodType<T>,
-    redis: RedisConnections,
-    prefix: string,
-    lockMs = 30_000,
-  ) {
-    this.bull = new Bull<T>(name, {
+  constructor(private readonly spec: QueueSpec<T>, redis: RedisConnections, prefix: string, lockMs = 30_000) {
+    this.name = spec.name;
+    this.bull = new Bull<T>(spec.name, {
       prefix,
       createClient: (type) => {
         const connection = redis.forBull(type);
@@ -76,14 +105,28 @@ export class TypedQueue<T extends Record<string, string | number>> {
     this.bull.on('error', () => undefined);
   }
 
+  /** The spec's retry policy and attempt time, as every job of this queue carries them. */
+  private jobOptions(): JobOptions {
+    const options: Record<string, unknown> = { [ATTEMPT_MS_OPTION]: this.spec.attemptMs ?? DEFAULT_ATTEMPT_MS };
+    if (this.spec.attempts !== undefined) options.attempts = this.spec.attempts;
+    return options as JobOptions;
+  }
+
   /**
    * Adds a job under a deterministic id, so adding the same work twice yields one job.
-   * Rejects when Redis does not take it within timeoutMs (callers keep an outbox flag).
+   * Rejects when Redis does not take it within the spec's addWithinMs (callers keep an outbox flag).
    */
-  async add(jobId: string, data: T, timeoutMs = 1500, options: JobOptions = {}): Promise<void> {
-    const valid = this.payload.parse(data);
-    const { timeout = DEFAULT_ATTEMPT_MS, ...rest } = options;
-    await withTimeout(this.bull.add(valid, { ...rest, jobId, [ATTEMPT_MS_OPTION]: timeout } as JobOptions), timeoutMs);
+  async add(jobId: string, data: T, options: { delayMs?: number } = {}): Promise<void> {
+    const valid = this.spec.payload.parse(data);
+    const job: JobOptions = { ...this.jobOptions(), jobId };
+    if (options.delayMs !== undefined) job.delay = options.delayMs;
+    await withTimeout(this.bull.add(valid, job), this.spec.addWithinMs ?? DEFAULT_ADD_WITHIN_MS);
+  }
+
+  /** Declares a repeatable job: every worker declares it, Redis keeps one schedule. */
+  async repeat(data: T, everyMs: number): Promise<void> {
+    const valid = this.spec.payload.parse(data);
+    await this.bull.add(valid, { ...this.jobOptions(), repeat: { every: everyMs }, removeOnComplete: true });
   }
 
   /**
@@ -94,13 +137,43 @@ export class TypedQueue<T extends Record<string, string | number>> {
     void this.bull.process(concurrency, async (job: Job<T>) => {
       const log = logger.child({ queue: this.name, jobId: job.id, attempt: job.attemptsMade + 1 });
       try {
-        const data = this.payload.parse(job.data);
+        const data = this.spec.payload.parse(job.data);
         const ms = (job.opts as Record<string, unknown>)[ATTEMPT_MS_OPTION];
         return await within(handler(data, log), typeof ms === 'number' && ms > 0 ? ms : DEFAULT_ATTEMPT_MS);
       } catch (err) {
         throw redactedJobError(err);
       }
     });
+  }
+
+  /** Calls listener for every attempt that fails in this process (it is retried while attempts last). */
+  onFailed(listener: (failure: JobFailure) => void): void {
+    this.bull.on('failed', (job: Job<T>, err: Error) => listener({ jobId: String(job.id), attempt: job.attemptsMade, errName: err.name }));
+  }
+
+  /** The job's state, or undefined when there is no job under that id. */
+  async state(jobId: string): Promise<JobState | undefined> {
+    const job = await this.bull.getJob(jobId);
+    return job ? job.getState() : undefined;
+  }
+
+  /** Removes the job unless a worker is running it. */
+  async removeUnlessActive(jobId: string): Promise<'removed' | 'active' | 'absent'> {
+    const job = await this.bull.getJob(jobId);
+    if (!job) return 'absent';
+    if (await job.isActive()) return 'active';
+    await job.remove();
+    return 'removed';
+  }
+
+  /** How many jobs are in each state (the depth gauges). */
+  async counts(): Promise<QueueCounts> {
+    return this.bull.getJobCounts();
+  }
+
+  /** Removes records of jobs that finished in `status` more than olderThanMs ago; returns how many. */
+  async clean(olderThanMs: number, status: 'completed' | 'failed'): Promise<number> {
+    return (await this.bull.clean(olderThanMs, status)).length;
   }
 
   /**

@@ -9,7 +9,7 @@ import { createApp } from '../../src/http/app';
 import { createLogger, Logger } from '../../src/infra/logger';
 import { connectMongo, ensureIndexes } from '../../src/infra/mongo';
 import { RedisConnections } from '../../src/infra/redis';
-import { RunningWorkers, startWorkers } from '../../workers/run-workers';
+import { RunningWorkers, startWorkers } from '../../src/worker-process';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 

@@ -3,16 +3,8 @@ import { requireBearerKey } from '../../http/auth';
 import { pingMongo } from '../../infra/mongo';
 import type { Metrics } from '../../infra/metrics';
 import type { RedisConnections } from '../../infra/redis';
-import type { ModerationQueue } from '../moderation/moderation.queue';
-
-/** Sets the queue-depth gauges from Redis (skipped while Redis is down). */
-export function queueDepthRefresher(redis: RedisConnections, metrics: Metrics, moderation: ModerationQueue): () => Promise<void> {
-  return async () => {
-    if (!(await redis.ping())) return;
-    const counts = await moderation.queue.bull.getJobCounts();
-    for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: 'moderation', state }, n);
-  };
-}
+import type { JobQueues } from '../../infra/job-queues';
+import { queueDepthRefresher } from './queue-depth';
 
 /**
  * Liveness, readiness (MongoDB and Redis reachable) and Prometheus metrics. Metrics tell
@@ -20,9 +12,9 @@ export function queueDepthRefresher(redis: RedisConnections, metrics: Metrics, m
  * with METRICS_TOKEN as the bearer; without a token configured, /metrics is not here
  * (METRICS_PORT serves it on a port of its own).
  */
-export function healthRoutes(redis: RedisConnections, metrics: Metrics, moderation: ModerationQueue, metricsToken?: string): Router {
+export function healthRoutes(redis: RedisConnections, metrics: Metrics, queues: JobQueues, metricsToken?: string): Router {
   const router = Router();
-  const refresh = queueDepthRefresher(redis, metrics, moderation);
+  const refresh = queueDepthRefresher(redis, metrics, queues);
 
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -3,7 +3,7 @@ import { CommentModel } from '../comments/comment.model';
 import type { SiteService } from '../sites/site.service';
 import { evaluateRules } from './automated-rules';
 import type { DecisionService, Outcome } from './decision.service';
-import type { ModerationPayload } from './moderation.queue';
+import type { ModerationPayload } from './moderation.job';
 
 export type JobResult = Outcome | 'stale' | 'repeated';
 

@@ -1,23 +1,8 @@
-import { z } from 'zod';
-import type { Logger } from '../../infra/logger';
-import { TypedQueue } from '../../infra/queue';
-import { RedisConnections } from '../../infra/redis';
 import { Types } from 'mongoose';
+import type { Logger } from '../../infra/logger';
+import type { TypedQueue } from '../../infra/queue';
+import { moderationJob, ModerationPayload } from './moderation.job';
 import { OutboxModel } from './outbox.model';
-
-/** A moderation job names a comment and the revision to decide; nothing else. */
-export const moderationPayload = z.object({
-  commentId: z.string().regex(/^[a-f0-9]{24}$/),
-  revision: z.number().int().min(1),
-}).strict();
-export type ModerationPayload = z.infer<typeof moderationPayload>;
-
-export const MODERATION_QUEUE = 'moderation';
-
-/** One job per comment revision: adding it twice yields one job. */
-export function moderationJobId(commentId: string, revision: number): string {
-  return `moderate:${commentId}:${revision}`;
-}
 
 /**
  * Puts comments on the moderation queue through an outbox: the entry is written before
@@ -25,11 +10,7 @@ export function moderationJobId(commentId: string, revision: number): string {
  * not taken (Redis down at the time, process died in between).
  */
 export class ModerationQueue {
-  readonly queue: TypedQueue<ModerationPayload>;
-
-  constructor(redis: RedisConnections, prefix: string, private readonly logger: Logger, lockMs?: number) {
-    this.queue = new TypedQueue(MODERATION_QUEUE, moderationPayload, redis, prefix, lockMs);
-  }
+  constructor(private readonly queue: TypedQueue<ModerationPayload>, private readonly logger: Logger) {}
 
   /** Records the intent to moderate a revision; call before writing the comment. */
   async record(commentId: Types.ObjectId, revision: number): Promise<void> {
@@ -44,7 +25,7 @@ export class ModerationQueue {
   /** Enqueues a comment revision; false when Redis did not take it (the sweeper retries). */
   async enqueue(commentId: string, revision: number): Promise<boolean> {
     try {
-      await this.queue.add(moderationJobId(commentId, revision), { commentId, revision });
+      await this.queue.add(moderationJob.jobId({ commentId, revision }), { commentId, revision });
     } catch (err) {
       this.logger.warn({ commentId, revision, errName: (err as Error).name }, 'moderation job not enqueued; the sweeper will retry');
       return false;
@@ -64,9 +45,5 @@ export class ModerationQueue {
       else break; // Redis still away: try again next round
     }
     return taken;
-  }
-
-  async close(): Promise<void> {
-    await this.queue.close();
   }
 }

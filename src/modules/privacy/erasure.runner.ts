@@ -5,7 +5,7 @@ import { CommenterModel } from '../commenters/commenter.model';
 import { CommentModel } from '../comments/comment.model';
 import { removeComments } from '../comments/comment-removal';
 import type { WriteRateLimit } from '../comments/write-rate-limit';
-import { moderationJobId } from '../moderation/moderation.queue';
+import { moderationJob, ModerationPayload } from '../moderation/moderation.job';
 import type { TypedQueue } from '../../infra/queue';
 import { ReportModel } from '../reports/report.model';
 import { DataSubject, PERSONAL_DATA } from './personal-data-inventory';
@@ -19,7 +19,7 @@ export const ERASURE_CHUNK = 1000;
 export interface ErasureDeps {
   redis: RedisConnections;
   rateLimit: WriteRateLimit;
-  moderationQueue: TypedQueue<{ commentId: string; revision: number }>;
+  moderationQueue: TypedQueue<ModerationPayload>;
   logger: Logger;
 }
 
@@ -78,7 +78,7 @@ async function planCommentStep(request: ErasureRequestDoc, deps: ErasureDeps): P
   const ipHashes = [...new Set(chunk.map((c) => c.ipHash).filter((h): h is string => !!h))];
   return {
     commentIds: ids,
-    jobIds: chunk.flatMap((c) => Array.from({ length: c.revision }, (_, i) => moderationJobId(String(c._id), i + 1))),
+    jobIds: chunk.flatMap((c) => Array.from({ length: c.revision }, (_, i) => moderationJob.jobId({ commentId: String(c._id), revision: i + 1 }))),
     redisKeys: deps.rateLimit.ipKeys(request.siteId, ipHashes),
     counts: {
       comments_deleted: ids.filter((id) => !replied.has(String(id))).length,
@@ -122,10 +122,7 @@ async function planFinalStep(request: ErasureRequestDoc, deps: ErasureDeps): Pro
 /** Does a step's work; every operation is idempotent, so a rerun is harmless. */
 async function carryOut(request: ErasureRequestDoc, step: Step, deps: ErasureDeps): Promise<void> {
   const { siteId } = request;
-  for (const jobId of step.jobIds) {
-    const job = await deps.moderationQueue.bull.getJob(jobId);
-    if (job && !(await job.isActive())) await job.remove();
-  }
+  for (const jobId of step.jobIds) await deps.moderationQueue.removeUnlessActive(jobId);
   if (step.redisKeys.length) await deps.redis.client.del(...step.redisKeys);
   if (step.commentIds.length) await removeComments(siteId, step.commentIds, { actor: { kind: 'system' }, reason: 'erasure' });
   if (!step.final) return;

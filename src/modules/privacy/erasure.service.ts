@@ -133,8 +133,7 @@ export class ErasureService {
     }).limit(100).lean();
     let scheduled = 0;
     for (const r of due) {
-      const job = await this.queue.queue.bull.getJob(`erase:${r.siteId}:${r.subjectRef}`);
-      if (job && !(await job.isCompleted()) && !(await job.isFailed())) continue;
+      if (await this.queue.hasOpenJob(r.siteId, r.subjectRef)) continue;
       await this.queue.schedule(r.siteId, r.subjectRef, String(r._id), 0);
       scheduled++;
     }

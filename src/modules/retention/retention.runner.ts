@@ -1,5 +1,4 @@
 import type { Logger } from '../../infra/logger';
-import type { Queue } from 'bull';
 import { CommentModel } from '../comments/comment.model';
 import { removeComments } from '../comments/comment-removal';
 import { IdempotencyModel } from '../comments/idempotency.model';
@@ -20,6 +19,11 @@ export interface RetentionCounts {
   jobRecordsDeleted: number;
 }
 
+/** What retention needs of a job queue: removing old records of finished jobs. */
+export interface FinishedJobRecords {
+  clean(olderThanMs: number, status: 'completed' | 'failed'): Promise<number>;
+}
+
 /** Groups items by a key. */
 function groupBy<T extends { _id: unknown }, K>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
   const groups = new Map<K, T[]>();
@@ -32,7 +36,7 @@ function groupBy<T extends { _id: unknown }, K>(items: T[], keyOf: (item: T) => 
  * rejected comments older than `rejectedDays` (counted from the decision) are deleted;
  * old idempotency records and finished job records go too. Logs counts only.
  */
-export async function runRetention(queues: Queue[], logger: Logger, now = new Date()): Promise<RetentionCounts> {
+export async function runRetention(queues: FinishedJobRecords[], logger: Logger, now = new Date()): Promise<RetentionCounts> {
   const counts: RetentionCounts = { ipHashesDeleted: 0, rejectedDeleted: 0, idempotencyDeleted: 0, jobRecordsDeleted: 0 };
   const sites = await SiteModel.find({}, { config: 1 }).lean();
   // Sites sharing a period are handled by one query each: a handful of queries per run,
@@ -59,8 +63,8 @@ export async function runRetention(queues: Queue[], logger: Logger, now = new Da
   }
   counts.idempotencyDeleted = (await IdempotencyModel.deleteMany({ createdAt: { $lt: new Date(now.getTime() - IDEMPOTENCY_KEEP_MS) } })).deletedCount;
   for (const queue of queues) {
-    counts.jobRecordsDeleted += (await queue.clean(COMPLETED_JOBS_KEEP_MS, 'completed')).length;
-    counts.jobRecordsDeleted += (await queue.clean(FAILED_JOBS_KEEP_MS, 'failed')).length;
+    counts.jobRecordsDeleted += await queue.clean(COMPLETED_JOBS_KEEP_MS, 'completed');
+    counts.jobRecordsDeleted += await queue.clean(FAILED_JOBS_KEEP_MS, 'failed');
   }
   logger.info({ retention: counts }, 'retention run');
   return counts;

@@ -1,0 +1,56 @@
+import type { AppConfig } from '../config/env';
+import { closeServices, createServices, Services } from './container';
+import { runJobs } from './infra/job-runner';
+import type { Logger } from './infra/logger';
+import type { Metrics } from './infra/metrics';
+import { connectMongo, disconnectMongo, ensureIndexes } from './infra/mongo';
+import { RedisConnections } from './infra/redis';
+import { JOBS } from './jobs';
+
+/** How often the outbox sweeper looks for comments whose job never reached Redis. */
+const SWEEP_EVERY_MS = 10_000;
+
+export interface RunningWorkers {
+  services: Services;
+  /** Stops taking jobs, lets in-flight ones finish, closes connections. */
+  close(): Promise<void>;
+}
+
+/** Starts the job processors of this process: every job of src/jobs.ts, and the outbox sweeper. No HTTP here. */
+export async function startWorkers(
+  config: AppConfig,
+  logger: Logger,
+  urls: { mongoUri: string; redisUrl: string },
+  options: { connectMongo?: boolean; sweepEveryMs?: number; metrics?: Metrics } = {},
+): Promise<RunningWorkers> {
+  const ownsMongo = options.connectMongo !== false;
+  if (ownsMongo) {
+    await connectMongo(urls.mongoUri);
+    await ensureIndexes();
+  }
+  const services = createServices(config, logger, new RedisConnections(urls.redisUrl), options.metrics);
+  await runJobs(JOBS, services.jobQueues, services, { config, logger, metrics: services.metrics });
+
+  // One sweep at a time: on a slow database a sweep can outlast the interval, and
+  // shutdown waits for the one in progress before closing the connections it uses.
+  let sweeping: Promise<void> | undefined;
+  const sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = Promise.all([services.moderation.sweep(), services.erasure.sweep()]).then(
+      ([comments, erasures]) => { if (comments + erasures > 0) logger.info({ comments, erasures }, 'sweeper enqueued work'); },
+      (err: Error) => logger.warn({ errName: err.name }, 'sweep failed'),
+    ).finally(() => { sweeping = undefined; });
+  }, options.sweepEveryMs ?? SWEEP_EVERY_MS);
+  sweeper.unref();
+
+  logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'workers started');
+  return {
+    services,
+    close: async () => {
+      clearInterval(sweeper);
+      await sweeping;
+      await closeServices(services); // bull's close waits for active jobs
+      if (ownsMongo) await disconnectMongo();
+    },
+  };
+}
