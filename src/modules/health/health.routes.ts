@@ -20,7 +20,15 @@ export function queueDepthRefresher(redis: RedisConnections, metrics: Metrics, m
  * with METRICS_TOKEN as the bearer; without a token configured, /metrics is not here
  * (METRICS_PORT serves it on a port of its own).
  */
-export function healthRoutes(redis: RedisConnections, metrics: Metrics, moderation: ModerationQueue, metricsToken?: string): Router {
+export interface HealthRouteDeps {
+  redis: RedisConnections;
+  metrics: Metrics;
+  moderation: ModerationQueue;
+  /** METRICS_TOKEN: without it, /metrics is not served here. */
+  metricsToken?: string;
+}
+
+export function healthRoutes({ redis, metrics, moderation, metricsToken }: HealthRouteDeps): Router {
   const router = Router();
   const refresh = queueDepthRefresher(redis, metrics, moderation);
 
