@@ -9,15 +9,16 @@ import { CommentService } from './modules/comments/comment.service';
 import { PublicPageCache } from './modules/comments/public-page-cache';
 import { onSiteChange } from './infra/site-changes';
 import { WriteRateLimit } from './modules/comments/write-rate-limit';
-import { BanService } from './modules/moderation/ban.service';
+import { BanService } from './modules/bans/ban.service';
 import { DecisionService } from './modules/moderation/decision.service';
-import { ModerationLogService } from './modules/moderation/moderation-log.service';
+import { ModerationLogService } from './modules/moderation-log/moderation-log.service';
 import { moderationJob } from './modules/moderation/moderation.job';
 import { ModerationQueue } from './modules/moderation/moderation.queue';
-import { ModerationQueueService } from './modules/moderation/queue.service';
+import { ReviewQueueService } from './modules/moderation/review-queues.service';
 import { erasureJob } from './modules/privacy/erasure.job';
 import { ErasureQueue } from './modules/privacy/erasure.queue';
 import { ErasureService } from './modules/privacy/erasure.service';
+import { ExportService } from './modules/privacy/export.service';
 import { ReportService } from './modules/reports/report.service';
 import { SiteService } from './modules/sites/site.service';
 import { ThreadService } from './modules/threads/thread.service';
@@ -37,15 +38,18 @@ export interface Services {
   stopPageCacheFeed: () => void;
   /** One queue per job of src/jobs.ts. */
   jobQueues: JobQueues;
+  /** The moderation jobs' queue on Redis, with its outbox. */
   moderation: ModerationQueue;
   rateLimit: WriteRateLimit;
   log: ModerationLogService;
   decisions: DecisionService;
   bans: BanService;
   reports: ReportService;
-  queues: ModerationQueueService;
+  /** The moderators' review queues (pending, reported, …), read from MongoDB. */
+  reviewQueues: ReviewQueueService;
   erasureQueue: ErasureQueue;
   erasure: ErasureService;
+  subjectExports: ExportService;
 }
 
 export function createServices(config: AppConfig, logger: Logger, redis: RedisConnections, metrics = new Metrics()): Services {
@@ -55,22 +59,24 @@ export function createServices(config: AppConfig, logger: Logger, redis: RedisCo
   );
   // Workers write too (decisions, erasure, retention): every process announces its writes.
   const stopPageCacheFeed = onSiteChange((changed) => pageCache.invalidate(changed));
-  const threads = new ThreadService(pageCache);
   const commenters = new CommenterService();
   const log = new ModerationLogService();
+  const threads = new ThreadService(pageCache, log);
   const bans = new BanService(commenters, log, config.IP_HASH_SECRET);
   const jobQueues = new JobQueues(JOBS, redis, config.QUEUE_PREFIX, config.JOB_LOCK_MS);
   const moderation = new ModerationQueue(jobQueues.of(moderationJob), logger);
   const rateLimit = new WriteRateLimit(redis, config.QUEUE_PREFIX, config.IP_HASH_SECRET, logger);
   const erasureQueue = new ErasureQueue(jobQueues.of(erasureJob));
   const comments = new CommentService({ threads, commenters, moderation, rateLimit, bans, log, pageCache, ipHashSecret: config.IP_HASH_SECRET });
+  const reviewQueues = new ReviewQueueService();
   return {
     config, logger, redis, metrics, sites, threads, commenters, comments, pageCache, stopPageCacheFeed, jobQueues, moderation, rateLimit, log, bans,
-    decisions: new DecisionService(log),
+    decisions: new DecisionService(log, commenters, reviewQueues),
     reports: new ReportService(commenters, bans),
-    queues: new ModerationQueueService(),
+    reviewQueues,
     erasureQueue,
     erasure: new ErasureService(erasureQueue, commenters, rateLimit, config.IP_HASH_SECRET),
+    subjectExports: new ExportService(commenters, config.IP_HASH_SECRET),
   };
 }
 

@@ -1,4 +1,4 @@
-import { BanModel } from '../src/modules/moderation/ban.model';
+import { BanModel } from '../src/modules/bans/ban.model';
 import { createSite, Harness, startHarness } from './helpers/harness';
 import { MODERATOR, postAndDecide } from './helpers/moderation';
 import { completed, rawStorage, subject } from './helpers/privacy';

@@ -1,6 +1,6 @@
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { moderationJob } from '../src/modules/moderation/moderation.job';
-import { ModerationLogModel } from '../src/modules/moderation/moderation-log.model';
+import { ModerationLogModel } from '../src/modules/moderation-log/moderation-log.model';
 import { holdAt } from '../src/shared/checkpoints';
 import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
 import { MODERATOR, postAndDecide } from './helpers/moderation';

@@ -1,5 +1,5 @@
 import { CommentModel } from '../src/modules/comments/comment.model';
-import { ModerationLogModel } from '../src/modules/moderation/moderation-log.model';
+import { ModerationLogModel } from '../src/modules/moderation-log/moderation-log.model';
 import { createSite, eventually, Harness, startHarness } from './helpers/harness';
 import { MODERATOR, MODERATOR_2, postAndDecide } from './helpers/moderation';
 

@@ -96,7 +96,7 @@ describe('public page cache', () => {
     expect(close.status).toBe(200);
     expect(await state()).toMatchObject({ status: 'closed', closedReason: 'closed_by_moderator', commentCount: 2 });
     // A write to the thread alone (no commenter profile touched) is announced as well.
-    await h.services.threads.reopen(site.id, 's');
+    await h.services.threads.reopen(await h.services.sites.get(site.id), 's', { kind: 'system' });
     expect(await state()).toMatchObject({ status: 'open', commentCount: 2 });
   });
 

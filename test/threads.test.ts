@@ -46,6 +46,16 @@ describe('closing threads', () => {
     expect(res.status).toBe(201);
   });
 
+  it('when a thread is closed and reopened by another path than the moderators\' routes, then both are in the moderation log all the same', async () => {
+    const site = await createSite(h);
+    const config = await h.services.sites.get(site.id);
+    await h.services.threads.close(config, 'jobb', { kind: 'system' }, 'Stängd av ett jobb');
+    await h.services.threads.reopen(config, 'jobb', { kind: 'system' });
+    const log = await h.http.get(`/api/v1/sites/${site.id}/moderation/log`).set(await site.bearer(moderator));
+    expect(log.body.entries.map((e: { action: string }) => e.action)).toEqual(['thread_reopened', 'thread_closed']);
+    expect(log.body.entries[1]).toMatchObject({ actor: { kind: 'system', name: null }, threadKey: 'jobb', reason: 'Stängd av ett jobb' });
+  });
+
   it('when a thread that has no comments yet is closed, then it reads as closed', async () => {
     const site = await createSite(h);
     await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(moderator)).send({ thread: 'tom' });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { moderationJob } from '../src/modules/moderation/moderation.job';
-import { ModerationLogModel } from '../src/modules/moderation/moderation-log.model';
+import { ModerationLogModel } from '../src/modules/moderation-log/moderation-log.model';
 import { createSite, eventually, Harness, startHarness } from './helpers/harness';
 import { processModeration } from '../src/modules/moderation/moderation.processor';
 

@@ -3,9 +3,11 @@ import express, { Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Services } from '../container';
+import { banRoutes } from '../modules/bans/ban.routes';
 import { commenterRoutes } from '../modules/commenters/commenter.routes';
 import { commentRoutes } from '../modules/comments/comment.routes';
 import { healthRoutes } from '../modules/health/health.routes';
+import { moderationLogRoutes } from '../modules/moderation-log/moderation-log.routes';
 import { moderationRoutes } from '../modules/moderation/moderation.routes';
 import { privacyRoutes } from '../modules/privacy/privacy.routes';
 import { reportRoutes } from '../modules/reports/report.routes';
@@ -54,16 +56,19 @@ export function createApp(services: Services): Express {
   app.use('/api/v1/admin', jsonBody('256kb'));
   app.use(jsonBody('16kb'));
 
-  app.use(healthRoutes(services.redis, metrics, services.jobQueues, config.METRICS_TOKEN));
-  app.use(openApiRoutes(openApi));
-  app.use(siteAdminRoutes(services.sites, config.ADMIN_API_KEY));
-  app.use(threadRoutes(services));
-  app.use(commentRoutes(services.sites, services.comments));
-  app.use(reportRoutes(services.sites, services.comments, services.reports));
-  app.use(moderationRoutes(services));
-  app.use(privacyRoutes({ ...services, ipHashSecret: config.IP_HASH_SECRET, adminKey: config.ADMIN_API_KEY }));
-  app.use(commenterRoutes(services.sites, services.commenters));
-  app.use(widgetRoutes(services)); // embed.js, /demo, /moderate: pages set their own strict CSP
+  const { sites, threads, commenters, comments, reports, reviewQueues, decisions, bans, log, erasure, subjectExports } = services;
+  app.use(healthRoutes({ redis: services.redis, metrics, queues: services.jobQueues, metricsToken: config.METRICS_TOKEN }));
+  app.use(openApiRoutes({ document: openApi }));
+  app.use(siteAdminRoutes({ sites, adminKey: config.ADMIN_API_KEY }));
+  app.use(threadRoutes({ sites, threads, commenters, comments }));
+  app.use(commentRoutes({ sites, comments }));
+  app.use(reportRoutes({ sites, comments, reports }));
+  app.use(moderationRoutes({ sites, reviewQueues, decisions }));
+  app.use(banRoutes({ sites, commenters, bans }));
+  app.use(moderationLogRoutes({ sites, log }));
+  app.use(privacyRoutes({ sites, erasure, subjectExports, adminKey: config.ADMIN_API_KEY }));
+  app.use(commenterRoutes({ sites, commenters }));
+  app.use(widgetRoutes({ config, sites })); // embed.js, /demo, /moderate: pages set their own strict CSP
 
   app.use(methodNotAllowed(openApi)); // a known path with a method it does not have: 405, not 404
   app.use(notFoundHandler);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../infra/logger';
-import { AppError, ErrorCode } from './errors';
+import { AppError, ErrorCode, notFound } from './errors';
 import { messageFor } from './messages';
 import { languageOf, loggablePath } from './request-context';
 
@@ -61,4 +61,4 @@ export function errorBody(code: ErrorCode, message: string, details: Record<stri
 }
 
 /** Unknown routes answer 404 NOT_FOUND in the contract's shape. */
-export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new AppError('NOT_FOUND', { what: 'route' }));
+export const notFoundHandler: RequestHandler = (_req, _res, next) => next(notFound('route'));

@@ -11,13 +11,6 @@ export function parseOrThrow<S extends z.ZodTypeAny>(schema: S, value: unknown):
   throw validationError(result.error);
 }
 
-/** Async variant for schemas with async refinements. */
-export async function parseOrThrowAsync<S extends z.ZodTypeAny>(schema: S, value: unknown): Promise<z.output<S>> {
-  const result = await schema.safeParseAsync(value);
-  if (result.success) return result.data;
-  throw validationError(result.error);
-}
-
 function validationError(error: z.ZodError): AppError {
   const issues = error.issues.slice(0, 20).map((issue) => ({
     path: issue.path.join('.'),

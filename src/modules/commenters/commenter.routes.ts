@@ -2,26 +2,21 @@ import { Router } from 'express';
 import { requireIdentity } from '../../http/auth';
 import type { SiteService } from '../sites/site.service';
 import type { CommenterService } from './commenter.service';
+import { meView } from './commenter.view';
+
+export interface CommenterRouteDeps {
+  sites: SiteService;
+  commenters: CommenterService;
+}
 
 /** The logged-in commenter's own profile. */
-export function commenterRoutes(sites: SiteService, commenters: CommenterService): Router {
+export function commenterRoutes({ sites, commenters }: CommenterRouteDeps): Router {
   const router = Router();
 
   router.get('/api/v1/sites/:site/me', async (req, res) => {
     const site = await sites.get(req.params.site);
     const identity = await requireIdentity(site, req);
-    const profile = await commenters.find(site.id, identity.sub);
-    res.json({
-      me: {
-        sub: identity.sub,
-        name: identity.name,
-        email: identity.email,
-        roles: identity.roles,
-        stored: profile
-          ? { name: profile.name, email: profile.email, createdAt: profile.createdAt.toISOString() }
-          : null,
-      },
-    });
+    res.json({ me: meView(identity, await commenters.find(site.id, identity.sub)) });
   });
 
   return router;

@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import { checkpoint, CheckpointName } from '../../shared/checkpoints';
-import { ModerationLogModel, LogEntryDoc } from '../moderation/moderation-log.model';
-import { ClaimTaken, ModerationLogService, NewLogEntry } from '../moderation/moderation-log.service';
+import { ModerationLogModel, LogEntryDoc } from '../moderation-log/moderation-log.model';
+import { ClaimTaken, ModerationLogService, NewLogEntry } from '../moderation-log/moderation-log.service';
 import { CommentDoc, CommentModel } from './comment.model';
 
 /**

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { Actor, ModerationLogService } from '../moderation/moderation-log.service';
+import { Actor, ModerationLogService } from '../moderation-log/moderation-log.service';
 import { OutboxModel } from '../moderation/outbox.model';
 import { ReportModel } from '../reports/report.model';
 import { CommentModel } from './comment.model';

@@ -2,12 +2,18 @@ import { Router } from 'express';
 import { optionalIdentity, requireIdentity } from '../../http/auth';
 import { clientIp } from '../../http/request-context';
 import { parseOrThrow } from '../../http/validate';
-import type { Site, SiteService } from '../sites/site.service';
+import type { SiteService } from '../sites/site.service';
+import { siteOfComment } from './comment-site';
 import { assertThreadUrlOnOrigins, commentIdOr404, createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery, listRepliesQuery } from './comment.schemas';
 import type { CommentService } from './comment.service';
 
+export interface CommentRouteDeps {
+  sites: SiteService;
+  comments: CommentService;
+}
+
 /** The public comment API. */
-export function commentRoutes(sites: SiteService, comments: CommentService): Router {
+export function commentRoutes({ sites, comments }: CommentRouteDeps): Router {
   const router = Router();
 
   router.get('/api/v1/sites/:site/comments', async (req, res) => {
@@ -52,10 +58,4 @@ export function commentRoutes(sites: SiteService, comments: CommentService): Rou
   });
 
   return router;
-}
-
-/** The site of a comment addressed by id alone (the routes under /api/v1/comments/{id}). */
-export async function siteOfComment(sites: SiteService, comments: CommentService, rawId: string): Promise<{ site: Site; id: string }> {
-  const id = commentIdOr404(rawId);
-  return { site: await sites.get(await comments.siteIdOf(id)), id };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../../http/errors';
+import { AppError, notFound } from '../../http/errors';
 import { httpUrl, safeLine, threadKeySchema } from '../../shared/safe-text';
 import { isOnOrigins } from '../../shared/site-origins';
 import { MAX_SITE_MAX_LENGTH } from '../sites/site.schemas';
@@ -12,7 +12,7 @@ export const objectIdString = z.string().regex(/^[a-f0-9]{24}$/);
 /** A comment id from a path: one that is not an ObjectId cannot exist, so 404, not 400. */
 export function commentIdOr404(raw: string): string {
   const parsed = objectIdString.safeParse(raw);
-  if (!parsed.success) throw new AppError('NOT_FOUND', { what: 'comment' });
+  if (!parsed.success) throw notFound('comment');
   return parsed.data;
 }
 
@@ -65,10 +65,6 @@ export const listRepliesQuery = z.object({
   cursor: listCommentsQuery.shape.cursor,
   limit: z.coerce.number().int().min(1).max(100).default(50),
 }).strict();
-
-export const threadQuery = z.object({ thread: threadKeySchema.optional(), key: threadKeySchema.optional() })
-  .strict()
-  .refine((q) => q.key !== undefined || q.thread !== undefined, 'key is required');
 
 /** Idempotency-Key header: a client-chosen token, 1–200 visible ASCII characters. */
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/);

@@ -12,7 +12,15 @@ import { queueDepthRefresher } from './queue-depth';
  * with METRICS_TOKEN as the bearer; without a token configured, /metrics is not here
  * (METRICS_PORT serves it on a port of its own).
  */
-export function healthRoutes(redis: RedisConnections, metrics: Metrics, queues: JobQueues, metricsToken?: string): Router {
+export interface HealthRouteDeps {
+  redis: RedisConnections;
+  metrics: Metrics;
+  queues: JobQueues;
+  /** METRICS_TOKEN: without it, /metrics is not served here. */
+  metricsToken?: string;
+}
+
+export function healthRoutes({ redis, metrics, queues, metricsToken }: HealthRouteDeps): Router {
   const router = Router();
   const refresh = queueDepthRefresher(redis, metrics, queues);
 

@@ -1,9 +1,15 @@
-import { AppError } from '../../http/errors';
+import { AppError, notFound } from '../../http/errors';
+import type { Identity } from '../auth/commenter-token';
+import type { CommenterService } from '../commenters/commenter.service';
 import { commentClaimKey, STALE_CLAIM_MS, voidUnappliedClaim } from '../comments/comment-claims';
 import { CommentDoc, CommentModel, RuleHit } from '../comments/comment.model';
 import { ReportModel } from '../reports/report.model';
-import type { LogAction, LogEntryDoc } from './moderation-log.model';
-import { Actor, ClaimTaken, ModerationLogService } from './moderation-log.service';
+import type { LogAction, LogEntryDoc } from '../moderation-log/moderation-log.model';
+import { Actor, ClaimTaken, ModerationLogService, moderatorActor } from '../moderation-log/moderation-log.service';
+import type { Site } from '../sites/site.service';
+import type { DecisionRequest } from './moderation.schemas';
+import { hasOpenReports, ReviewQueueService } from './review-queues.service';
+import type { ReviewItem } from './review-queues.view';
 
 /** What a decision does to a comment. */
 export type Outcome = 'published' | 'held' | 'rejected' | 'approved';
@@ -23,7 +29,33 @@ const STATUS_OF: Record<Outcome, { status: CommentDoc['status']; held: boolean }
  * finds its own claim and re-applies the (idempotent) update.
  */
 export class DecisionService {
-  constructor(private readonly log: ModerationLogService) {}
+  constructor(
+    private readonly log: ModerationLogService,
+    private readonly commenters: CommenterService,
+    private readonly reviewQueues: ReviewQueueService,
+  ) {}
+
+  /**
+   * A moderator's approval or rejection of a comment, answered with its review item.
+   * With a version, only that version can be decided; without one, only a comment still
+   * waiting for a person (held, or published with open reports). Anything else, and a
+   * removed comment, is 409 ALREADY_DECIDED. The moderator's profile is made only once
+   * the decision goes ahead.
+   */
+  async decideByModerator(site: Site, commentId: string, request: DecisionRequest, moderator: Identity): Promise<ReviewItem> {
+    const comment = await CommentModel.findOne({ _id: commentId, siteId: site.id }).lean();
+    if (!comment) throw notFound('comment');
+    const stale = request.version !== undefined
+      ? request.version !== comment.version
+      : !(comment.status === 'pending' && comment.held) && !(comment.status === 'published' && await hasOpenReports(comment._id));
+    if (stale || comment.status === 'removed') {
+      throw new AppError('ALREADY_DECIDED', { currentVersion: comment.version, status: comment.status });
+    }
+    const actor = await moderatorActor(this.commenters, moderator);
+    const updated = await this.decide(comment, outcomeOf(request.action), actor, { reason: request.reason ?? null });
+    if (!updated) throw new AppError('ALREADY_DECIDED', { status: comment.status });
+    return this.reviewQueues.item(site, updated);
+  }
 
   /**
    * Decides a comment version. Returns the updated comment, or null when this exact
@@ -88,6 +120,6 @@ function sameActor(entry: LogEntryDoc, actor: Actor): boolean {
 }
 
 /** Moderators' actions and the outcome they lead to. */
-export function outcomeOf(action: 'approve' | 'reject'): Outcome {
+function outcomeOf(action: 'approve' | 'reject'): Outcome {
   return action === 'approve' ? 'approved' : 'rejected';
 }

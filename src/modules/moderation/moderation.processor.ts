@@ -2,6 +2,7 @@ import type { Logger } from '../../infra/logger';
 import { CommentModel } from '../comments/comment.model';
 import type { SiteService } from '../sites/site.service';
 import { evaluateRules } from './automated-rules';
+import { decideOutcome } from './rules/outcome';
 import type { DecisionService, Outcome } from './decision.service';
 import type { ModerationPayload } from './moderation.job';
 
@@ -15,9 +16,8 @@ export interface ProcessorDeps {
 }
 
 /**
- * Decides one comment revision with the site's automated rules: any `reject` rule
- * rejects; any `hold` rule, or pre-moderation, holds for a person; otherwise the comment
- * is published. Running the same job twice decides once (see DecisionService).
+ * Decides one comment revision with the site's automated rules (the outcome rule is
+ * decideOutcome). Running the same job twice decides once (see DecisionService).
  */
 export async function processModeration(job: ModerationPayload, deps: ProcessorDeps, log: Logger): Promise<JobResult> {
   const comment = await CommentModel.findById(job.commentId).lean();
@@ -28,10 +28,7 @@ export async function processModeration(job: ModerationPayload, deps: ProcessorD
   const site = await deps.sites.find(comment.siteId);
   if (!site) return 'stale';
   const rules = await evaluateRules(site, comment);
-  const outcome: Outcome = rules.some((r) => r.action === 'reject') ? 'rejected'
-    : rules.some((r) => r.action === 'hold') || site.config.moderation.mode === 'pre' ? 'held'
-      : 'published';
-  const reason = outcome === 'held' && rules.length === 0 ? 'pre_moderation' : null;
+  const { outcome, reason } = decideOutcome(rules, site.config.moderation.mode);
   const updated = await deps.decisions.decide(comment, outcome, { kind: 'system' }, { rules, reason });
   if (!updated) return 'repeated';
   const since = (comment.editedAt ?? comment.createdAt).getTime();

@@ -3,12 +3,13 @@ import { OpenAPIRegistry, OpenApiGeneratorV3, ResponseConfig, RouteConfig } from
 import { z } from 'zod';
 import { createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery, listRepliesQuery, objectIdString } from '../comments/comment.schemas';
 import { siteConfigSchema } from '../sites/site.schemas';
-import { banBody, decisionBody, logQuery, queueQuery, subParam } from '../moderation/moderation.routes';
-import { QUEUES } from '../moderation/queue.service';
-import { reportBody } from '../reports/report.routes';
-import { adminSubjectBody, listQuery as erasureListQuery, tokenQuery } from '../privacy/privacy.routes';
-import { closeBody, includeQuery, MAX_COUNT_KEYS, reopenBody } from '../threads/thread.routes';
-import { demoPageQuery, demoTokenQuery } from '../widget/widget.routes';
+import { banBody, subParam } from '../bans/ban.schemas';
+import { logQuery } from '../moderation-log/moderation-log.schemas';
+import { decisionBody, reviewQueueParam, reviewQueueQuery } from '../moderation/moderation.schemas';
+import { reportBody } from '../reports/report.schemas';
+import { adminSubjectBody, erasureListQuery, tokenQuery } from '../privacy/privacy.schemas';
+import { closeBody, includeQuery, MAX_COUNT_KEYS, reopenBody } from '../threads/thread.schemas';
+import { demoPageQuery, demoTokenQuery } from '../widget/widget.schemas';
 import { siteIdSchema, threadKeySchema } from '../../shared/safe-text';
 import { BODY_ERRORS, errorResponses } from './openapi.errors';
 import * as view from './openapi.views';
@@ -117,7 +118,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
     {
       method: 'get', path: '/api/v1/sites/{site}/moderation/queues/{queue}', security: jwt,
       summary: 'Queue items oldest first: comment, thread, author with history, rules fired, reports, version (moderators)',
-      request: { params: site.extend({ queue: z.enum(QUEUES) }), query: queueQuery.extend({ limit: limitOf(100).optional() }) },
+      request: { params: site.extend({ queue: reviewQueueParam }), query: reviewQueueQuery.extend({ limit: limitOf(100).optional() }) },
       responses: { 200: json(view.queuePage), ...errorResponses(400, 401, 403, 404, 503) },
     },
     {

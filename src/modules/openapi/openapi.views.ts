@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { REPORT_REASONS } from '../reports/report.model';
 
 // What the endpoints answer, as the OpenAPI document describes it. The views are built by
-// plain functions (comment.view.ts, erasureView, toLogView, …); these schemas follow them,
-// and the OpenAPI fuzzer (scripts/fuzz-openapi.sh) checks every answer against them.
+// plain functions, one <feature>.view.ts per module (comment.view.ts, erasure.view.ts, …);
+// these schemas follow them, and the OpenAPI fuzzer (scripts/fuzz-openapi.sh) checks
+// every answer against them.
 
 const isoDate = z.string().openapi({ format: 'date-time' });
 const objectId = z.string().regex(/^[a-f0-9]{24}$/);

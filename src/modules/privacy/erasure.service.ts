@@ -7,7 +7,6 @@ import type { CommenterService } from '../commenters/commenter.service';
 import type { Site } from '../sites/site.service';
 import { ErasureRequestDoc, ErasureRequestModel, ErasureStatus } from './erasure-request.model';
 import type { ErasureQueue } from './erasure.queue';
-import { keptPlaces } from './personal-data-inventory';
 import { subjectRef } from './subject-ref';
 
 /** A request due this long without a job in Redis is scheduled again by the sweeper. */
@@ -19,21 +18,6 @@ const DUE_AFTER_MS = 30 * 86_400_000;
 export const MAX_RECEIPT_TOKENS = 10;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
-
-/** The view of a request its holder (or a privacy officer) sees: no personal data. */
-export function erasureView(r: ErasureRequestDoc) {
-  return {
-    id: String(r._id), site: r.siteId, status: r.status, requestedBy: r.requestedBy,
-    createdAt: r.createdAt.toISOString(), dueAt: r.dueAt.toISOString(), runAfter: r.runAfter.toISOString(),
-    completedAt: r.completedAt?.toISOString() ?? null,
-    receipt: r.status === 'completed' ? r.receipt : null,
-    // What an erasure deliberately keeps, and why (a ban stays in force, for one).
-    kept: r.status === 'completed'
-      ? keptPlaces().filter((p) => (r.receipt[p.receiptKey] ?? 0) > 0).map((p) => ({ what: p.key, count: r.receipt[p.receiptKey], why: p.why }))
-      : null,
-    overdue: r.status !== 'completed' && r.status !== 'cancelled' && r.dueAt.getTime() < Date.now(),
-  };
-}
 
 /** Erasure requests: filing (by the subject or on their behalf), reading with a receipt token, cancelling, listing. */
 export class ErasureService {
@@ -78,7 +62,10 @@ export class ErasureService {
     return { request, receiptToken };
   }
 
-  /** Requests on someone's behalf, by host user id or by email (every profile with that email). */
+  /**
+   * Requests on someone's behalf, by host user id or by email (every profile with that
+   * email); 404 when no profile matches.
+   */
   async requestFor(site: Site, subject: { sub: string } | { email: string }): Promise<Array<{ request: ErasureRequestDoc; receiptToken: string }>> {
     const profiles = await this.commenters.findSubject(site.id, subject);
     const results = [];

@@ -1,4 +1,6 @@
+import type { CommenterService } from '../commenters/commenter.service';
 import { PERSONAL_DATA, DataSubject } from './personal-data-inventory';
+import { dataSubject } from './subject-ref';
 
 /**
  * Everything stored about a data subject on a site, as one JSON document: one section per
@@ -13,4 +15,22 @@ export async function exportSubject(subject: DataSubject): Promise<Record<string
     return [place.key, await place.exportAs(docs as never[], subject)] as const;
   }));
   return { exportedAt: new Date().toISOString(), site: subject.siteId, ...Object.fromEntries(sections) };
+}
+
+/** Exports for the subject themselves and for a privacy officer answering a request by mail. */
+export class ExportService {
+  constructor(private readonly commenters: CommenterService, private readonly secret: string) {}
+
+  /** What is stored about the logged-in commenter, with or without a profile. */
+  async ofCommenter(siteId: string, sub: string): Promise<Record<string, unknown>> {
+    const profile = await this.commenters.find(siteId, sub);
+    return exportSubject(dataSubject(this.secret, siteId, sub, profile?._id ?? null));
+  }
+
+  /** One export per profile matching the subject (by host user id or email); 404 when none does. */
+  async ofSubject(siteId: string, subject: { sub: string } | { email: string }): Promise<{ exports: Array<Record<string, unknown>> }> {
+    const found = [];
+    for (const profile of await this.commenters.findSubject(siteId, subject)) found.push(await exportSubject(dataSubject(this.secret, siteId, profile.sub, profile._id)));
+    return { exports: found };
+  }
 }

@@ -1,54 +1,35 @@
 import { Response, Router } from 'express';
-import { z } from 'zod';
 import { requireAdminKey, requireIdentity } from '../../http/auth';
-import { AppError } from '../../http/errors';
 import { parseOrThrow } from '../../http/validate';
-import { chars, emailAddress } from '../../shared/safe-text';
-import type { CommenterService } from '../commenters/commenter.service';
 import type { SiteService } from '../sites/site.service';
-import { erasureView, ErasureService } from './erasure.service';
-import { exportSubject } from './export.service';
-import { dataSubject } from './subject-ref';
-
-export const tokenQuery = z.object({ token: chars(1, 200) }).strict();
-/** A privacy officer names the data subject by host user id or by email. */
-export const adminSubjectBody = z.object({
-  subject: z.union([
-    z.object({ sub: chars(1, 256) }).strict(),
-    z.object({ email: emailAddress }).strict(),
-  ]),
-}).strict();
-export const listQuery = z.object({
-  status: z.enum(['scheduled', 'running', 'completed', 'cancelled']).optional(),
-  overdue: z.enum(['true', 'false']).optional(),
-  site: chars(0, 64).optional(),
-}).strict();
+import type { ErasureService } from './erasure.service';
+import { erasureBatchView, erasureReceiptView, erasureView } from './erasure.view';
+import type { ExportService } from './export.service';
+import { adminSubjectBody, erasureListQuery, tokenQuery } from './privacy.schemas';
 
 export interface PrivacyRouteDeps {
   sites: SiteService;
-  commenters: CommenterService;
   erasure: ErasureService;
-  ipHashSecret: string;
+  subjectExports: ExportService;
   adminKey: string;
 }
 
 /** Data subjects' rights: export, erasure requests with receipts, and the privacy officer's view. */
-export function privacyRoutes({ sites, commenters, erasure, ipHashSecret, adminKey }: PrivacyRouteDeps): Router {
+export function privacyRoutes({ sites, erasure, subjectExports, adminKey }: PrivacyRouteDeps): Router {
   const router = Router();
 
   router.get('/api/v1/sites/:site/me/export', async (req, res) => {
     const site = await sites.get(req.params.site);
     const identity = await requireIdentity(site, req);
-    const profile = await commenters.find(site.id, identity.sub);
-    sendExport(res, site.id, await exportSubject(dataSubject(ipHashSecret, site.id, identity.sub, profile?._id ?? null)));
+    sendExport(res, site.id, await subjectExports.ofCommenter(site.id, identity.sub));
   });
 
   router.post('/api/v1/sites/:site/me/erasure', async (req, res) => {
     const site = await sites.get(req.params.site);
     const identity = await requireIdentity(site, req);
-    const { request, receiptToken } = await erasure.requestBySubject(site, identity);
+    const filed = await erasure.requestBySubject(site, identity);
     res.setHeader('Cache-Control', 'no-store');
-    res.status(202).json({ ...erasureView(request), receiptToken });
+    res.status(202).json(erasureReceiptView(filed));
   });
 
   router.get('/api/v1/erasure-requests/:id', async (req, res) => {
@@ -65,11 +46,7 @@ export function privacyRoutes({ sites, commenters, erasure, ipHashSecret, adminK
   router.post('/api/v1/admin/sites/:site/erasure-requests', requireAdminKey(adminKey), async (req, res) => {
     const site = await sites.get(req.params.site as string);
     const body = parseOrThrow(adminSubjectBody, req.body);
-    const results = await erasure.requestFor(site, body.subject);
-    const requests = results.map(({ request, receiptToken }) => ({ ...erasureView(request), receiptToken }));
-    const first = requests[0];
-    if (!first) throw new AppError('NOT_FOUND', { what: 'subject' });
-    res.status(202).json({ ...first, requests });
+    res.status(202).json(erasureBatchView(await erasure.requestFor(site, body.subject)));
   });
 
   // A subject access request that arrived by mail: the officer downloads what the subject
@@ -77,13 +54,11 @@ export function privacyRoutes({ sites, commenters, erasure, ipHashSecret, adminK
   router.post('/api/v1/admin/sites/:site/exports', requireAdminKey(adminKey), async (req, res) => {
     const site = await sites.get(req.params.site as string);
     const body = parseOrThrow(adminSubjectBody, req.body);
-    const found = [];
-    for (const profile of await commenters.findSubject(site.id, body.subject)) found.push(await exportSubject(dataSubject(ipHashSecret, site.id, profile.sub, profile._id)));
-    sendExport(res, site.id, { exports: found });
+    sendExport(res, site.id, await subjectExports.ofSubject(site.id, body.subject));
   });
 
   router.get('/api/v1/admin/erasure-requests', requireAdminKey(adminKey), async (req, res) => {
-    const query = parseOrThrow(listQuery, req.query);
+    const query = parseOrThrow(erasureListQuery, req.query);
     const list = await erasure.list({ status: query.status, overdue: query.overdue === 'true', siteId: query.site });
     res.json({ requests: list.map(erasureView) });
   });

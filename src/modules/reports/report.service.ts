@@ -2,7 +2,7 @@ import { AppError, forbidden, notFound } from '../../http/errors';
 import type { Identity } from '../auth/commenter-token';
 import type { CommenterService } from '../commenters/commenter.service';
 import { CommentModel } from '../comments/comment.model';
-import type { BanService } from '../moderation/ban.service';
+import type { BanService } from '../bans/ban.service';
 import type { Site } from '../sites/site.service';
 import { ReportDoc, ReportModel, ReportReason } from './report.model';
 import { isDuplicateKey } from '../../infra/mongo';

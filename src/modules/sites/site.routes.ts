@@ -2,10 +2,16 @@ import { Router } from 'express';
 import { requireAdminKey } from '../../http/auth';
 import { parseOrThrow } from '../../http/validate';
 import { siteIdSchema } from '../../shared/safe-text';
-import { siteAdminView, SiteService } from './site.service';
+import type { SiteService } from './site.service';
+import { siteAdminView } from './site.view';
+
+export interface SiteAdminRouteDeps {
+  sites: SiteService;
+  adminKey: string;
+}
 
 /** Admin endpoints for site configuration (ADMIN_API_KEY). */
-export function siteAdminRoutes(sites: SiteService, adminKey: string): Router {
+export function siteAdminRoutes({ sites, adminKey }: SiteAdminRouteDeps): Router {
   const router = Router();
   router.use('/api/v1/admin', requireAdminKey(adminKey));
 

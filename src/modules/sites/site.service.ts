@@ -129,16 +129,3 @@ function mergePatch(target: Record<string, unknown>, patch: Record<string, unkno
 function toSite(doc: SiteDoc): Site {
   return { id: doc._id, config: doc.config, updatedAt: doc.updatedAt };
 }
-
-/** A site as admins read it back: its id and configuration, secrets never returned. */
-export function siteAdminView(site: Site): Record<string, unknown> {
-  return { id: site.id, ...redactSiteConfig(site.config) };
-}
-
-/** The configuration as admins read it back: secrets are never returned. */
-function redactSiteConfig(config: SiteConfig): Record<string, unknown> {
-  const auth = 'hs256Secret' in config.auth
-    ? { alg: 'HS256', hs256SecretSet: true, ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}) }
-    : config.auth;
-  return { ...config, auth };
-}

@@ -2,7 +2,9 @@ import { AppError } from '../../http/errors';
 import type { Site } from '../sites/site.service';
 import { CommentModel } from '../comments/comment.model';
 import type { PublicPageCache } from '../comments/public-page-cache';
+import type { Actor, ModerationLogService } from '../moderation-log/moderation-log.service';
 import { ThreadDoc, ThreadModel } from './thread.model';
+import { ThreadCount, ThreadState, toThreadCount, toThreadState } from './thread.view';
 import { isDuplicateKey } from '../../infra/mongo';
 
 /**
@@ -14,25 +16,9 @@ export const CLOSED_BY_MODERATOR = 'closed_by_moderator';
 export const AUTO_CLOSED_REASON = 'auto_closed';
 export type ClosedReason = typeof CLOSED_BY_MODERATOR | typeof AUTO_CLOSED_REASON;
 
-export interface ThreadState {
-  key: string;
-  status: 'open' | 'closed';
-  closedReason: ClosedReason | null;
-  commentCount: number;
-  maxLength: number;
-  title: string | null;
-  url: string | null;
-}
-
-export interface ThreadCount {
-  key: string;
-  status: 'open' | 'closed';
-  commentCount: number;
-}
-
-/** Threads: state (including automatic closing), creation on first comment, closing. */
+/** Threads: state (including automatic closing), creation on first comment, closing (logged). */
 export class ThreadService {
-  constructor(private readonly pageCache: PublicPageCache) {}
+  constructor(private readonly pageCache: PublicPageCache, private readonly log: ModerationLogService) {}
 
   async find(siteId: string, key: string): Promise<ThreadDoc | null> {
     return ThreadModel.findOne({ siteId, key }).lean();
@@ -47,16 +33,7 @@ export class ThreadService {
       const count = doc ? await CommentModel.countDocuments({ siteId: site.id, threadKey: key, status: 'published' }) : 0;
       return { thread: doc, commentCount: count };
     });
-    const closed = thread ? closedReasonOf(site, thread) : undefined;
-    return {
-      key,
-      status: closed === undefined ? 'open' : 'closed',
-      closedReason: closed ?? null,
-      commentCount,
-      maxLength: site.config.maxLength,
-      title: thread?.title ?? null,
-      url: thread?.url ?? null,
-    };
+    return toThreadState(site, key, thread, commentCount, thread ? closedReasonOf(site, thread) : undefined);
   }
 
   /**
@@ -76,8 +53,7 @@ export class ThreadService {
     const countOf = new Map(counts.map((c) => [c._id, c.n]));
     return keys.map((key) => {
       const thread = threadOf.get(key);
-      const closed = thread ? closedReasonOf(site, thread) : undefined;
-      return { key, status: closed === undefined ? 'open' : 'closed', commentCount: countOf.get(key) ?? 0 };
+      return toThreadCount(key, countOf.get(key) ?? 0, thread ? closedReasonOf(site, thread) : undefined);
     });
   }
 
@@ -105,23 +81,30 @@ export class ThreadService {
     }
   }
 
-  /** Closes a thread (creating it when no one has commented yet); the moderator's reason belongs in the log. */
-  async close(siteId: string, key: string): Promise<ThreadDoc> {
-    await this.ensure(siteId, key, {});
-    return ThreadModel.findOneAndUpdate(
-      { siteId, key },
+  /**
+   * Closes a thread (creating it when no one has commented yet) and logs who did and why:
+   * the reason goes to the moderation log only, readers see CLOSED_BY_MODERATOR.
+   */
+  async close(site: Site, key: string, actor: Actor, reason: string | null): Promise<ThreadState> {
+    await this.ensure(site.id, key, {});
+    await ThreadModel.findOneAndUpdate(
+      { siteId: site.id, key },
       { $set: { status: 'closed', closedReason: CLOSED_BY_MODERATOR, closedAt: new Date(), keepOpen: false } },
       { new: true, lean: true },
     ).orFail();
+    await this.log.append({ siteId: site.id, actor, action: 'thread_closed', threadKey: key, reason });
+    return this.state(site, key);
   }
 
-  /** Reopens a thread; a reopened thread is exempt from the site's automatic closing. */
-  async reopen(siteId: string, key: string): Promise<ThreadDoc | null> {
-    return ThreadModel.findOneAndUpdate(
-      { siteId, key },
+  /** Reopens a thread, logged; a reopened thread is exempt from the site's automatic closing. */
+  async reopen(site: Site, key: string, actor: Actor): Promise<ThreadState> {
+    await ThreadModel.findOneAndUpdate(
+      { siteId: site.id, key },
       { $set: { status: 'open', closedReason: null, closedAt: null, keepOpen: true } },
       { new: true, lean: true },
     );
+    await this.log.append({ siteId: site.id, actor, action: 'thread_reopened', threadKey: key });
+    return this.state(site, key);
   }
 }
 

@@ -3,12 +3,11 @@ import path from 'node:path';
 import { Router } from 'express';
 import type { Response } from 'express';
 import { SignJWT } from 'jose';
-import { z } from 'zod';
 import type { AppConfig } from '../../../config/env';
-import { AppError } from '../../http/errors';
+import { AppError, notFound } from '../../http/errors';
 import { parseOrThrow } from '../../http/validate';
-import { chars, siteIdSchema } from '../../shared/safe-text';
 import type { SiteService } from '../sites/site.service';
+import { DEMO_SITE_ID, demoPageQuery, demoTokenQuery } from './widget.schemas';
 
 /**
  * Content-Security-Policy of the pages served here (demo, moderators' page): scripts and
@@ -40,22 +39,12 @@ const DEMO_IDENTITIES = {
   moderator: { sub: 'demo-moderator', name: 'Demo Moderator', roles: ['moderator'] },
 } as const;
 const DEMO_TOKEN_TTL_SECONDS = 3600;
-/** The one site the demo login signs for (config/demo-sites.json). */
-const DEMO_SITE_ID = 'demo';
-
-export const demoTokenQuery = z.object({
-  role: z.enum(['commenter', 'moderator']).default('commenter'),
-  site: siteIdSchema.default(DEMO_SITE_ID),
-}).strict();
-export const demoPageQuery = z.object({
-  lang: z.enum(['sv', 'en']).default('sv'),
-  login: chars(0, 10).optional(),
-  return: chars(0, 2000).optional(),
-}).strict();
 
 export interface WidgetRouteDeps {
   config: AppConfig;
   sites: SiteService;
+  /** Where the built browser files are; dist/widget of the project by default. */
+  assetsDir?: string;
 }
 
 /** Finds the project root (where package.json is) from this file, in src/ or in dist/src/. */
@@ -71,9 +60,9 @@ function projectRoot(): string {
  * GET /demo/token (JWTs for the demo login, minted here with the site's secret) and the
  * pages' script and style files under /assets/.
  */
-export function widgetRoutes({ config, sites }: WidgetRouteDeps, options: { assetsDir?: string } = {}): Router {
+export function widgetRoutes({ config, sites, assetsDir }: WidgetRouteDeps): Router {
   const router = Router();
-  const dir = options.assetsDir ?? path.join(projectRoot(), 'dist', 'widget');
+  const dir = assetsDir ?? path.join(projectRoot(), 'dist', 'widget');
   const production = config.NODE_ENV === 'production';
   const pages = new Map<string, string>();
 
@@ -117,7 +106,7 @@ export function widgetRoutes({ config, sites }: WidgetRouteDeps, options: { asse
 
   router.get('/assets/:file', (req, res) => {
     const type = ASSETS[req.params.file];
-    if (!type) throw new AppError('NOT_FOUND', { what: 'asset' });
+    if (!type) throw notFound('asset');
     sendAsset(res, req.params.file, type, 300);
   });
 
@@ -143,11 +132,11 @@ export function widgetRoutes({ config, sites }: WidgetRouteDeps, options: { asse
    */
   const demoLogin = config.DEMO_LOGIN ? config.DEMO_LOGIN === 'true' : !production;
   router.get('/demo/token', async (req, res) => {
-    if (!demoLogin) throw new AppError('NOT_FOUND', { what: 'route' });
+    if (!demoLogin) throw notFound('route');
     const query = parseOrThrow(demoTokenQuery, req.query);
-    if (query.site !== DEMO_SITE_ID) throw new AppError('NOT_FOUND', { what: 'site' });
+    if (query.site !== DEMO_SITE_ID) throw notFound('site');
     const site = await sites.get(query.site);
-    if (!('hs256Secret' in site.config.auth)) throw new AppError('NOT_FOUND', { what: 'demo login' });
+    if (!('hs256Secret' in site.config.auth)) throw notFound('demo login');
     const identity = DEMO_IDENTITIES[query.role];
     const jwt = new SignJWT({ ...identity })
       .setProtectedHeader({ alg: 'HS256' })

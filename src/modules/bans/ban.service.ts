@@ -2,7 +2,7 @@ import { AppError, notFound } from '../../http/errors';
 import type { CommenterService } from '../commenters/commenter.service';
 import { subjectRef } from '../privacy/subject-ref';
 import { BanDoc, BanModel } from './ban.model';
-import type { Actor, ModerationLogService } from './moderation-log.service';
+import type { Actor, ModerationLogService } from '../moderation-log/moderation-log.service';
 
 /**
  * Bans: a banned commenter gets 403 BANNED on every write on the site. Bans are found by

@@ -3,19 +3,17 @@ import { CommenterModel } from '../commenters/commenter.model';
 import { CommentDoc, CommentModel } from '../comments/comment.model';
 import { afterCursor, decodeCursor, encodeCursor } from '../comments/cursor';
 import { ReportModel } from '../reports/report.model';
-import { isOnOrigins } from '../../shared/site-origins';
 import type { Site } from '../sites/site.service';
 import { ThreadModel } from '../threads/thread.model';
-
-export const QUEUES = ['pending', 'reported', 'rejected', 'approved'] as const;
-export type QueueName = (typeof QUEUES)[number];
+import { REVIEW_QUEUES, ReviewQueueName } from './moderation.schemas';
+import { ReviewItem, toReviewItem } from './review-queues.view';
 
 /**
- * Which comments each queue holds; counts and lists use the same filters, so they agree.
- * The reported queue is computed from the unresolved reports themselves: no counter is
- * kept on the comment that could drift from them.
+ * Which comments each review queue holds; counts and lists use the same filters, so they
+ * agree. The reported queue is computed from the unresolved reports themselves: no counter
+ * is kept on the comment that could drift from them.
  */
-async function queueFilter(site: Site, queue: QueueName): Promise<Record<string, unknown>> {
+async function queueFilter(site: Site, queue: ReviewQueueName): Promise<Record<string, unknown>> {
   switch (queue) {
     case 'pending':
       return { siteId: site.id, status: 'pending', held: true };
@@ -43,30 +41,21 @@ export async function hasOpenReports(commentId: Types.ObjectId): Promise<boolean
   return !!(await ReportModel.exists({ commentId, resolved: false }));
 }
 
-export interface QueueItem {
-  comment: {
-    id: string; thread: string; parentId: string | null; body: string; status: CommentDoc['status'];
-    createdAt: string; editedAt: string | null; revision: number;
-  };
-  thread: { key: string; title: string | null; url: string | null; status: 'open' | 'closed' };
-  author: { id: string; sub: string; name: string; history: { published: number; rejected: number; pending: number } } | null;
-  rules: CommentDoc['rules'];
-  reports: Array<{ reason: string; note: string | null; createdAt: string; resolved: boolean }>;
-  version: number;
-}
-
-/** The moderators' queues: exact counts (counted from the data) and items oldest first. */
-export class ModerationQueueService {
-  async counts(site: Site): Promise<Record<QueueName, number>> {
-    const entries = await Promise.all(QUEUES.map(async (q) => [q, await CommentModel.countDocuments(await queueFilter(site, q))] as const));
-    return Object.fromEntries(entries) as Record<QueueName, number>;
+/**
+ * The moderators' review queues: exact counts (counted from the data) and items oldest
+ * first. Not to be confused with the moderation jobs' queue on Redis (moderation.queue.ts).
+ */
+export class ReviewQueueService {
+  async counts(site: Site): Promise<Record<ReviewQueueName, number>> {
+    const entries = await Promise.all(REVIEW_QUEUES.map(async (q) => [q, await CommentModel.countDocuments(await queueFilter(site, q))] as const));
+    return Object.fromEntries(entries) as Record<ReviewQueueName, number>;
   }
 
   /**
    * A page of a queue, with the site's origins: the moderators' page links a thread only
    * to an address on them.
    */
-  async list(site: Site, queue: QueueName, options: { cursor?: string; limit: number; thread?: string }): Promise<{ items: QueueItem[]; nextCursor: string | null; origins: string[] }> {
+  async list(site: Site, queue: ReviewQueueName, options: { cursor?: string; limit: number; thread?: string }): Promise<{ items: ReviewItem[]; nextCursor: string | null; origins: string[] }> {
     const filter: Record<string, unknown> = await queueFilter(site, queue);
     if (options.thread) filter.threadKey = options.thread;
     if (options.cursor) filter.$and = [afterCursor(decodeCursor(options.cursor), 1)];
@@ -78,12 +67,12 @@ export class ModerationQueueService {
   }
 
   /** One item, for answering a decision. */
-  async item(site: Site, comment: CommentDoc): Promise<QueueItem> {
-    return (await this.items(site, [comment]))[0] as QueueItem;
+  async item(site: Site, comment: CommentDoc): Promise<ReviewItem> {
+    return (await this.items(site, [comment]))[0] as ReviewItem;
   }
 
-  /** Shapes comments into items with a fixed number of queries per page (no $lookup). */
-  private async items(site: Site, comments: CommentDoc[]): Promise<QueueItem[]> {
+  /** Looks up what the items show with a fixed number of queries per page (no $lookup). */
+  private async items(site: Site, comments: CommentDoc[]): Promise<ReviewItem[]> {
     if (comments.length === 0) return [];
     const authorIds = [...new Set(comments.map((c) => c.authorId).filter((id): id is Types.ObjectId => !!id).map(String))].map((id) => new Types.ObjectId(id));
     const threadKeys = [...new Set(comments.map((c) => c.threadKey))];
@@ -101,26 +90,14 @@ export class ModerationQueueService {
     const countOf = (authorId: string, status: string) =>
       history.find((h) => String(h._id.a) === authorId && h._id.s === status)?.n ?? 0;
     return comments.map((c) => {
-      const author = c.authorId ? authorById.get(String(c.authorId)) : undefined;
-      const thread = threadByKey.get(c.threadKey);
-      return {
-        comment: {
-          id: String(c._id), thread: c.threadKey, parentId: c.parentId ? String(c.parentId) : null, body: c.body,
-          status: c.status, createdAt: c.createdAt.toISOString(), editedAt: c.editedAt?.toISOString() ?? null, revision: c.revision,
-        },
-        // An address stored before addresses were checked, or left behind when the site's
-        // origins changed, is not passed on as the article's link.
-        thread: { key: c.threadKey, title: thread?.title ?? null, url: thread?.url && isOnOrigins(thread.url, site.config.origins) ? thread.url : null, status: thread?.status ?? 'open' },
-        author: author
-          ? {
-            id: String(author._id), sub: author.sub, name: author.name,
-            history: { published: countOf(String(author._id), 'published'), rejected: countOf(String(author._id), 'rejected'), pending: countOf(String(author._id), 'pending') },
-          }
-          : null,
-        rules: c.rules.map((r) => ({ rule: r.rule, action: r.action, detail: r.detail })),
-        reports: reports.filter((r) => r.commentId.equals(c._id)).map((r) => ({ reason: r.reason, note: r.note, createdAt: r.createdAt.toISOString(), resolved: r.resolved })),
-        version: c.version,
-      };
+      const authorId = String(c.authorId);
+      return toReviewItem(c, {
+        author: c.authorId ? authorById.get(authorId) : undefined,
+        history: { published: countOf(authorId, 'published'), rejected: countOf(authorId, 'rejected'), pending: countOf(authorId, 'pending') },
+        thread: threadByKey.get(c.threadKey),
+        reports: reports.filter((r) => r.commentId.equals(c._id)),
+        origins: site.config.origins,
+      });
     });
   }
 }

@@ -4,6 +4,7 @@ import type { CommenterService } from '../commenters/commenter.service';
 import { afterCursor, decodeCursor, encodeCursor } from '../comments/cursor';
 import type { RuleHit } from '../comments/comment.model';
 import { LogAction, LogEntryDoc, ModerationLogModel } from './moderation-log.model';
+import { LogEntryView, toLogView } from './moderation-log.view';
 import { isDuplicateKey } from '../../infra/mongo';
 
 /** Who acted: the system (automated rules), a moderator, or the comment's author (an edit). */
@@ -93,30 +94,4 @@ export class ModerationLogService {
 function renameCreatedAt(clause: unknown): unknown {
   const { createdAt, ...rest } = clause as Record<string, unknown>;
   return { ...rest, at: createdAt };
-}
-
-export interface LogEntryView {
-  id: string;
-  at: string;
-  actor: { kind: LogEntryDoc['actorKind']; name: string | null };
-  action: LogAction;
-  commentId: string | null;
-  threadKey: string | null;
-  reason: string | null;
-  rules: RuleHit[];
-  until: string | null;
-}
-
-function toLogView(e: LogEntryDoc): LogEntryView {
-  return {
-    id: String(e._id),
-    at: e.at.toISOString(),
-    actor: { kind: e.actorKind, name: e.actorName },
-    action: e.action,
-    commentId: e.commentId ? String(e.commentId) : null,
-    threadKey: e.threadKey,
-    reason: e.reason,
-    rules: e.rules.map((r) => ({ rule: r.rule, action: r.action, detail: r.detail })),
-    until: e.until ? e.until.toISOString() : null,
-  };
 }

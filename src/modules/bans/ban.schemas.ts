@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { AppError } from '../../http/errors';
+import { safeLine } from '../../shared/safe-text';
+
+/** The host user id in …/moderation/users/{sub}/ban. */
+export const subParam = safeLine(256);
+
+export const banBody = z.object({ reason: safeLine(500), until: z.string().datetime({ offset: true }).optional() }).strict();
+
+/**
+ * The end of a ban as a date, or null for a ban without end. A ban that would already
+ * be over is refused: a moderator who means "now" means a ban without end, or a typo.
+ */
+export function banUntil(until: string | undefined): Date | null {
+  if (until === undefined) return null;
+  const date = new Date(until);
+  if (date.getTime() <= Date.now()) {
+    throw new AppError('VALIDATION_FAILED', { issues: [{ path: 'until', problem: 'must be in the future' }] });
+  }
+  return date;
+}
