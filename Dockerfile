@@ -13,7 +13,7 @@ COPY src ./src
 COPY workers ./workers
 COPY bench ./bench
 COPY widget ./widget
-COPY scripts/build-widget.js ./scripts/build-widget.js
+COPY scripts/build-widget.js scripts/clean-dist.js ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
