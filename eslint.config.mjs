@@ -29,7 +29,7 @@ export default tseslint.config(
     files: ['**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { module: 'writable', require: 'readonly', process: 'readonly', setInterval: 'readonly', setTimeout: 'readonly' },
+      globals: { module: 'writable', require: 'readonly', process: 'readonly', setInterval: 'readonly', setTimeout: 'readonly', __dirname: 'readonly' },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
