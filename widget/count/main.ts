@@ -10,7 +10,7 @@
  * window.KommentarerCount.refresh() counts again (pages that add articles later).
  */
 import { countText } from '../shared/count-text';
-import { apiBase } from '../shared/links';
+import { apiBase } from '../shared/api-client';
 
 /** The API's limit of keys per request. */
 const KEYS_PER_REQUEST = 50;

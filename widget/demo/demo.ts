@@ -4,6 +4,9 @@
  * browser) and handed to the widget with Kommentarer.login(); getToken() lets the widget
  * ask again when the token expires.
  */
+import { ANONYMOUS, ApiError, apiClient } from '../shared/api-client';
+import { claimsOf } from '../shared/jwt-claims';
+
 interface HostApi {
   getToken?: () => Promise<string | null>;
   login?: (token: string) => Promise<void>;
@@ -14,18 +17,20 @@ const KEY = 'kommentarer.demo.token';
 let token: string | null = sessionStorage.getItem(KEY);
 
 function expiresSoon(jwt: string): boolean {
-  try {
-    const part = (jwt.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(atob(part)).exp * 1000 < Date.now() + 60_000;
-  } catch {
-    return true;
-  }
+  const claims = claimsOf(jwt);
+  return !claims || Number(claims.exp) * 1000 < Date.now() + 60_000;
 }
 
+const call = apiClient({ base: '', lang: () => 'sv', session: ANONYMOUS, networkMessage: () => '' });
+
 async function mint(role: 'commenter' | 'moderator'): Promise<string | null> {
-  const res = await fetch(`/demo/token?role=${role}`, { headers: { Accept: 'application/json' } });
-  if (!res.ok) return null;
-  return (await res.json()).token ?? null;
+  try {
+    return (await call<{ token?: string }>('GET', `/demo/token?role=${role}`, undefined, { Accept: 'application/json' })).token ?? null;
+  } catch (err) {
+    // An error answer means no demo login here; a network failure still fails the click.
+    if (err instanceof ApiError && err.code !== 'NETWORK') return null;
+    throw err;
+  }
 }
 
 const api: HostApi = (w.Kommentarer ??= {});

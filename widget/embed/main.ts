@@ -11,10 +11,10 @@
  * loading, window.Kommentarer.login(jwt) and .logout() switch every widget on the page
  * without a reload.
  */
-import { client, claimsOf, Session } from './api';
+import { apiBase, apiClient, Session } from '../shared/api-client';
+import { claimsOf } from '../shared/jwt-claims';
 import { isLang, Lang, STRINGS } from './i18n';
 import { Widget } from './widget';
-import { apiBase } from '../shared/links';
 import css from './widget.css';
 
 interface HostApi {
@@ -90,7 +90,7 @@ function start(script: HTMLScriptElement): void {
   const widget: Widget = new Widget(root, {
     base, site: data.site, thread: data.thread, lang: locale, title: data.title || null, url,
     limit: Math.min(100, Math.max(1, Number(data.limit) || 20)),
-    call: client(base, (): Lang => widget.language, session, () => STRINGS[widget.language].network),
+    call: apiClient({ base, lang: (): Lang => widget.language, session, networkMessage: () => STRINGS[widget.language].network, credentials: 'omit' }),
     token: () => token,
   });
   sessions.push({

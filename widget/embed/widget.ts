@@ -1,5 +1,7 @@
 import { append, Child, fill, h, safeHref } from '../shared/dom';
-import { ApiError, Call, claimsOf, Comment, ReplyPage, ThreadInfo } from './api';
+import { Comment, ReplyPage, ThreadInfo } from './api-types';
+import { ApiError, Call, networkError } from '../shared/api-client';
+import { claimsOf } from '../shared/jwt-claims';
 import { composer } from './composer';
 import { Lang, STRINGS, Strings } from './i18n';
 import { linkedCommentId, permalink } from '../shared/links';
@@ -440,7 +442,7 @@ export class Widget {
    * language). Some codes also change what the widget offers.
    */
   private problem(err: unknown): string {
-    const e = err instanceof ApiError ? err : new ApiError(0, 'NETWORK', this.t.network);
+    const e = err instanceof ApiError ? err : networkError(this.t.network);
     const info = this.info as ThreadInfo;
     if (e.code === 'THREAD_CLOSED') {
       info.thread.status = 'closed';

@@ -5,6 +5,8 @@
  * sessionStorage for this tab only.
  */
 import { append, fill, h, safeHref } from '../shared/dom';
+import { ApiError, apiClient } from '../shared/api-client';
+import { claimsOf } from '../shared/jwt-claims';
 import { permalink } from '../shared/links';
 import { isOnOrigins } from '../../src/shared/site-origins';
 
@@ -144,12 +146,6 @@ const TEXT = {
   },
 };
 
-class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-
 const STORE = 'kommentarer.moderate';
 const params = new URLSearchParams(location.hash.slice(1));
 // Swedish unless asked for English (#lang=en); the choice is kept for the tab.
@@ -178,38 +174,14 @@ const moreBox = h('div');
 const refreshBox = h('div');
 const tabs = new Map<Queue, HTMLButtonElement>();
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const s = session as { site: string; token: string };
-  const headers: Record<string, string> = { Authorization: `Bearer ${s.token}`, 'Accept-Language': lang };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new HttpError(0, 'NETWORK', t.network);
-  }
-  if (res.status === 204) return undefined as T;
-  const data = await res.json().catch(() => null);
-  if (res.ok) return data as T;
-  const error = data?.error ?? {};
-  throw new HttpError(res.status, error.code ?? `HTTP_${res.status}`, error.message ?? t.network);
-}
+// Same origin as the API, with the token the moderator logged in with (never refreshed).
+const call = apiClient({ base: '', lang: () => lang, session: { token: async () => session?.token ?? null }, networkMessage: () => t.network });
 
 const sitePath = () => `/api/v1/sites/${encodeURIComponent((session as { site: string }).site)}/moderation`;
 
 function say(message: string, error = false): void {
   status.textContent = message;
   status.className = error ? 'status err' : 'status ok';
-}
-
-function nameOf(token: string): string {
-  try {
-    const part = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
-    const json = new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0)));
-    return String(JSON.parse(json).name ?? '');
-  } catch {
-    return '';
-  }
 }
 
 // ---------- login ----------
@@ -259,7 +231,7 @@ function logout(): void {
 
 function showQueues(): void {
   const s = session as { site: string; token: string };
-  who.textContent = t.who(nameOf(s.token) || '?', s.site);
+  who.textContent = t.who(String(claimsOf(s.token)?.name ?? '') || '?', s.site);
   const tablist = h('div', { role: 'tablist', 'aria-label': t.queues, onkeydown: (e) => tabKeys(e as KeyboardEvent) });
   for (const q of QUEUES) {
     const tab = h('button', { type: 'button', role: 'tab', id: `tab-${q}`, 'aria-controls': 'panel', 'data-queue': q, onclick: () => switchQueue(q) });
@@ -313,7 +285,7 @@ async function refreshCounts(): Promise<void> {
       fill(refreshBox);
     }
   } catch (err) {
-    if (err instanceof HttpError && (err.status === 401 || err.status === 403)) showLogin(err.message);
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) showLogin(err.message);
   }
 }
 
@@ -337,7 +309,7 @@ async function loadList(focusFirst: boolean): Promise<void> {
     shownCount = counts[queue];
     renderTabs();
   } catch (err) {
-    if (err instanceof HttpError && (err.status === 401 || err.status === 403)) return showLogin(err.message);
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return showLogin(err.message);
     items = [];
     cursor = null;
     say((err as Error).message, true);
@@ -440,7 +412,7 @@ async function decision(index: number, action: 'approve' | 'reject', reason?: st
     focusItem(index);
     void refreshCounts();
   } catch (err) {
-    if (err instanceof HttpError && err.code === 'ALREADY_DECIDED') {
+    if (err instanceof ApiError && err.code === 'ALREADY_DECIDED') {
       await loadList(false);
       say(t.alreadyDecided, true);
       focusItem(index);

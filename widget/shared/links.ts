@@ -1,9 +1,4 @@
-/** Addresses shared by the scripts host pages load and the moderators' page. */
-
-/** The API's base URL for a script tag: its data-api, else the origin it was loaded from. */
-export function apiBase(script: HTMLScriptElement): string {
-  return (script.dataset.api ?? new URL(script.src, location.href).origin).replace(/\/$/, '');
-}
+/** Comment addresses shared by the widget and the moderators' page. */
 
 /** The address of one comment: its article page with #kommentar-<id>. */
 export function permalink(pageUrl: string, commentId: string): string {
