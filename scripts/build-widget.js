@@ -1,4 +1,4 @@
-/* global console, __dirname */
+/* global console */
 /**
  * Builds the browser code with esbuild into dist/widget/:
  *   embed.js     the widget host pages load (budget: 15 KB gzipped, no runtime dependencies)
