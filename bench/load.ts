@@ -20,7 +20,7 @@ import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import type { Connection } from 'mongoose';
 import { freePort } from '../src/dev/free-port';
-import { siteGenerationKey } from '../src/modules/comments/public-page-cache';
+import { siteGenerationKey } from '../src/infra/page-cache';
 import { childEnvironment, connectBench, Lifecycle, machineLine, removeExternalData, startBackingServices } from './bench-lifecycle';
 import {
   API_ENTRY, assertBuilt, awaitingEnqueue, childCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, letters, moderationQueueCounts,

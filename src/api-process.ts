@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AppConfig } from '../config/env';
 import { closeServices, createServices, Services } from './container';
-import { createApp } from './http/app';
+import { createApp } from './app';
 import type { Logger } from './infra/logger';
 import { connectMongo, disconnectMongo, ensureIndexes } from './infra/mongo';
 import { RedisConnections } from './infra/redis';

@@ -6,7 +6,7 @@ import type { RedisConnections } from './infra/redis';
 import { JOBS } from './jobs';
 import { CommenterService } from './modules/commenters/commenter.service';
 import { CommentService } from './modules/comments/comment.service';
-import { PublicPageCache } from './modules/comments/public-page-cache';
+import { PublicPageCache } from './infra/page-cache';
 import { onSiteChange } from './infra/site-changes';
 import { WriteRateLimit } from './modules/comments/write-rate-limit';
 import { BanService } from './modules/bans/ban.service';

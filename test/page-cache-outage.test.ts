@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { EmbeddedRedis } from '../src/dev/embedded-redis';
 import { CommentModel } from '../src/modules/comments/comment.model';
-import { allSitesGenerationKey, siteGenerationKey } from '../src/modules/comments/public-page-cache';
+import { allSitesGenerationKey, siteGenerationKey } from '../src/infra/page-cache';
 import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
 
 /** Far fewer than the sites written to below: what may wait in memory must not grow with them. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import { CommentModel } from '../src/modules/comments/comment.model';
-import { allSitesGenerationKey, siteGenerationKey } from '../src/modules/comments/public-page-cache';
+import { allSitesGenerationKey, siteGenerationKey } from '../src/infra/page-cache';
 import { moderationJob } from '../src/modules/moderation/moderation.job';
 import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
 import { MODERATOR } from './helpers/moderation';

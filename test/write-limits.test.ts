@@ -1,5 +1,5 @@
 import { CommenterModel } from '../src/modules/commenters/commenter.model';
-import { siteGenerationKey } from '../src/modules/comments/public-page-cache';
+import { siteGenerationKey } from '../src/infra/page-cache';
 import { ErasureRequestModel } from '../src/modules/privacy/erasure-request.model';
 import { MAX_RECEIPT_TOKENS } from '../src/modules/privacy/erasure.service';
 import { ERASURE_REQUESTS_PER_HOUR } from '../src/modules/comments/write-rate-limit';

@@ -1,5 +1,5 @@
 import express, { RequestHandler } from 'express';
-import { AppError } from './errors';
+import { AppError } from '../shared/errors';
 
 /** Methods whose requests may carry a body. */
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../infra/logger';
-import { AppError, ErrorCode, notFound } from './errors';
-import { messageFor } from './messages';
+import { AppError, ErrorCode, notFound } from '../shared/errors';
+import { messageFor } from '../shared/messages';
 import { languageOf, loggablePath } from './request-context';
 
 /** Maps what body-parser throws to the contract's codes. */

@@ -1,6 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { OpenApiDocument } from '../modules/openapi/openapi.document';
-import { AppError } from './errors';
+import { AppError } from '../shared/errors';
 
 const METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options', 'trace'];
 
@@ -15,6 +14,9 @@ interface KnownPath {
  * parameter ({site}) matches one path segment; like express's routing, a trailing slash
  * and letter case do not matter.
  */
+/** What this needs of an OpenAPI document: its paths and their methods. */
+export type OpenApiDocument = { paths: Record<string, Record<string, unknown>> };
+
 export function knownPaths(document: OpenApiDocument): KnownPath[] {
   return Object.entries(document.paths).map(([template, operations]) => {
     const methods = METHODS.filter((m) => m in operations).map((m) => m.toUpperCase());

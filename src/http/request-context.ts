@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Language } from './messages';
+import type { Language } from '../shared/messages';
 
 /** The language for messages: Swedish unless the request prefers English. */
 export function languageOf(req: Request): Language {

@@ -5,7 +5,7 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { AppConfig, parseEnv } from '../../config/env';
 import { closeServices, createServices, Services } from '../../src/container';
-import { createApp } from '../../src/http/app';
+import { createApp } from '../../src/app';
 import { createLogger, Logger } from '../../src/infra/logger';
 import { connectMongo, ensureIndexes } from '../../src/infra/mongo';
 import { RedisConnections } from '../../src/infra/redis';

@@ -1,7 +1,7 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
 import { errors as joseErrors, importSPKI, jwtVerify, KeyLike } from 'jose';
 import { z } from 'zod';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../shared/errors';
 import { countGraphemes, isWellFormed } from '../../shared/comment-text';
 import { stripControls } from '../../shared/safe-text';
 import type { Site } from '../sites/site.service';

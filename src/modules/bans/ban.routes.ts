@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { requireModerator } from '../../http/auth';
-import { parseOrThrow } from '../../http/validate';
+import { requireModerator } from '../auth/guards';
+import { parseOrThrow } from '../../shared/validate';
 import type { CommenterService } from '../commenters/commenter.service';
 import { moderatorActor } from '../moderation-log/moderation-log.service';
 import type { SiteService } from '../sites/site.service';

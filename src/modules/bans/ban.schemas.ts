@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../shared/errors';
 import { safeLine } from '../../shared/safe-text';
 
 /** The host user id in …/moderation/users/{sub}/ban. */

@@ -1,4 +1,4 @@
-import { AppError, notFound } from '../../http/errors';
+import { AppError, notFound } from '../../shared/errors';
 import type { CommenterService } from '../commenters/commenter.service';
 import { subjectRef } from '../privacy/subject-ref';
 import { BanDoc, BanModel } from './ban.model';

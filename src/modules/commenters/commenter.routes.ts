@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireIdentity } from '../../http/auth';
+import { requireIdentity } from '../auth/guards';
 import type { SiteService } from '../sites/site.service';
 import type { CommenterService } from './commenter.service';
 import { meView } from './commenter.view';

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import type { Identity } from '../auth/commenter-token';
 import { CommenterDoc, CommenterModel } from './commenter.model';
-import { notFound } from '../../http/errors';
+import { notFound } from '../../shared/errors';
 import { isDuplicateKey } from '../../infra/mongo';
 
 /** How precisely `lastSeenAt` is kept: refreshing it on every write would rewrite the profile each time. */

@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { optionalIdentity, requireIdentity } from '../../http/auth';
+import { optionalIdentity, requireIdentity } from '../auth/guards';
 import { clientIp } from '../../http/request-context';
-import { parseOrThrow } from '../../http/validate';
+import { parseOrThrow } from '../../shared/validate';
 import type { SiteService } from '../sites/site.service';
 import { siteOfComment } from './comment-site';
 import { assertThreadUrlOnOrigins, commentIdOr404, createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery, listRepliesQuery } from './comment.schemas';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { AppError, notFound } from '../../http/errors';
+import { AppError, notFound } from '../../shared/errors';
 import { httpUrl, safeLine, threadKeySchema } from '../../shared/safe-text';
 import { isOnOrigins } from '../../shared/site-origins';
 import { MAX_SITE_MAX_LENGTH } from '../sites/site.schemas';
-import { cursorSchema } from './cursor';
+import { cursorSchema } from '../../shared/cursor';
 import { CODE_POINTS_PER_CHARACTER } from '../../shared/comment-text';
 
 /** 24 hex characters: anything else cannot be a comment id and is answered 404. */

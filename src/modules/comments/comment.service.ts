@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
-import { AppError, forbidden, notFound } from '../../http/errors';
+import { AppError, forbidden, notFound } from '../../shared/errors';
 import { keyedHash } from '../../infra/keyed-hash';
 import { checkCommentText } from '../../shared/comment-text';
 import { Identity, isModerator } from '../auth/commenter-token';
@@ -17,13 +17,13 @@ import type { Site } from '../sites/site.service';
 import type { ThreadService } from '../threads/thread.service';
 import { CommentDoc, CommentModel } from './comment.model';
 import { toCommentView, CommentView } from './comment.view';
-import { afterCursor, decodeCursor, encodeCursor } from './cursor';
+import { afterCursor, decodeCursor, encodeCursor } from '../../shared/cursor';
 import { IdempotencyModel } from './idempotency.model';
 import { removeComments } from './comment-removal';
 import type { CreateCommentInput, ListCommentsQuery, ListRepliesQuery } from './comment.schemas';
 import { firstReplies, replyPage } from './replies';
 import type { WriteRateLimit } from './write-rate-limit';
-import type { PublicPageCache } from './public-page-cache';
+import type { PublicPageCache } from '../../infra/page-cache';
 import { isDuplicateKey } from '../../infra/mongo';
 
 export interface CommentPage {

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { CommentDoc, CommentModel } from './comment.model';
-import { afterCursor, decodeCursor, encodeCursor } from './cursor';
+import { afterCursor, decodeCursor, encodeCursor } from '../../shared/cursor';
 
 /** Replies each top-level comment brings on a comment page; the rest follow its repliesCursor. */
 export const FIRST_REPLIES = 50;

@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../shared/errors';
 import { keyedHash } from '../../infra/keyed-hash';
 import type { Logger } from '../../infra/logger';
 import type { RedisConnections } from '../../infra/redis';

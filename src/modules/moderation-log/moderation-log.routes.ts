@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { requireModerator } from '../../http/auth';
-import { parseOrThrow } from '../../http/validate';
+import { requireModerator } from '../auth/guards';
+import { parseOrThrow } from '../../shared/validate';
 import type { SiteService } from '../sites/site.service';
 import { logQuery } from './moderation-log.schemas';
 import type { ModerationLogService } from './moderation-log.service';

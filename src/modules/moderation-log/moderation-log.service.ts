@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import type { Identity } from '../auth/commenter-token';
 import type { CommenterService } from '../commenters/commenter.service';
-import { afterCursor, decodeCursor, encodeCursor } from '../comments/cursor';
+import { afterCursor, decodeCursor, encodeCursor } from '../../shared/cursor';
 import type { RuleHit } from '../comments/comment.model';
 import { LogAction, LogEntryDoc, ModerationLogModel } from './moderation-log.model';
 import { LogEntryView, toLogView } from './moderation-log.view';
@@ -76,10 +76,7 @@ export class ModerationLogService {
   /** One page of a site's log, newest first. */
   async list(siteId: string, cursor: string | undefined, limit: number): Promise<{ entries: LogEntryView[]; nextCursor: string | null }> {
     const filter: Record<string, unknown> = { siteId };
-    if (cursor) {
-      const c = decodeCursor(cursor);
-      Object.assign(filter, { $or: (afterCursor(c, -1) as { $or: unknown[] }).$or.map(renameCreatedAt) });
-    }
+    if (cursor) Object.assign(filter, afterCursor(decodeCursor(cursor), -1, 'at'));
     const page = await ModerationLogModel.find(filter).sort({ at: -1, _id: -1 }).limit(limit + 1).lean();
     const items = page.slice(0, limit);
     const last = items[items.length - 1];
@@ -88,10 +85,4 @@ export class ModerationLogService {
       nextCursor: page.length > limit && last ? encodeCursor({ createdAt: last.at, id: last._id }) : null,
     };
   }
-}
-
-/** Cursor filters are written for createdAt; the log sorts by `at`. */
-function renameCreatedAt(clause: unknown): unknown {
-  const { createdAt, ...rest } = clause as Record<string, unknown>;
-  return { ...rest, at: createdAt };
 }

@@ -1,4 +1,4 @@
-import { AppError, notFound } from '../../http/errors';
+import { AppError, notFound } from '../../shared/errors';
 import type { Identity } from '../auth/commenter-token';
 import type { CommenterService } from '../commenters/commenter.service';
 import { commentClaimKey, STALE_CLAIM_MS, voidUnappliedClaim } from '../comments/comment-claims';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { requireModerator } from '../../http/auth';
-import { notFound } from '../../http/errors';
-import { parseOrThrow } from '../../http/validate';
+import { requireModerator } from '../auth/guards';
+import { notFound } from '../../shared/errors';
+import { parseOrThrow } from '../../shared/validate';
 import { commentIdOr404 } from '../comments/comment.schemas';
 import type { SiteService } from '../sites/site.service';
 import type { DecisionService } from './decision.service';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { safeLine, threadKeySchema } from '../../shared/safe-text';
-import { cursorSchema } from '../comments/cursor';
+import { cursorSchema } from '../../shared/cursor';
 
 /** The moderators' review queues (not the moderation jobs' queue: see moderation.queue.ts). */
 export const REVIEW_QUEUES = ['pending', 'reported', 'rejected', 'approved'] as const;

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { CommenterModel } from '../commenters/commenter.model';
 import { CommentDoc, CommentModel } from '../comments/comment.model';
-import { afterCursor, decodeCursor, encodeCursor } from '../comments/cursor';
+import { afterCursor, decodeCursor, encodeCursor } from '../../shared/cursor';
 import { ReportModel } from '../reports/report.model';
 import type { Site } from '../sites/site.service';
 import { ThreadModel } from '../threads/thread.model';

@@ -1,7 +1,7 @@
 import '../../shared/zod-openapi';
 import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { ERROR_STATUS, ErrorCode } from '../../http/errors';
+import { ERROR_STATUS, ErrorCode } from '../../shared/errors';
 
 /** What each error status means across the API; the codes under it come from ERROR_STATUS. */
 const WHEN: Record<number, string> = {

@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../shared/errors';
 import { ErasureRequestModel } from './erasure-request.model';
 
 /**

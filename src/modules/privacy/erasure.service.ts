@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AppError, notFound } from '../../http/errors';
+import { AppError, notFound } from '../../shared/errors';
 import type { Identity } from '../auth/commenter-token';
 import type { CommenterDoc } from '../commenters/commenter.model';
 import type { WriteRateLimit } from '../comments/write-rate-limit';

@@ -1,6 +1,7 @@
 import { Response, Router } from 'express';
-import { requireAdminKey, requireIdentity } from '../../http/auth';
-import { parseOrThrow } from '../../http/validate';
+import { requireAdminKey } from '../../http/auth';
+import { requireIdentity } from '../auth/guards';
+import { parseOrThrow } from '../../shared/validate';
 import type { SiteService } from '../sites/site.service';
 import type { ErasureService } from './erasure.service';
 import { erasureBatchView, erasureReceiptView, erasureView } from './erasure.view';

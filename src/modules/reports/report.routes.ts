@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { requireIdentity } from '../../http/auth';
-import { parseOrThrow } from '../../http/validate';
+import { requireIdentity } from '../auth/guards';
+import { parseOrThrow } from '../../shared/validate';
 import { siteOfComment } from '../comments/comment-site';
 import type { CommentService } from '../comments/comment.service';
 import type { SiteService } from '../sites/site.service';

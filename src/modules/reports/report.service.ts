@@ -1,4 +1,4 @@
-import { AppError, forbidden, notFound } from '../../http/errors';
+import { AppError, forbidden, notFound } from '../../shared/errors';
 import type { Identity } from '../auth/commenter-token';
 import type { CommenterService } from '../commenters/commenter.service';
 import { CommentModel } from '../comments/comment.model';

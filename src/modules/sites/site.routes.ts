@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireAdminKey } from '../../http/auth';
-import { parseOrThrow } from '../../http/validate';
+import { parseOrThrow } from '../../shared/validate';
 import { siteIdSchema } from '../../shared/safe-text';
 import type { SiteService } from './site.service';
 import { siteAdminView } from './site.view';

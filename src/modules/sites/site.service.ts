@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { importSPKI } from 'jose';
-import { AppError, notFound } from '../../http/errors';
-import { parseOrThrow } from '../../http/validate';
+import { AppError, notFound } from '../../shared/errors';
+import { parseOrThrow } from '../../shared/validate';
 import { SiteDoc, SiteModel } from './site.model';
 import { siteIdSchema } from '../../shared/safe-text';
 import { SiteConfig, siteConfigSchema } from './site.schemas';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { optionalIdentity, requireModerator } from '../../http/auth';
-import { parseOrThrow } from '../../http/validate';
+import { optionalIdentity, requireModerator } from '../auth/guards';
+import { parseOrThrow } from '../../shared/validate';
 import type { CommenterService } from '../commenters/commenter.service';
 import type { CommentService } from '../comments/comment.service';
 import { moderatorActor } from '../moderation-log/moderation-log.service';

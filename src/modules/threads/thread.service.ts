@@ -1,7 +1,7 @@
-import { AppError } from '../../http/errors';
+import { AppError } from '../../shared/errors';
 import type { Site } from '../sites/site.service';
 import { CommentModel } from '../comments/comment.model';
-import type { PublicPageCache } from '../comments/public-page-cache';
+import type { PublicPageCache } from '../../infra/page-cache';
 import type { Actor, ModerationLogService } from '../moderation-log/moderation-log.service';
 import { ThreadDoc, ThreadModel } from './thread.model';
 import { ThreadCount, ThreadState, toThreadCount, toThreadState } from './thread.view';

@@ -4,8 +4,8 @@ import { Router } from 'express';
 import type { Response } from 'express';
 import { SignJWT } from 'jose';
 import type { AppConfig } from '../../../config/env';
-import { AppError, notFound } from '../../http/errors';
-import { parseOrThrow } from '../../http/validate';
+import { AppError, notFound } from '../../shared/errors';
+import { parseOrThrow } from '../../shared/validate';
 import type { SiteService } from '../sites/site.service';
 import { DEMO_SITE_ID, demoPageQuery, demoTokenQuery } from './widget.schemas';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../../infra/logger';
-import type { Metrics } from '../../infra/metrics';
-import { RedisConnections } from '../../infra/redis';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import { RedisConnections } from './redis';
 import { SiteGenerations } from './site-generations';
 
 export { allSitesGenerationKey, siteGenerationKey } from './site-generations';

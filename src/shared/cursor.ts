@@ -1,8 +1,11 @@
 import { Types } from 'mongoose';
 import { z } from 'zod';
-import { AppError } from '../../http/errors';
+import { AppError } from './errors';
 
-/** A position in a list sorted by (createdAt, _id). Clients pass back the nextCursor they got. */
+/**
+ * A position in a list sorted by (a time, _id): comments by createdAt, log entries by
+ * `at`. Clients pass back the nextCursor they got.
+ */
 export interface Cursor {
   createdAt: Date;
   id: Types.ObjectId;
@@ -29,8 +32,8 @@ export function decodeCursor(raw: string): Cursor {
   return { createdAt: new Date(Number(match[1])), id: new Types.ObjectId(match[2]) };
 }
 
-/** Filter for the items after a cursor in the given direction. */
-export function afterCursor(c: Cursor, direction: 1 | -1): Record<string, unknown> {
+/** Filter for the items after a cursor in the given direction, on the list's time field. */
+export function afterCursor(c: Cursor, direction: 1 | -1, timeField = 'createdAt'): Record<string, unknown> {
   const op = direction === 1 ? '$gt' : '$lt';
-  return { $or: [{ createdAt: { [op]: c.createdAt } }, { createdAt: c.createdAt, _id: { [op]: c.id } }] };
+  return { $or: [{ [timeField]: { [op]: c.createdAt } }, { [timeField]: c.createdAt, _id: { [op]: c.id } }] };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import { withTimeout } from '../../infra/redis';
+import { withTimeout } from './redis';
 
 /** Most site tokens waiting to be renewed; beyond, the all-sites token is renewed instead. */
 const MAX_WAITING_SITES = 1000;

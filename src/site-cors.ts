@@ -1,7 +1,7 @@
 import cors, { CorsOptions } from 'cors';
 import type { Request, RequestHandler } from 'express';
-import type { CommentService } from '../modules/comments/comment.service';
-import type { SiteService } from '../modules/sites/site.service';
+import type { CommentService } from './modules/comments/comment.service';
+import type { SiteService } from './modules/sites/site.service';
 
 const SITE_PATH = /^\/api\/v1\/sites\/([a-z0-9-]{1,64})\//;
 const COMMENT_PATH = /^\/api\/v1\/comments\/([a-f0-9]{24})(\/|$)/;
