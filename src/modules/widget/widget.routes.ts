@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import type { Response } from 'express';
-import { SignJWT } from 'jose';
 import { z } from 'zod';
 import type { AppConfig } from '../../../config/env';
 import { AppError } from '../../http/errors';
 import { parseOrThrow } from '../../http/validate';
 import { chars, siteIdSchema } from '../../shared/safe-text';
+import { mintCommenterToken } from '../auth/mint-commenter-token';
 import type { SiteService } from '../sites/site.service';
 
 /**
@@ -149,13 +149,13 @@ export function widgetRoutes({ config, sites }: WidgetRouteDeps, options: { asse
     const site = await sites.get(query.site);
     if (!('hs256Secret' in site.config.auth)) throw new AppError('NOT_FOUND', { what: 'demo login' });
     const identity = DEMO_IDENTITIES[query.role];
-    const jwt = new SignJWT({ ...identity })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setAudience(site.id)
-      .setIssuedAt()
-      .setExpirationTime(`${DEMO_TOKEN_TTL_SECONDS}s`);
-    if (site.config.auth.issuer) jwt.setIssuer(site.config.auth.issuer);
-    const token = await jwt.sign(new TextEncoder().encode(site.config.auth.hs256Secret));
+    const token = await mintCommenterToken({
+      ...identity,
+      siteId: site.id,
+      secret: site.config.auth.hs256Secret,
+      issuer: site.config.auth.issuer || undefined,
+      expiresIn: DEMO_TOKEN_TTL_SECONDS,
+    });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ token, expiresIn: DEMO_TOKEN_TTL_SECONDS, site: site.id, role: query.role });
   });
