@@ -88,8 +88,6 @@ export interface ThreadOptions {
   key?: string;
   title?: string;
   url?: string;
-  /** Closed by a moderator after its first comment, with this reason for the log, or none (true). */
-  closed?: boolean | string;
   /** Who writes the first comment. */
   by?: Commenter | Record<string, unknown>;
 }
@@ -99,19 +97,12 @@ export interface CreatedThread {
   firstComment: CreatedComment;
 }
 
-const THREAD_CLOSER = { sub: 'factory-moderator', name: 'Fabian Moderator', roles: ['moderator'] };
-
 /**
- * A thread that exists: started by a first comment, with its title and address as the
- * widget sends them, and closed by a moderator when asked. A fresh key unless given.
+ * A thread that exists: a thread is stored with its first comment, which carries its
+ * title and address as the widget sends them. A fresh key unless given.
  */
 export async function createThread(h: Harness, site: TestSite, options: ThreadOptions = {}): Promise<CreatedThread> {
-  const { key = `/artikel/${randomUUID().slice(0, 8)}`, title, url, closed = false, by } = options;
+  const { key = `/artikel/${randomUUID().slice(0, 8)}`, title, url, by } = options;
   const firstComment = await createComment(h, site, { thread: key, threadTitle: title, threadUrl: url, by, body: 'Första kommentaren' });
-  if (closed !== false) {
-    const res = await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(THREAD_CLOSER))
-      .send({ thread: key, ...(typeof closed === 'string' ? { reason: closed } : {}) });
-    if (res.status !== 200) throw new Error(`thread not closed: ${res.status} ${JSON.stringify(res.body)}`);
-  }
   return { key, firstComment };
 }
