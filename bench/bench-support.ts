@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { SignJWT } from 'jose';
 import mongoose, { Connection } from 'mongoose';
+import { mintCommenterToken } from '../src/modules/auth/mint-commenter-token';
 
 /** The repository root: the benches run compiled, from dist/bench. */
 export const ROOT = path.resolve(__dirname, '../..');
@@ -118,13 +118,7 @@ export async function createSite(base: string, adminKey: string, siteId: string,
     body: JSON.stringify({ origins: [], ...settings, auth: { hs256Secret: secret } }),
   });
   if (put.status !== 201) throw new Error(`site not created: ${put.status} ${await put.text()}`);
-  const key = new TextEncoder().encode(secret);
-  return (sub, name) => new SignJWT({ sub, name })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setAudience(siteId)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(key);
+  return (sub, name) => mintCommenterToken({ siteId, secret, sub, name, expiresIn: 3600 });
 }
 
 /** Waits until GET /readyz answers 200. */

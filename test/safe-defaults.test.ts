@@ -19,6 +19,7 @@ import { createLogger } from '../src/infra/logger';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { loadSeedFile } from '../src/modules/sites/site.seed';
 import { ThreadModel } from '../src/modules/threads/thread.model';
+import { createThread } from './helpers/factories';
 import { createSite, eventually, Harness, startHarness } from './helpers/harness';
 import { REPO_ROOT } from './helpers/paths';
 
@@ -205,8 +206,8 @@ describe('thread title and address', () => {
 
   it('when a stored address is not on the site\'s origins (written earlier, or the origins changed), then the moderators\' queue leaves it out and names the origins', async () => {
     const site = await createSite(h);
-    expect((await post(site, 'ok', { threadUrl: 'https://www.example.se/ok' })).status).toBe(201);
-    expect((await post(site, 'foreign', {})).status).toBe(201);
+    await createThread(h, site, { key: 'ok', url: 'https://www.example.se/ok' });
+    await createThread(h, site, { key: 'foreign' });
     await ThreadModel.updateOne({ siteId: site.id, key: 'foreign' }, { $set: { url: 'https://evil.example/phish' } });
     await CommentModel.updateMany({ siteId: site.id }, { $set: { held: true } }); // as a rule would hold them
     const page = await h.http.get(`/api/v1/sites/${site.id}/moderation/queues/pending`).set(await site.bearer(MODERATOR));

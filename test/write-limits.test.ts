@@ -3,6 +3,7 @@ import { siteGenerationKey } from '../src/infra/page-cache';
 import { ErasureRequestModel } from '../src/modules/privacy/erasure-request.model';
 import { MAX_RECEIPT_TOKENS } from '../src/modules/privacy/erasure.service';
 import { ERASURE_REQUESTS_PER_HOUR } from '../src/modules/comments/write-rate-limit';
+import { createCommenter } from './helpers/factories';
 import { createSite, Harness, startHarness, TestSite } from './helpers/harness';
 import { MODERATOR, postAndDecide } from './helpers/moderation';
 
@@ -20,6 +21,37 @@ async function untouched(site: TestSite, sub: string) {
   expect(generation).toEqual(expect.any(String));
   return { profile, generation };
 }
+
+async function post(site: TestSite, body: string, claims: Record<string, unknown> = {}) {
+  return h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(claims)).send({ thread: 't', body });
+}
+
+describe('rate limits', () => {
+  it('when a commenter exceeds the per-minute limit, then 429 RATE_LIMITED with Retry-After, and other commenters are unaffected', async () => {
+    const site = await createSite(h, { rateLimits: { commentsPerCommenterPerMinute: 3, commentsPerIpPerMinute: 100 } });
+    for (let i = 0; i < 3; i++) expect((await post(site, `nr ${i}`)).status).toBe(201);
+    const limited = await post(site, 'en för mycket');
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await post(site, 'annan', createCommenter(site).claims)).status).toBe(201);
+  });
+
+  it('when one IP exceeds its limit across commenters, then 429 RATE_LIMITED', async () => {
+    const site = await createSite(h, { rateLimits: { commentsPerCommenterPerMinute: 100, commentsPerIpPerMinute: 2 } });
+    expect((await post(site, '1', createCommenter(site).claims)).status).toBe(201);
+    expect((await post(site, '2', createCommenter(site).claims)).status).toBe(201);
+    expect((await post(site, '3', createCommenter(site).claims)).status).toBe(429);
+  });
+
+  it('when rate limits are counted, then Redis holds no user id or IP in clear', async () => {
+    const site = await createSite(h, { rateLimits: { commentsPerCommenterPerMinute: 50 } });
+    await post(site, 'spår', { sub: 'very-identifiable-user', name: 'X' });
+    const keys = await h.services.redis.client.keys(`${h.config.QUEUE_PREFIX}:rl:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.join(' ')).not.toMatch(/very-identifiable-user|127\.0\.0\.1|::1/);
+  });
+});
 
 describe('edits count against the write limits', () => {
   it('when an author edits faster than the per-commenter limit, then the edit over the limit answers 429 and changes nothing', async () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SignJWT } from 'jose';
+import { mintCommenterToken } from '../modules/auth/mint-commenter-token';
 import { startEmbeddedMongo } from './embedded-mongo';
 import { EmbeddedRedis } from './embedded-redis';
 import { freePort } from './free-port';
@@ -79,8 +79,8 @@ async function main(): Promise<void> {
     await api('PUT', `/api/v1/admin/sites/${id}`, { admin: true, body: siteConfig(secret) }, 201);
   }
   const commenterSub = 'fuzz-commenter';
-  const commenterToken = await sign(secret, site, { sub: commenterSub, name: 'Fia Fuzz' });
-  const moderatorToken = await sign(secret, site, { sub: 'fuzz-moderator', name: 'Moa Moderator', roles: ['moderator'] });
+  const commenterToken = await mintCommenterToken({ siteId: site, secret, sub: commenterSub, name: 'Fia Fuzz', expiresIn: 2 * 3600 });
+  const moderatorToken = await mintCommenterToken({ siteId: site, secret, sub: 'fuzz-moderator', name: 'Moa Moderator', roles: ['moderator'], expiresIn: 2 * 3600 });
 
   const thread = '/fuzz/artikel';
   const first = await api('POST', `/api/v1/sites/${site}/comments`, { token: commenterToken, body: { thread, body: 'Första kommentaren.' } }, 201);
@@ -105,15 +105,6 @@ function siteConfig(secret: string): Record<string, unknown> {
     maxLength: 10_000, // the largest a site can set, which is what the document states
     rateLimits: { commentsPerCommenterPerMinute: 10_000, commentsPerIpPerMinute: 100_000 },
   };
-}
-
-function sign(secret: string, site: string, claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setAudience(site)
-    .setIssuedAt()
-    .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(secret));
 }
 
 type Api = (method: string, pathname: string, options: { admin?: boolean; token?: string; body?: unknown }, expected: number) => Promise<unknown>;

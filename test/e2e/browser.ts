@@ -9,8 +9,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { CommentDoc, CommentModel } from '../../src/modules/comments/comment.model';
-import { eventually, Harness, startHarness, TestSite } from '../helpers/harness';
+import type { CommentDoc } from '../../src/modules/comments/comment.model';
+import { createComment } from '../helpers/factories';
+import { Harness, startHarness, TestSite } from '../helpers/harness';
 import { REPO_ROOT } from '../helpers/paths';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -75,12 +76,7 @@ export const WORKER_WAIT_MS = 45_000;
 
 /** Posts a comment through the API and waits until the worker has decided it (published or held). */
 export async function postDecided(service: Service, site: TestSite, body: string, claims: Record<string, unknown> = {}, thread = 't', parentId?: string): Promise<CommentDoc> {
-  const res = await service.h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(claims)).send({ thread, body, ...(parentId ? { parentId } : {}) });
-  if (res.status !== 201) throw new Error(`post failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return eventually(async () => {
-    const c = await CommentModel.findById(res.body.comment.id).lean();
-    return c && c.decidedAt ? c : undefined;
-  }, WORKER_WAIT_MS);
+  return (await createComment(service.h, site, { body, by: claims, thread, parentId, until: 'decided', timeoutMs: WORKER_WAIT_MS })).stored;
 }
 
 export interface HostPageOptions {

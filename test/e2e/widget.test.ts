@@ -498,7 +498,7 @@ describe('errors and tokens', () => {
     await checkState(closing, 'widget-error-thread-closed');
 
     // An expired token and no getToken to refresh it: logged out, with the reason.
-    const expired = await site.token({ sub: 'old', name: 'Gammal Token' }, { expiresIn: Math.floor(Date.now() / 1000) - 120 });
+    const expired = await site.token({ sub: 'old', name: 'Gammal Token' }, { expiresIn: -120 });
     const stale = await open({ site: site.id, thread: 'utgången' });
     await stale.evaluate((t) => (window as unknown as { Kommentarer: { login(t: string): Promise<void> } }).Kommentarer.login(t), expired);
     await stale.getByLabel('Din kommentar').fill('Skickas med gammal token.');

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { SignJWT } from 'jose';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { AppConfig, parseEnv } from '../../config/env';
 import { closeServices, createServices, Services } from '../../src/container';
 import { createApp } from '../../src/app';
 import { createLogger, Logger } from '../../src/infra/logger';
+import { mintCommenterToken } from '../../src/modules/auth/mint-commenter-token';
 import { connectMongo, ensureIndexes } from '../../src/infra/mongo';
 import { RedisConnections } from '../../src/infra/redis';
 import { RunningWorkers, startWorkers } from '../../src/worker-process';
@@ -65,11 +65,25 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
   };
 }
 
+/** The claims a test commenter's token carries; any left out are the site's default commenter's. */
+export type CommenterClaims = {
+  sub: string;
+  name: string;
+  email?: string;
+  roles?: string[];
+};
+
+export const DEFAULT_COMMENTER: CommenterClaims = { sub: 'user-1', name: 'Anna Andersson' };
+
 export interface TestSite {
   id: string;
   secret: string;
-  /** A signed commenter JWT for this site; claims and header can be overridden. */
-  token(claims?: Record<string, unknown>, options?: { expiresIn?: string | number; secret?: string; alg?: string }): Promise<string>;
+  /**
+   * A commenter JWT for this site, minted as a host would (valid for ten minutes unless
+   * `expiresIn` gives other seconds from now). Takes sub, name, email and roles
+   * only; a test that breaks other claims signs with signJwt (helpers/tokens.ts).
+   */
+  token(claims?: Record<string, unknown>, options?: { expiresIn?: number; secret?: string }): Promise<string>;
   bearer(claims?: Record<string, unknown>): Promise<{ Authorization: string }>;
 }
 
@@ -81,14 +95,22 @@ export async function createSite(h: Harness, overrides: Record<string, unknown> 
     name: 'Testbloggen', origins: ['https://www.example.se'], auth: { hs256Secret: secret }, ...overrides,
   });
   if (res.status !== 201) throw new Error(`site not created: ${res.status} ${JSON.stringify(res.body)}`);
-  const token: TestSite['token'] = async (claims = {}, options = {}) =>
-    new SignJWT({ sub: 'user-1', name: 'Anna Andersson', ...claims })
-      .setProtectedHeader({ alg: options.alg ?? 'HS256' })
-      .setAudience(typeof claims.aud === 'string' ? claims.aud : id)
-      .setIssuedAt()
-      .setExpirationTime(options.expiresIn ?? '10m')
-      .sign(new TextEncoder().encode(options.secret ?? secret));
+  const token: TestSite['token'] = async (claims = {}, options = {}) => mintCommenterToken({
+    ...commenterClaims(claims), siteId: id, secret: options.secret ?? secret, expiresIn: options.expiresIn ?? 600,
+  });
   return { id, secret, token, bearer: async (claims) => ({ Authorization: `Bearer ${await token(claims)}` }) };
+}
+
+/** The default commenter with the given claims over it; anything but the four known claims is a mistake in the test. */
+function commenterClaims(claims: Record<string, unknown>): CommenterClaims {
+  const { sub, name, email, roles, ...rest } = { ...DEFAULT_COMMENTER, ...claims };
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new Error(`TestSite.token takes sub, name, email and roles, not ${unknown.join(', ')}: sign such tokens with signJwt`);
+  if (typeof sub !== 'string' || typeof name !== 'string' || (email !== undefined && typeof email !== 'string')
+    || (roles !== undefined && !(Array.isArray(roles) && roles.every((r) => typeof r === 'string')))) {
+    throw new Error('TestSite.token takes string claims (roles: strings): sign malformed claims with signJwt');
+  }
+  return { sub, name, ...(email !== undefined ? { email } : {}), ...(roles !== undefined ? { roles } : {}) };
 }
 
 /** Polls until check() returns a value, or fails after timeoutMs. */

@@ -5,6 +5,7 @@ import { parseOrThrow } from '../../shared/validate';
 import { SiteDoc, SiteModel } from './site.model';
 import { siteIdSchema } from '../../shared/safe-text';
 import { SiteConfig, siteConfigSchema } from './site.schemas';
+import { isPlainObject, mergePatch } from './site-config-patch';
 
 /** A site as the rest of the code sees it. */
 export interface Site {
@@ -18,7 +19,6 @@ export interface Site {
 // cache is bounded, so requests for made-up site ids cannot grow it.
 const CACHE_MS = 5000;
 const CACHE_MAX = 1000;
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Creates, reads and changes site configurations. */
 export class SiteService {
@@ -106,25 +106,6 @@ const KEY_FITS: Record<'RS256' | 'ES256' | 'EdDSA', (type?: string, curve?: stri
   ES256: (type, curve) => type === 'ec' && curve === 'prime256v1',
   EdDSA: (type) => type === 'ed25519' || type === 'ed448',
 };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** JSON merge patch (RFC 7396 without deletion by null: null is a value here, e.g. autoCloseAfterDays). */
-function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...target };
-  for (const key of Object.keys(patch)) {
-    if (FORBIDDEN_KEYS.has(key)) {
-      throw new AppError('VALIDATION_FAILED', { issues: [{ path: key, problem: 'unknown field' }] });
-    }
-    const value = patch[key];
-    const base = out[key];
-    // auth is replaced as a whole: switching HS256 → RS256 must not keep the old secret.
-    out[key] = key !== 'auth' && isPlainObject(value) && isPlainObject(base) ? mergePatch(base, value) : value;
-  }
-  return out;
-}
 
 function toSite(doc: SiteDoc): Site {
   return { id: doc._id, config: doc.config, updatedAt: doc.updatedAt };

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import type { Response } from 'express';
-import { SignJWT } from 'jose';
 import type { AppConfig } from '../../../config/env';
 import { AppError, notFound } from '../../shared/errors';
 import { parseOrThrow } from '../../shared/validate';
+import { mintCommenterToken } from '../auth/mint-commenter-token';
 import type { SiteService } from '../sites/site.service';
 import { DEMO_SITE_ID, demoPageQuery, demoTokenQuery } from './widget.schemas';
 
@@ -138,13 +138,13 @@ export function widgetRoutes({ config, sites, assetsDir }: WidgetRouteDeps): Rou
     const site = await sites.get(query.site);
     if (!('hs256Secret' in site.config.auth)) throw notFound('demo login');
     const identity = DEMO_IDENTITIES[query.role];
-    const jwt = new SignJWT({ ...identity })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setAudience(site.id)
-      .setIssuedAt()
-      .setExpirationTime(`${DEMO_TOKEN_TTL_SECONDS}s`);
-    if (site.config.auth.issuer) jwt.setIssuer(site.config.auth.issuer);
-    const token = await jwt.sign(new TextEncoder().encode(site.config.auth.hs256Secret));
+    const token = await mintCommenterToken({
+      ...identity,
+      siteId: site.id,
+      secret: site.config.auth.hs256Secret,
+      issuer: site.config.auth.issuer || undefined,
+      expiresIn: DEMO_TOKEN_TTL_SECONDS,
+    });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ token, expiresIn: DEMO_TOKEN_TTL_SECONDS, site: site.id, role: query.role });
   });

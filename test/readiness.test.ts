@@ -1,0 +1,14 @@
+import { Harness, startHarness } from './helpers/harness';
+
+let h: Harness;
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h.close(); });
+
+describe('health and readiness probes', () => {
+  it('when probed, then /healthz is ok and /readyz reports MongoDB and Redis reachable', async () => {
+    expect((await h.http.get('/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await h.http.get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks).toEqual({ mongodb: true, redis: true });
+  });
+});
