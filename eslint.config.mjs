@@ -18,10 +18,14 @@ export default tseslint.config(
     // shadowed the module's exports in dist/ and turned a route into a 500.
     files: ['**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', {
-        selector: ':matches(VariableDeclarator, FunctionDeclaration, ClassDeclaration) > Identifier.id[name=/^(exports|module|require)$/], :function > Identifier.params[name=/^(exports|module|require)$/]',
-        message: 'This name is the CommonJS module itself in dist/: pick another.',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            ':matches(VariableDeclarator, FunctionDeclaration, ClassDeclaration) > Identifier.id[name=/^(exports|module|require)$/], :function > Identifier.params[name=/^(exports|module|require)$/]',
+          message: 'This name is the CommonJS module itself in dist/: pick another.',
+        },
+      ],
     },
   },
   { files: ['bench/**', 'scripts/**', 'test/setup/**', 'src/dev/**'], rules: { 'no-console': 'off' } },
@@ -29,7 +33,14 @@ export default tseslint.config(
     files: ['**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { module: 'writable', require: 'readonly', process: 'readonly', setInterval: 'readonly', setTimeout: 'readonly', __dirname: 'readonly' },
+      globals: {
+        module: 'writable',
+        require: 'readonly',
+        process: 'readonly',
+        setInterval: 'readonly',
+        setTimeout: 'readonly',
+        __dirname: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -16,7 +16,12 @@ declare module 'autocannon' {
     interface Request extends RequestParams {
       /** Called before each request; returns the request to send (may be changed). */
       setupRequest?: (request: RequestParams, context: Record<string, unknown>) => RequestParams;
-      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
+      onResponse?: (
+        status: number,
+        body: string,
+        context: Record<string, unknown>,
+        headers: Record<string, string>,
+      ) => void;
     }
 
     interface Options {

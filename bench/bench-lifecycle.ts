@@ -9,7 +9,15 @@ import os from 'node:os';
 import mongoose, { Connection, ConnectOptions } from 'mongoose';
 import { EmbeddedMongo, startEmbeddedMongo } from '../src/dev/embedded-mongo';
 import { EmbeddedRedis } from '../src/dev/embedded-redis';
-import { BENCH_METRICS_TOKEN, ChildOptions, describeDatabase, NodeChild, removeMongoData, removeRedisKeys, ROOT } from './bench-support';
+import {
+  BENCH_METRICS_TOKEN,
+  ChildOptions,
+  describeDatabase,
+  NodeChild,
+  removeMongoData,
+  removeRedisKeys,
+  ROOT,
+} from './bench-support';
 
 /** A load generator (autocannon) that must stop before the API does, or it reports the shutdown as errors. */
 type Load = PromiseLike<unknown> & { stop(): void };
@@ -45,7 +53,9 @@ export class Lifecycle {
   /** Registers a running load; it is forgotten once it finishes. */
   track<T extends Load>(load: T): T {
     this.loads.add(load);
-    const forget = () => { this.loads.delete(load); };
+    const forget = () => {
+      this.loads.delete(load);
+    };
     load.then(forget, forget);
     return load;
   }
@@ -98,7 +108,7 @@ export class Lifecycle {
       (err: Error) => {
         const plain = expected(err);
         if (this.stopping && !plain) return; // interrupted: the signal handler cleans up and exits
-        console.error(`bench failed: ${plain ? err.message : err.stack ?? err.message}`);
+        console.error(`bench failed: ${plain ? err.message : (err.stack ?? err.message)}`);
         void this.cleanup().finally(() => process.exit(1));
       },
     );
@@ -153,12 +163,16 @@ export async function startBackingServices(life: Lifecycle): Promise<BackingServ
  * embedded FerretDB stores its data in ("… on postgresql").
  */
 export async function connectBench(
-  life: Lifecycle, services: BackingServices, options: ConnectOptions = {}, showBackend = false,
+  life: Lifecycle,
+  services: BackingServices,
+  options: ConnectOptions = {},
+  showBackend = false,
 ): Promise<{ db: Connection; database: string }> {
   const db = mongoose.createConnection(services.mongoUri, { serverSelectionTimeoutMS: 5000, ...options });
   life.onStop(() => db.close());
   await db.asPromise();
-  const backend = showBackend && services.kind?.startsWith('ferretdb-') ? ` on ${services.kind.slice('ferretdb-'.length)}` : '';
+  const backend =
+    showBackend && services.kind?.startsWith('ferretdb-') ? ` on ${services.kind.slice('ferretdb-'.length)}` : '';
   const database = `${await describeDatabase(db, services.kind ? 'embedded' : 'external')}${backend}`;
   console.log(`database: ${database}; redis: ${services.embeddedRedis ? 'embedded' : 'external'}`);
   return { db, database };
@@ -193,12 +207,18 @@ export function childEnvironment(
 /** The report's last line: database, machine, and which processes shared it (`local`). */
 export function machineLine(database: string, local: string[]): string {
   const cpus = os.cpus();
-  return `Database: ${database}. Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ` +
-    `${os.platform()} ${os.arch()}; ${local.join(', ')} on this machine.`;
+  return (
+    `Database: ${database}. Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ` +
+    `${os.platform()} ${os.arch()}; ${local.join(', ')} on this machine.`
+  );
 }
 
 /** Embedded servers took a run's data with them; external ones get it removed. */
-export async function removeExternalData(services: BackingServices, siteId: string, queuePrefix: string): Promise<void> {
+export async function removeExternalData(
+  services: BackingServices,
+  siteId: string,
+  queuePrefix: string,
+): Promise<void> {
   if (!services.kind) await removeMongoData(services.mongoUri, siteId);
   if (!services.embeddedRedis) await removeRedisKeys(services.redisUrl, queuePrefix);
 }

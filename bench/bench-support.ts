@@ -48,7 +48,13 @@ export class NodeChild {
   private printed = 0;
   private expected = false;
 
-  constructor(readonly role: string, entry: string, env: NodeJS.ProcessEnv, cwd: string, options: ChildOptions = {}) {
+  constructor(
+    readonly role: string,
+    entry: string,
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    options: ChildOptions = {},
+  ) {
     const maxLines = options.maxPrintedLines ?? 20;
     this.child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd });
     for (const stream of [this.child.stdout, this.child.stderr]) {
@@ -86,7 +92,10 @@ export class NodeChild {
         console.error(`[${this.role}] pid ${child.pid} did not stop within ${graceMs} ms; killing it`);
         child.kill('SIGKILL');
       }, graceMs);
-      child.once('exit', () => { clearTimeout(timer); resolve(); });
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       child.kill('SIGTERM');
     });
   }
@@ -110,7 +119,12 @@ export type TokenSigner = (sub: string, name: string) => Promise<string>;
  * site) with a fresh HS256 secret, and returns a signer of commenter tokens for it.
  * `settings`: the rest of the site (name, moderation, rate limits, …).
  */
-export async function createSite(base: string, adminKey: string, siteId: string, settings: Record<string, unknown>): Promise<TokenSigner> {
+export async function createSite(
+  base: string,
+  adminKey: string,
+  siteId: string,
+  settings: Record<string, unknown>,
+): Promise<TokenSigner> {
   const secret = randomBytes(32).toString('hex');
   const put = await fetch(`${base}/api/v1/admin/sites/${siteId}`, {
     method: 'PUT',
@@ -213,7 +227,11 @@ function readProcCpu(): Map<number, ProcCpu> {
       // The name may contain spaces and parentheses; the fields after the last ')' do not.
       const close = stat.lastIndexOf(')');
       const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
-      all.set(Number(entry), { name: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      all.set(Number(entry), {
+        name: stat.slice(stat.indexOf('(') + 1, close),
+        ppid: Number(fields[1]),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
     } catch {
       // gone meanwhile
     }
@@ -277,7 +295,10 @@ export function cpuShares(
     parts.push([labels.get(pid) ?? name, ((used * 10) / ms) * 100]);
   }
   parts.push([selfLabel, (selfCpuMicros / 1000 / ms) * 100]);
-  return parts.sort((a, b) => b[1] - a[1]).map(([n, pct]) => `${n} ${pct.toFixed(0)}%`).join(', ');
+  return parts
+    .sort((a, b) => b[1] - a[1])
+    .map(([n, pct]) => `${n} ${pct.toFixed(0)}%`)
+    .join(', ');
 }
 
 /** User plus system time, in µs, as cpuShares takes it. */
@@ -309,7 +330,9 @@ export const BENCH_METRICS_TOKEN = randomBytes(24).toString('hex');
 /** The moderation queue's job counts by state, from the API's /metrics. */
 export async function moderationQueueCounts(base: string): Promise<Record<string, number> | undefined> {
   try {
-    const text = await (await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })).text();
+    const text = await (
+      await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })
+    ).text();
     const counts: Record<string, number> = {};
     for (const m of text.matchAll(/^queue_jobs\{([^}]*)\} (\d+)/gm)) {
       const state = /state="(\w+)"/.exec(m[1] ?? '')?.[1];
@@ -332,7 +355,11 @@ export function letters(n: number): string {
 }
 
 export function formatCounts(counts: Record<string, number>): string {
-  return Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  return (
+    Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none'
+  );
 }
 
 /** Deletes a bench site and everything stored under its id from an external database. */
@@ -378,13 +405,21 @@ export async function removeRedisKeys(url: string, prefix: string): Promise<void
  * Redis yet: they still have an entry in the outbox, which the worker's sweeper re-adds.
  */
 export async function awaitingEnqueue(db: Connection, filter: Record<string, unknown>): Promise<Set<string>> {
-  const ids = (await db.collection('comments').find(filter, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
+  const ids = (
+    await db
+      .collection('comments')
+      .find(filter, { projection: { _id: 1 } })
+      .toArray()
+  ).map((d) => d._id);
   return inOutbox(db, ids);
 }
 
 /** Of these comment ids, those with an entry in the outbox (as strings). */
 export async function inOutbox(db: Connection, commentIds: unknown[]): Promise<Set<string>> {
   if (commentIds.length === 0) return new Set();
-  const entries = await db.collection('moderation_outbox').find({ commentId: { $in: commentIds } }, { projection: { commentId: 1 } }).toArray();
+  const entries = await db
+    .collection('moderation_outbox')
+    .find({ commentId: { $in: commentIds } }, { projection: { commentId: 1 } })
+    .toArray();
   return new Set(entries.map((e) => String(e.commentId)));
 }

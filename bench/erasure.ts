@@ -49,10 +49,31 @@ import { CommentDoc, CommentModel } from '../src/modules/comments/comment.model'
 import { CommenterDoc, CommenterModel } from '../src/modules/commenters/commenter.model';
 import { ERASURE_CHUNK } from '../src/modules/privacy/erasure.runner';
 import { ThreadDoc, ThreadModel } from '../src/modules/threads/thread.model';
-import { childEnvironment, connectBench, Lifecycle, machineLine, removeExternalData, startBackingServices } from './bench-lifecycle';
 import {
-  API_ENTRY, assertBuilt, childCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, kbToMb, letters, PeakRss, percentile,
-  positiveInt, readStatusKb, sleep, waitReady, WORKER_ENTRY,
+  childEnvironment,
+  connectBench,
+  Lifecycle,
+  machineLine,
+  removeExternalData,
+  startBackingServices,
+} from './bench-lifecycle';
+import {
+  API_ENTRY,
+  assertBuilt,
+  childCpuTicks,
+  cpuMicros,
+  cpuShares,
+  createSite,
+  formatCounts,
+  kbToMb,
+  letters,
+  PeakRss,
+  percentile,
+  positiveInt,
+  readStatusKb,
+  sleep,
+  waitReady,
+  WORKER_ENTRY,
 } from './bench-support';
 
 const COMMENTS = positiveInt(process.env.BENCH_COMMENTS, 10_000);
@@ -78,7 +99,8 @@ const POLL_MS = 100;
 const READ_TIMEOUT_S = 120;
 const HOST = '127.0.0.1';
 /** The whole run is abandoned (children killed, exit 1) after this long. */
-const HARD_LIMIT_MS = 120_000 + COMMENTS * 10 + BASELINE_SECONDS * 1000 + 2 * (ERASURE_TIMEOUT_MS + LEAD_IN_MS) + 150_000;
+const HARD_LIMIT_MS =
+  120_000 + COMMENTS * 10 + BASELINE_SECONDS * 1000 + 2 * (ERASURE_TIMEOUT_MS + LEAD_IN_MS) + 150_000;
 
 /** In every seeded comment of the subject, so that leftovers can be searched for by text. */
 const MARKER = `subjectmark${randomBytes(4).toString('hex')}`;
@@ -124,7 +146,9 @@ async function main(): Promise<void> {
   /** Comments erased so far: the finished steps' counts (the receipt is written at the end). */
   const erasedSoFar = async (): Promise<{ done: number; open: boolean }> => {
     const steps = await erasureSteps.find({ requestId }, { projection: { counts: 1, done: 1 } }).toArray();
-    const done = steps.filter((st) => st.done).reduce((n, st) => n + (st.counts?.comments_deleted ?? 0) + (st.counts?.comments_tombstoned ?? 0), 0);
+    const done = steps
+      .filter((st) => st.done)
+      .reduce((n, st) => n + (st.counts?.comments_deleted ?? 0) + (st.counts?.comments_tombstoned ?? 0), 0);
     return { done, open: steps.some((st) => !st.done) };
   };
 
@@ -133,7 +157,11 @@ async function main(): Promise<void> {
   const base = `http://${HOST}:${port}`;
   const adminKey = randomBytes(24).toString('hex');
   const queuePrefix = `benchera-${randomBytes(4).toString('hex')}`;
-  const childEnv = childEnvironment(services, { port, base, adminKey, queuePrefix, logLevel: CHILD_LOG_LEVEL }, { HOST });
+  const childEnv = childEnvironment(
+    services,
+    { port, base, adminKey, queuePrefix, logLevel: CHILD_LOG_LEVEL },
+    { HOST },
+  );
   delete childEnv.WORKER_METRICS_PORT; // the worker's metrics server would listen on every interface
   delete childEnv.SITES_SEED_FILE;
   const api = life.spawn('api', API_ENTRY, childEnv);
@@ -146,50 +174,93 @@ async function main(): Promise<void> {
   const sign = await createSite(base, adminKey, siteId, { name: 'Erasure benchmark', erasureGraceHours: 0 });
   const subjectSub = 'erasure-subject';
   const subjectToken = await sign(subjectSub, 'Erasure Subject');
-  const readHeaders: Record<string, string> = READ_LOGGED_IN ? { Authorization: `Bearer ${await sign('bench-reader', 'Bench Reader')}` } : {};
-  console.log(READ_LOGGED_IN ? 'readers are logged in: every read goes to the database' : 'readers are anonymous: reads are served by the page cache between writes');
+  const readHeaders: Record<string, string> = READ_LOGGED_IN
+    ? { Authorization: `Bearer ${await sign('bench-reader', 'Bench Reader')}` }
+    : {};
+  console.log(
+    READ_LOGGED_IN
+      ? 'readers are logged in: every read goes to the database'
+      : 'readers are anonymous: reads are served by the page cache between writes',
+  );
   const threadKeys = Array.from({ length: THREADS }, (_, i) => `erasure-${i}`);
   const first = await fetch(`${base}/api/v1/sites/${siteId}/comments`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${subjectToken}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ thread: threadKeys[0], body: `First comment by the subject (${MARKER}), through the API.`, threadTitle: 'Erasure thread' }),
+    body: JSON.stringify({
+      thread: threadKeys[0],
+      body: `First comment by the subject (${MARKER}), through the API.`,
+      threadTitle: 'Erasure thread',
+    }),
   });
-  if (first.status !== 201) throw new Error(`the subject's first comment was refused: ${first.status} ${await first.text()}`);
-  const firstId = new Types.ObjectId((await first.json() as { comment: { id: string } }).comment.id);
+  if (first.status !== 201)
+    throw new Error(`the subject's first comment was refused: ${first.status} ${await first.text()}`);
+  const firstId = new Types.ObjectId(((await first.json()) as { comment: { id: string } }).comment.id);
   const profile = await Commenters.findOne({ siteId, sub: subjectSub }).lean();
   if (!profile) throw new Error('the subject has no profile after posting');
   const profileId = profile._id;
-  const firstDecided = await waitFor(async () => !!(await Comments.findById(firstId, { decidedAt: 1 }).lean())?.decidedAt, 20_000);
+  const firstDecided = await waitFor(
+    async () => !!(await Comments.findById(firstId, { decidedAt: 1 }).lean())?.decidedAt,
+    20_000,
+  );
   const firstState = await Comments.findById(firstId, { status: 1, held: 1 }).lean();
-  console.log(`subject profile ${String(profileId)}; their API comment is ${firstState?.status ?? 'missing'}` +
-    `${firstDecided ? '' : ' (not decided by the worker within 20 s)'}`);
+  console.log(
+    `subject profile ${String(profileId)}; their API comment is ${firstState?.status ?? 'missing'}` +
+      `${firstDecided ? '' : ' (not decided by the worker within 20 s)'}`,
+  );
 
   // --- seeding ---------------------------------------------------------------------------------
   const seedStart = performance.now();
   const now = Date.now();
   const others = Array.from({ length: OTHER_COMMENTERS }, (_, i) => ({
-    _id: new Types.ObjectId(), siteId, sub: `other-${i}`, name: `Other Reader ${i}`, email: null,
-    createdAt: new Date(now - 86_400_000), lastSeenAt: new Date(now - 3_600_000),
+    _id: new Types.ObjectId(),
+    siteId,
+    sub: `other-${i}`,
+    name: `Other Reader ${i}`,
+    email: null,
+    createdAt: new Date(now - 86_400_000),
+    lastSeenAt: new Date(now - 3_600_000),
   }));
   await Commenters.insertMany(others);
   const readThread = 'erasure-read';
-  await Threads.insertMany([...threadKeys.slice(1), readThread].map((k) => ({
-    siteId, key: k, title: `Thread ${k}`, url: null, status: 'open', createdAt: new Date(now - 86_400_000),
-  })));
+  await Threads.insertMany(
+    [...threadKeys.slice(1), readThread].map((k) => ({
+      siteId,
+      key: k,
+      title: `Thread ${k}`,
+      url: null,
+      status: 'open',
+      createdAt: new Date(now - 86_400_000),
+    })),
+  );
 
   const subjectIps = Array.from({ length: SUBJECT_IPS }, () => randomBytes(32).toString('hex'));
   // Timestamps: one a second up to a minute ago, so every createdAt is distinct and none is
   // old enough for retention (30 days) to touch.
-  const firstAt = now - 60_000 - (COMMENTS + THREADS * OTHERS_PER_THREAD + COMMENTS / REPLY_EVERY + READ_COMMENTS + 10) * 1000;
+  const firstAt =
+    now - 60_000 - (COMMENTS + THREADS * OTHERS_PER_THREAD + COMMENTS / REPLY_EVERY + READ_COMMENTS + 10) * 1000;
   let clock = 0;
   const nextDate = () => new Date(firstAt + 1000 * clock++);
   const otherComment = (threadKey: string, n: number, parentId: Types.ObjectId | null) => {
     const at = nextDate();
     return {
-      _id: new Types.ObjectId(), siteId, threadKey, parentId, authorId: others[n % OTHER_COMMENTERS]!._id,
-      body: `A reader's remark ${letters(n)} about the article.`, status: 'published' as const, revision: 1, version: 1,
-      held: false, rules: [], openReportCount: 0, decidedAt: at, decidedBy: 'system',
-      ipHash: randomBytes(32).toString('hex'), createdAt: at, editedAt: null, updatedAt: at,
+      _id: new Types.ObjectId(),
+      siteId,
+      threadKey,
+      parentId,
+      authorId: others[n % OTHER_COMMENTERS]!._id,
+      body: `A reader's remark ${letters(n)} about the article.`,
+      status: 'published' as const,
+      revision: 1,
+      version: 1,
+      held: false,
+      rules: [],
+      openReportCount: 0,
+      decidedAt: at,
+      decidedBy: 'system',
+      ipHash: randomBytes(32).toString('hex'),
+      createdAt: at,
+      editedAt: null,
+      updatedAt: at,
     };
   };
 
@@ -210,10 +281,24 @@ async function main(): Promise<void> {
     const at = nextDate();
     const id = new Types.ObjectId();
     await add({
-      _id: id, siteId, threadKey, parentId: null, authorId: profileId,
+      _id: id,
+      siteId,
+      threadKey,
+      parentId: null,
+      authorId: profileId,
       body: `Comment ${letters(i)} by the subject (${MARKER}): an opinion about this article.`,
-      status: 'published', revision: 1, version: 1, held: false, rules: [], openReportCount: 0,
-      decidedAt: at, decidedBy: 'system', ipHash: subjectIps[i % SUBJECT_IPS], createdAt: at, editedAt: null, updatedAt: at,
+      status: 'published',
+      revision: 1,
+      version: 1,
+      held: false,
+      rules: [],
+      openReportCount: 0,
+      decidedAt: at,
+      decidedBy: 'system',
+      ipHash: subjectIps[i % SUBJECT_IPS],
+      createdAt: at,
+      editedAt: null,
+      updatedAt: at,
     });
     if (i % REPLY_EVERY === REPLY_EVERY - 1) {
       const reply = otherComment(threadKey, otherN++, id);
@@ -222,7 +307,10 @@ async function main(): Promise<void> {
       await add(reply);
     }
     // Others' top-level comments, spread over the threads as the subject's come in.
-    if (Math.floor(((i + 1) * THREADS * OTHERS_PER_THREAD) / COMMENTS) > Math.floor((i * THREADS * OTHERS_PER_THREAD) / COMMENTS)) {
+    if (
+      Math.floor(((i + 1) * THREADS * OTHERS_PER_THREAD) / COMMENTS) >
+      Math.floor((i * THREADS * OTHERS_PER_THREAD) / COMMENTS)
+    ) {
       await add(otherComment(threadKey, otherN++, null));
     }
   }
@@ -231,22 +319,38 @@ async function main(): Promise<void> {
   const seedMs = performance.now() - seedStart;
   const otherTotal = await Comments.countDocuments({ siteId, authorId: { $in: others.map((o) => o._id) } });
   const subjectTotal = await Comments.countDocuments({ siteId, authorId: profileId });
-  console.log(`seeded ${COMMENTS} comments by the subject in ${THREADS} threads, ${otherTotal} by ${OTHER_COMMENTERS} others ` +
-    `(${replyIds.length} of them replies to the subject, ${READ_COMMENTS} in the read thread) in ${(seedMs / 1000).toFixed(1)} s; ` +
-    `the subject now has ${subjectTotal} comments`);
-  if (subjectTotal !== COMMENTS + 1) throw new Error(`expected ${COMMENTS + 1} comments by the subject, found ${subjectTotal}`);
+  console.log(
+    `seeded ${COMMENTS} comments by the subject in ${THREADS} threads, ${otherTotal} by ${OTHER_COMMENTERS} others ` +
+      `(${replyIds.length} of them replies to the subject, ${READ_COMMENTS} in the read thread) in ${(seedMs / 1000).toFixed(1)} s; ` +
+      `the subject now has ${subjectTotal} comments`,
+  );
+  if (subjectTotal !== COMMENTS + 1)
+    throw new Error(`expected ${COMMENTS + 1} comments by the subject, found ${subjectTotal}`);
 
   const listUrl = `${base}/api/v1/sites/${siteId}/comments?thread=${readThread}&limit=${READ_COMMENTS}`;
   const probeStart = performance.now();
   const probe = await fetch(listUrl, { signal: AbortSignal.timeout(60_000) });
-  const visible = probe.ok ? (await probe.json() as { comments: unknown[] }).comments.length : 0;
-  if (visible !== READ_COMMENTS) throw new Error(`the read thread shows ${visible} comments (status ${probe.status}), expected ${READ_COMMENTS}`);
+  const visible = probe.ok ? ((await probe.json()) as { comments: unknown[] }).comments.length : 0;
+  if (visible !== READ_COMMENTS)
+    throw new Error(`the read thread shows ${visible} comments (status ${probe.status}), expected ${READ_COMMENTS}`);
   console.log(`one reader alone: GET the read thread took ${(performance.now() - probeStart).toFixed(0)} ms`);
 
   // --- 1. baseline before ------------------------------------------------------------------------
-  const labels = new Map([[api.pid, 'api'], [worker.pid, 'worker']]);
-  console.log(`\n== baseline before: GET the ${READ_COMMENTS}-comment thread, ${CONNECTIONS} connections, ${BASELINE_SECONDS} s, no erasure`);
-  const before = await timedLoad('reads, no erasure (before)', listUrl, readHeaders, LEAD_IN_MS, BASELINE_SECONDS * 1000, labels);
+  const labels = new Map([
+    [api.pid, 'api'],
+    [worker.pid, 'worker'],
+  ]);
+  console.log(
+    `\n== baseline before: GET the ${READ_COMMENTS}-comment thread, ${CONNECTIONS} connections, ${BASELINE_SECONDS} s, no erasure`,
+  );
+  const before = await timedLoad(
+    'reads, no erasure (before)',
+    listUrl,
+    readHeaders,
+    LEAD_IN_MS,
+    BASELINE_SECONDS * 1000,
+    labels,
+  );
   await settle();
 
   // --- 2. erasure under the read load -------------------------------------------------------------
@@ -261,7 +365,9 @@ async function main(): Promise<void> {
   const selfBefore = process.cpuUsage();
   const postStart = performance.now();
   const post = await fetch(`${base}/api/v1/sites/${siteId}/me/erasure`, {
-    method: 'POST', headers: { Authorization: `Bearer ${subjectToken}` }, signal: AbortSignal.timeout(60_000),
+    method: 'POST',
+    headers: { Authorization: `Bearer ${subjectToken}` },
+    signal: AbortSignal.timeout(60_000),
   });
   const at202 = performance.now();
   const wall202 = Date.now();
@@ -269,8 +375,10 @@ async function main(): Promise<void> {
   if (post.status !== 202) throw new Error(`erasure request refused: ${post.status} ${postText}`);
   const accepted = JSON.parse(postText) as { id: string; status: string; receiptToken: string };
   const requestId = new Types.ObjectId(accepted.id);
-  console.log(`   202 (${accepted.status}) in ${(at202 - postStart).toFixed(0)} ms; ` +
-    `request ${accepted.id}; polling GET /api/v1/erasure-requests/{id}?token=… every ${POLL_MS} ms`);
+  console.log(
+    `   202 (${accepted.status}) in ${(at202 - postStart).toFixed(0)} ms; ` +
+      `request ${accepted.id}; polling GET /api/v1/erasure-requests/{id}?token=… every ${POLL_MS} ms`,
+  );
   const statusUrl = `${base}/api/v1/erasure-requests/${accepted.id}?token=${encodeURIComponent(accepted.receiptToken)}`;
   let view: ErasureView | undefined;
   let polls = 0;
@@ -281,7 +389,7 @@ async function main(): Promise<void> {
     polls++;
     try {
       const res = await fetch(statusUrl, { signal: AbortSignal.timeout(5000) });
-      if (res.ok) view = await res.json() as ErasureView;
+      if (res.ok) view = (await res.json()) as ErasureView;
       else pollErrors++;
     } catch {
       pollErrors++;
@@ -291,8 +399,10 @@ async function main(): Promise<void> {
     if (performance.now() >= nextProgress) {
       nextProgress += 5000;
       const doc = await erasureRequests.findOne({ _id: requestId }, { projection: { status: 1 } });
-      console.log(`   … ${String(doc?.status ?? view?.status ?? 'unknown')} after ${((performance.now() - at202) / 1000).toFixed(0)} s; ` +
-        `${(await erasedSoFar()).done} of ${erased} comments erased; ${load.samples.length} reads answered so far`);
+      console.log(
+        `   … ${String(doc?.status ?? view?.status ?? 'unknown')} after ${((performance.now() - at202) / 1000).toFixed(0)} s; ` +
+          `${(await erasedSoFar()).done} of ${erased} comments erased; ${load.samples.length} reads answered so far`,
+      );
     }
     await sleep(POLL_MS);
   }
@@ -300,7 +410,13 @@ async function main(): Promise<void> {
   load.instance.stop();
   const loadResult = await load.instance;
   const workerPeakKb = peak.stop();
-  const erasureCpu = cpuShares(cpuBefore, childCpuTicks(), cpuMicros(process.cpuUsage(selfBefore)), seenAt - at202, labels);
+  const erasureCpu = cpuShares(
+    cpuBefore,
+    childCpuTicks(),
+    cpuMicros(process.cpuUsage(selfBefore)),
+    seenAt - at202,
+    labels,
+  );
   const doc = await erasureRequests.findOne({ _id: requestId });
   const completed = view?.status === 'completed' && !!doc?.completedAt;
   const startedAt = (doc?.startedAt as Date | null | undefined)?.getTime() ?? NaN;
@@ -314,25 +430,39 @@ async function main(): Promise<void> {
   // An unfinished run erased fewer than doneCount + one chunk in the window: an upper bound.
   const rateBound = completed ? rate : (doneCount + ERASURE_CHUNK) / (erasureMs / 1000);
   if (completed) {
-    console.log(`   completed: ${(erasureMs / 1000).toFixed(2)} s from the 202 to completedAt ` +
-      `(noticed by polling after ${((seenAt - at202) / 1000).toFixed(2)} s, ${polls} polls${pollErrors ? `, ${pollErrors} failed` : ''})`);
+    console.log(
+      `   completed: ${(erasureMs / 1000).toFixed(2)} s from the 202 to completedAt ` +
+        `(noticed by polling after ${((seenAt - at202) / 1000).toFixed(2)} s, ${polls} polls${pollErrors ? `, ${pollErrors} failed` : ''})`,
+    );
     const runMs = (doc.completedAt as Date).getTime() - startedAt;
-    console.log(`   request created → job started: ${startedAt - createdAt} ms; job started → completed: ${(runMs / 1000).toFixed(2)} s`);
-    console.log(`   ${rate.toFixed(0)} comments/s erased (from the 202); ${(erased / (runMs / 1000)).toFixed(0)} comments/s while the job ran`);
+    console.log(
+      `   request created → job started: ${startedAt - createdAt} ms; job started → completed: ${(runMs / 1000).toFixed(2)} s`,
+    );
+    console.log(
+      `   ${rate.toFixed(0)} comments/s erased (from the 202); ${(erased / (runMs / 1000)).toFixed(0)} comments/s while the job ran`,
+    );
   } else {
     const present = await Comments.countDocuments({ siteId, authorId: profileId });
-    console.log(`   WARNING: NOT completed within ${ERASURE_TIMEOUT_MS / 1000} s (status ${view?.status ?? 'unknown'}, worker ${worker.alive ? 'alive' : 'DEAD'}, ` +
-      `${polls} polls, ${pollErrors} failed): ${doneCount} of ${erased} comments erased in finished chunks of ${ERASURE_CHUNK}` +
-      `${progress.open ? ', one more step in progress' : ''}; ${present} still carry the subject's id. ` +
-      `That is ${doneCount ? `${rate.toFixed(1)} comments/s, so all ${erased} would take about ${(erased / rate / 60).toFixed(0)} min` : `below ${rateBound.toFixed(1)} comments/s`}`);
+    console.log(
+      `   WARNING: NOT completed within ${ERASURE_TIMEOUT_MS / 1000} s (status ${view?.status ?? 'unknown'}, worker ${worker.alive ? 'alive' : 'DEAD'}, ` +
+        `${polls} polls, ${pollErrors} failed): ${doneCount} of ${erased} comments erased in finished chunks of ${ERASURE_CHUNK}` +
+        `${progress.open ? ', one more step in progress' : ''}; ${present} still carry the subject's id. ` +
+        `That is ${doneCount ? `${rate.toFixed(1)} comments/s, so all ${erased} would take about ${(erased / rate / 60).toFixed(0)} min` : `below ${rateBound.toFixed(1)} comments/s`}`,
+    );
     if (Number.isFinite(startedAt)) console.log(`   request created → job started: ${startedAt - createdAt} ms`);
   }
-  console.log(`   receipt${completed ? '' : ' so far'}: ${formatCounts((completed ? view?.receipt : doc?.receipt) ?? {})}`);
+  console.log(
+    `   receipt${completed ? '' : ' so far'}: ${formatCounts((completed ? view?.receipt : doc?.receipt) ?? {})}`,
+  );
   printStats(during);
-  console.log(`   whole load run incl. the ${LEAD_IN_MS / 1000} s lead-in (autocannon's own figures): ${loadResult.requests.average.toFixed(1)} req/s, ` +
-    `p50 ${loadResult.latency.p50} ms, p99 ${loadResult.latency.p99} ms, errors ${loadResult.errors}, timeouts ${loadResult.timeouts}`);
-  console.log(`   worker RSS ${kbToMb(workerRssBeforeKb)} MB before the request; peak during the erasure ${(workerPeakKb / 1024).toFixed(1)} MB` +
-    `${peak.exact ? ' (VmHWM, reset before the request)' : ' (VmRSS sampled every 100 ms; VmHWM could not be reset)'}`);
+  console.log(
+    `   whole load run incl. the ${LEAD_IN_MS / 1000} s lead-in (autocannon's own figures): ${loadResult.requests.average.toFixed(1)} req/s, ` +
+      `p50 ${loadResult.latency.p50} ms, p99 ${loadResult.latency.p99} ms, errors ${loadResult.errors}, timeouts ${loadResult.timeouts}`,
+  );
+  console.log(
+    `   worker RSS ${kbToMb(workerRssBeforeKb)} MB before the request; peak during the erasure ${(workerPeakKb / 1024).toFixed(1)} MB` +
+      `${peak.exact ? ' (VmHWM, reset before the request)' : ' (VmRSS sampled every 100 ms; VmHWM could not be reset)'}`,
+  );
   if (erasureCpu) console.log(`   CPU during the erasure (100% = one core, ${os.cpus().length} cores): ${erasureCpu}`);
 
   // --- checks ----------------------------------------------------------------------------------------
@@ -342,33 +472,53 @@ async function main(): Promise<void> {
     const remaining = await Comments.countDocuments({ siteId, authorId: profileId });
     const remainingText = await Comments.countDocuments({ siteId, body: { $regex: MARKER } });
     const profileLeft = await Commenters.countDocuments({ siteId, $or: [{ _id: profileId }, { sub: subjectSub }] });
-    const tombstones = await Comments.countDocuments({ siteId, _id: { $in: repliedTo }, status: 'removed', body: '', authorId: null, ipHash: null });
+    const tombstones = await Comments.countDocuments({
+      siteId,
+      _id: { $in: repliedTo },
+      status: 'removed',
+      body: '',
+      authorId: null,
+      ipHash: null,
+    });
     const repliesLeft = await Comments.countDocuments({ siteId, _id: { $in: replyIds }, parentId: { $in: repliedTo } });
     const othersLeft = await Comments.countDocuments({ siteId, authorId: { $in: others.map((o) => o._id) } });
     const firstLeft = await Comments.countDocuments({ _id: firstId });
-    console.log(`   check: ${remaining} comments by the subject remain, ${remainingText} with their text; profile ${profileLeft ? 'STILL THERE' : 'gone'}`);
-    console.log(`   check: ${tombstones} of ${repliedTo.length} replied-to comments are tombstones; ${repliesLeft} of ${replyIds.length} replies by others ` +
-      `kept their parent; ${othersLeft} of ${otherTotal} comments by others remain`);
+    console.log(
+      `   check: ${remaining} comments by the subject remain, ${remainingText} with their text; profile ${profileLeft ? 'STILL THERE' : 'gone'}`,
+    );
+    console.log(
+      `   check: ${tombstones} of ${repliedTo.length} replied-to comments are tombstones; ${repliesLeft} of ${replyIds.length} replies by others ` +
+        `kept their parent; ${othersLeft} of ${otherTotal} comments by others remain`,
+    );
     if (remaining) problems.push(`${remaining} comments by the subject remain`);
     if (remainingText) problems.push(`${remainingText} comments still hold the subject's text`);
     if (firstLeft) problems.push('the comment posted through the API remains');
     if (profileLeft) problems.push('the profile remains');
     if (tombstones !== repliedTo.length) problems.push(`${tombstones} tombstones, expected ${repliedTo.length}`);
-    if (repliesLeft !== replyIds.length) problems.push(`${repliesLeft} replies by others kept their parent, expected ${replyIds.length}`);
+    if (repliesLeft !== replyIds.length)
+      problems.push(`${repliesLeft} replies by others kept their parent, expected ${replyIds.length}`);
     if (othersLeft !== otherTotal) problems.push(`${otherTotal - othersLeft} comments by others disappeared`);
     const receipt = view?.receipt ?? {};
     const expected: Record<string, number> = {
-      comments_deleted: erased - repliedTo.length, comments_tombstoned: repliedTo.length, ip_hashes: erased, profile: 1,
+      comments_deleted: erased - repliedTo.length,
+      comments_tombstoned: repliedTo.length,
+      ip_hashes: erased,
+      profile: 1,
     };
     for (const [k, v] of Object.entries(expected)) {
       if (receipt[k] !== v) problems.push(`receipt ${k} is ${receipt[k] ?? 'missing'}, expected ${v}`);
     }
     if (problems.length) console.log(`   WARNING: ${problems.join('; ')}`);
-    else console.log('   every check passed: nothing of the subject is left, tombstones and replies are as expected, the receipt adds up');
+    else
+      console.log(
+        '   every check passed: nothing of the subject is left, tombstones and replies are as expected, the receipt adds up',
+      );
 
     // --- 3. baseline after ---------------------------------------------------------------------------
     await settle();
-    console.log(`\n== baseline after: the same read load for the same lead-in and window (${(erasureMs / 1000).toFixed(1)} s), no erasure`);
+    console.log(
+      `\n== baseline after: the same read load for the same lead-in and window (${(erasureMs / 1000).toFixed(1)} s), no erasure`,
+    );
     after = await timedLoad('reads, no erasure (after)', listUrl, readHeaders, LEAD_IN_MS, erasureMs, labels);
   } else {
     problems.push(`the erasure did not complete within ${ERASURE_TIMEOUT_MS / 1000} s (BENCH_ERASURE_TIMEOUT)`);
@@ -376,27 +526,40 @@ async function main(): Promise<void> {
   }
 
   for (const child of [api, worker]) {
-    if (child.messages.size) console.log(`${child.role} log lines by message: ${[...child.messages].map(([m, c]) => `"${m}" ×${c}`).join(', ')}`);
+    if (child.messages.size)
+      console.log(
+        `${child.role} log lines by message: ${[...child.messages].map(([m, c]) => `"${m}" ×${c}`).join(', ')}`,
+      );
   }
 
   // --- report ------------------------------------------------------------------------------------------
   const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
   console.log('');
-  console.log(`Results (erasure of ${erased.toLocaleString('en')} comments by one commenter in ${THREADS} threads, ${repliedTo.length} of them tombstoned, ` +
-    `${otherTotal.toLocaleString('en')} comments by others; read load GET ${READ_COMMENTS}-comment thread ${READ_LOGGED_IN ? 'logged in' : 'anonymous'}, ${CONNECTIONS} connections, ` +
-    `latency and req/s over the erasure's window):`);
+  console.log(
+    `Results (erasure of ${erased.toLocaleString('en')} comments by one commenter in ${THREADS} threads, ${repliedTo.length} of them tombstoned, ` +
+      `${otherTotal.toLocaleString('en')} comments by others; read load GET ${READ_COMMENTS}-comment thread ${READ_LOGGED_IN ? 'logged in' : 'anonymous'}, ${CONNECTIONS} connections, ` +
+      `latency and req/s over the erasure's window):`,
+  );
   console.log('');
-  console.log('| scenario | erasure s | comments/s | read req/s | read p50 ms | read p99 ms | read non-2xx | worker peak RSS MB |');
+  console.log(
+    '| scenario | erasure s | comments/s | read req/s | read p50 ms | read p99 ms | read non-2xx | worker peak RSS MB |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   const baselineRow = (s: WindowStats) =>
-    console.log(`| ${s.name}, ${f1(s.seconds)} s | – | – | ${f1(s.reqPerSec)} | ${f1(s.p50)} | ${f1(s.p99)} | ${s.failed} | – |`);
+    console.log(
+      `| ${s.name}, ${f1(s.seconds)} s | – | – | ${f1(s.reqPerSec)} | ${f1(s.p50)} | ${f1(s.p99)} | ${s.failed} | – |`,
+    );
   baselineRow(before);
-  console.log(`| reads during the erasure${completed ? '' : ` (INCOMPLETE: ${doneCount} of ${erased} erased)`}, ${f1(during.seconds)} s | ` +
-    `${completed ? '' : '> '}${(erasureMs / 1000).toFixed(2)} | ${completed ? rate.toFixed(0) : `< ${rateBound.toFixed(1)}`} | ${f1(during.reqPerSec)} | ${f1(during.p50)} | ${f1(during.p99)} | ` +
-    `${during.failed} | ${(workerPeakKb / 1024).toFixed(1)} |`);
+  console.log(
+    `| reads during the erasure${completed ? '' : ` (INCOMPLETE: ${doneCount} of ${erased} erased)`}, ${f1(during.seconds)} s | ` +
+      `${completed ? '' : '> '}${(erasureMs / 1000).toFixed(2)} | ${completed ? rate.toFixed(0) : `< ${rateBound.toFixed(1)}`} | ${f1(during.reqPerSec)} | ${f1(during.p50)} | ${f1(during.p99)} | ` +
+      `${during.failed} | ${(workerPeakKb / 1024).toFixed(1)} |`,
+  );
   if (after) baselineRow(after);
   console.log('');
-  console.log(`Receipt: ${formatCounts((completed ? view?.receipt : doc?.receipt) ?? {})}${completed ? '' : ' (so far)'}.`);
+  console.log(
+    `Receipt: ${formatCounts((completed ? view?.receipt : doc?.receipt) ?? {})}${completed ? '' : ' (so far)'}.`,
+  );
   console.log(machineLine(database, ['API', '1 worker', ...services.local, 'bench client']));
   console.log('');
 
@@ -413,7 +576,6 @@ async function main(): Promise<void> {
   console.log(`bench finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (problems.length) throw new Error(`checks failed: ${problems.join('; ')}`);
 }
-
 
 interface ErasureView {
   id: string;
@@ -444,14 +606,21 @@ function startLoad(url: string, headers: Record<string, string>): Load {
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     samples.push({ at: performance.now(), ms, status });
   });
-  instance.on('reqError', () => { samples.push({ at: performance.now(), ms: NaN, status: 0 }); });
+  instance.on('reqError', () => {
+    samples.push({ at: performance.now(), ms: NaN, status: 0 });
+  });
   life.track(instance);
   return { instance, samples };
 }
 
 /** Runs the read load for leadInMs + windowMs and returns its statistics over the window. */
 async function timedLoad(
-  name: string, url: string, headers: Record<string, string>, leadInMs: number, windowMs: number, labels: Map<number, string>,
+  name: string,
+  url: string,
+  headers: Record<string, string>,
+  leadInMs: number,
+  windowMs: number,
+  labels: Map<number, string>,
 ): Promise<WindowStats> {
   const load = startLoad(url, headers);
   await sleep(leadInMs);
@@ -473,7 +642,10 @@ async function timedLoad(
 /** Responses that arrived within [from, to]: req/s over the window, latency of the 2xx ones. */
 function windowStats(name: string, samples: Sample[], from: number, to: number): WindowStats {
   const inWindow = samples.filter((s) => s.at >= from && s.at <= to);
-  const ms = inWindow.filter((s) => s.status >= 200 && s.status < 300).map((s) => s.ms).sort((a, b) => a - b);
+  const ms = inWindow
+    .filter((s) => s.status >= 200 && s.status < 300)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b);
   const seconds = (to - from) / 1000;
   return {
     name,
@@ -489,10 +661,14 @@ function windowStats(name: string, samples: Sample[], from: number, to: number):
 
 function printStats(s: WindowStats): void {
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
-  console.log(`   ${s.name}: ${s.responses - s.failed} answers 2xx in ${s.seconds.toFixed(2)} s = ${s.reqPerSec.toFixed(1)} req/s; ` +
-    `latency p50 ${f(s.p50)} ms, p99 ${f(s.p99)} ms, max ${f(s.max)} ms; non-2xx or failed ${s.failed}`);
+  console.log(
+    `   ${s.name}: ${s.responses - s.failed} answers 2xx in ${s.seconds.toFixed(2)} s = ${s.reqPerSec.toFixed(1)} req/s; ` +
+      `latency p50 ${f(s.p50)} ms, p99 ${f(s.p99)} ms, max ${f(s.max)} ms; non-2xx or failed ${s.failed}`,
+  );
   if (s.responses === 0) {
-    console.log(`   WARNING: no read was answered within the ${s.seconds.toFixed(1)} s window: with ${CONNECTIONS} connections every read took longer`);
+    console.log(
+      `   WARNING: no read was answered within the ${s.seconds.toFixed(1)} s window: with ${CONNECTIONS} connections every read took longer`,
+    );
   }
 }
 

@@ -21,10 +21,32 @@ import Redis from 'ioredis';
 import type { Connection } from 'mongoose';
 import { freePort } from '../src/dev/free-port';
 import { siteGenerationKey } from '../src/infra/page-cache';
-import { childEnvironment, connectBench, Lifecycle, machineLine, removeExternalData, startBackingServices } from './bench-lifecycle';
 import {
-  API_ENTRY, assertBuilt, awaitingEnqueue, childCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, letters, moderationQueueCounts,
-  NodeChild, PeakRss, positiveInt, readStatusKb, sleep, waitReady, WORKER_ENTRY,
+  childEnvironment,
+  connectBench,
+  Lifecycle,
+  machineLine,
+  removeExternalData,
+  startBackingServices,
+} from './bench-lifecycle';
+import {
+  API_ENTRY,
+  assertBuilt,
+  awaitingEnqueue,
+  childCpuTicks,
+  cpuMicros,
+  cpuShares,
+  createSite,
+  formatCounts,
+  letters,
+  moderationQueueCounts,
+  NodeChild,
+  PeakRss,
+  positiveInt,
+  readStatusKb,
+  sleep,
+  waitReady,
+  WORKER_ENTRY,
 } from './bench-support';
 
 const SECONDS = positiveInt(process.env.BENCH_SECONDS, 10);
@@ -68,7 +90,13 @@ async function main(): Promise<void> {
   const base = `http://${HOST}:${port}`;
   const adminKey = randomBytes(24).toString('hex');
   const queuePrefix = `bench-${randomBytes(4).toString('hex')}`;
-  const childEnv = childEnvironment(services, { port, base, adminKey, queuePrefix, logLevel: process.env.BENCH_CHILD_LOG_LEVEL ?? 'silent' });
+  const childEnv = childEnvironment(services, {
+    port,
+    base,
+    adminKey,
+    queuePrefix,
+    logLevel: process.env.BENCH_CHILD_LOG_LEVEL ?? 'silent',
+  });
   // Every line the children print is passed through (their level is silent by default).
   const api = life.spawn('api', API_ENTRY, childEnv, { maxPrintedLines: Infinity });
   const worker = life.spawn('worker', WORKER_ENTRY, childEnv, { maxPrintedLines: Infinity });
@@ -81,20 +109,32 @@ async function main(): Promise<void> {
     name: 'Benchmark',
     rateLimits: { commentsPerCommenterPerMinute: 10_000, commentsPerIpPerMinute: 100_000 },
   });
-  const tokens = await Promise.all(Array.from({ length: COMMENTERS }, (_, i) => sign(`bench-user-${i}`, `Bench User ${i}`)));
+  const tokens = await Promise.all(
+    Array.from({ length: COMMENTERS }, (_, i) => sign(`bench-user-${i}`, `Bench User ${i}`)),
+  );
 
   const readThread = 'bench-read';
   const commentsPath = `/api/v1/sites/${siteId}/comments`;
   const listPath = `${commentsPath}?thread=${encodeURIComponent(readThread)}&limit=${SEED_COMMENTS}`;
   const seedStart = Date.now();
   await seedThread(base + commentsPath, readThread, tokens);
-  const published = await waitSeedDecided(base, listPath, SEED_COMMENTS, 20_000,
-    async () => (await awaitingEnqueue(db, { siteId, threadKey: readThread, status: 'pending' })).size);
+  const published = await waitSeedDecided(
+    base,
+    listPath,
+    SEED_COMMENTS,
+    20_000,
+    async () => (await awaitingEnqueue(db, { siteId, threadKey: readThread, status: 'pending' })).size,
+  );
   if (published < SEED_COMMENTS) {
     const outcome = await moderationOutcome(db, siteId, readThread);
-    console.log(`WARNING: only ${published} of ${SEED_COMMENTS} seed comments were published by the worker (${formatCounts(outcome)}). ` +
-      'Publishing the rest directly in the database for the read scenario.');
-    await comments.updateMany({ siteId, threadKey: readThread, status: 'pending' }, { $set: { status: 'published', held: false, updatedAt: new Date() } });
+    console.log(
+      `WARNING: only ${published} of ${SEED_COMMENTS} seed comments were published by the worker (${formatCounts(outcome)}). ` +
+        'Publishing the rest directly in the database for the read scenario.',
+    );
+    await comments.updateMany(
+      { siteId, threadKey: readThread, status: 'pending' },
+      { $set: { status: 'published', held: false, updatedAt: new Date() } },
+    );
     // Written behind the API's back, so the API's page cache must be told: a new generation.
     const redis = new Redis(services.redisUrl);
     await redis.del(siteGenerationKey(queuePrefix, siteId));
@@ -107,46 +147,62 @@ async function main(): Promise<void> {
 
   // --- scenarios -------------------------------------------------------------------------
   const results: ScenarioResult[] = [];
-  const labels = new Map([[api.pid, 'api'], [worker.pid, 'worker']]);
+  const labels = new Map([
+    [api.pid, 'api'],
+    [worker.pid, 'worker'],
+  ]);
   // Readers without a login share one page, which the API keeps in memory until the
   // site's next write; a logged-in reader (who may have pending comments) always gets the
   // database, so the second scenario measures the uncached path.
-  results.push(await scenario(`GET comments, anonymous (limit ${SEED_COMMENTS})`, api, labels, {
-    url: base + listPath,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-  }));
-  results.push(await scenario(`GET thread with its first page (the widget's request), anonymous`, api, labels, {
-    url: `${base}/api/v1/sites/${siteId}/thread?key=${encodeURIComponent(readThread)}&include=comments&limit=${SEED_COMMENTS}`,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-  }));
-  results.push(await scenario(`GET comments, logged in (limit ${SEED_COMMENTS})`, api, labels, {
-    url: base + listPath,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    headers: { Authorization: `Bearer ${tokens[0]}` },
-  }));
+  results.push(
+    await scenario(`GET comments, anonymous (limit ${SEED_COMMENTS})`, api, labels, {
+      url: base + listPath,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+    }),
+  );
+  results.push(
+    await scenario(`GET thread with its first page (the widget's request), anonymous`, api, labels, {
+      url: `${base}/api/v1/sites/${siteId}/thread?key=${encodeURIComponent(readThread)}&include=comments&limit=${SEED_COMMENTS}`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+    }),
+  );
+  results.push(
+    await scenario(`GET comments, logged in (limit ${SEED_COMMENTS})`, api, labels, {
+      url: base + listPath,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      headers: { Authorization: `Bearer ${tokens[0]}` },
+    }),
+  );
 
   let sent = 0;
-  results.push(await scenario('POST comment', api, labels, {
-    url: base + commentsPath,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    requests: [{
-      method: 'POST',
-      path: commentsPath,
-      headers: { 'Content-Type': 'application/json' },
-      setupRequest: (request) => {
-        const n = sent++;
-        return {
-          ...request,
-          headers: { ...request.headers, Authorization: `Bearer ${tokens[n % tokens.length]}` },
-          body: JSON.stringify({ thread: 'bench-write', body: `Benchmark comment ${letters(n)}: a short remark about the article.` }),
-        };
-      },
-    }],
-  }));
+  results.push(
+    await scenario('POST comment', api, labels, {
+      url: base + commentsPath,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      requests: [
+        {
+          method: 'POST',
+          path: commentsPath,
+          headers: { 'Content-Type': 'application/json' },
+          setupRequest: (request) => {
+            const n = sent++;
+            return {
+              ...request,
+              headers: { ...request.headers, Authorization: `Bearer ${tokens[n % tokens.length]}` },
+              body: JSON.stringify({
+                thread: 'bench-write',
+                body: `Benchmark comment ${letters(n)}: a short remark about the article.`,
+              }),
+            };
+          },
+        },
+      ],
+    }),
+  );
 
   // What the worker made of the POST scenario's comments, once the queue has drained.
   const backlog = await moderationQueueCounts(base);
@@ -155,11 +211,17 @@ async function main(): Promise<void> {
   const decided = await moderationOutcome(db, siteId, 'bench-write');
   const created = Object.values(decided).reduce((a, b) => a + b, 0);
   const answered = results.find((r) => r.name === 'POST comment')?.statusCodes['201'] ?? 0;
-  console.log(`POST scenario created ${created} comments (${answered} answered 201 within the run; the rest were in flight when it ended)`);
-  console.log(`moderation outcome${drained ? ' once the queue drained' : ' (queue NOT drained within 15 s)'}: ${formatCounts(decided)}`);
+  console.log(
+    `POST scenario created ${created} comments (${answered} answered 201 within the run; the rest were in flight when it ended)`,
+  );
+  console.log(
+    `moderation outcome${drained ? ' once the queue drained' : ' (queue NOT drained within 15 s)'}: ${formatCounts(decided)}`,
+  );
   const lost = decided['pending, undecided'] ?? 0;
   if (drained && lost > 0) {
-    console.log(`WARNING: ${lost} POST scenario comments are pending, not held, with their job already taken (no outbox entry): their moderation decision was lost.`);
+    console.log(
+      `WARNING: ${lost} POST scenario comments are pending, not held, with their job already taken (no outbox entry): their moderation decision was lost.`,
+    );
   }
 
   // --- report ------------------------------------------------------------------------------
@@ -169,7 +231,9 @@ async function main(): Promise<void> {
   console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx | API peak RSS MB |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    console.log(`| ${r.name} | ${r.reqPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.peakRssMb.toFixed(1)} |`);
+    console.log(
+      `| ${r.name} | ${r.reqPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.peakRssMb.toFixed(1)} |`,
+    );
   }
   console.log('');
   console.log(machineLine(database, ['API', 'worker', ...services.local, 'autocannon']));
@@ -181,17 +245,31 @@ async function main(): Promise<void> {
 }
 
 /** Runs one autocannon scenario while tracking the API process's peak RSS; `labels` names the API and worker pids. */
-async function scenario(name: string, api: NodeChild, labels: Map<number, string>, options: autocannon.Options): Promise<ScenarioResult> {
+async function scenario(
+  name: string,
+  api: NodeChild,
+  labels: Map<number, string>,
+  options: autocannon.Options,
+): Promise<ScenarioResult> {
   life.throwIfStopping();
   console.log(`\n== ${name}: ${options.duration} s, ${options.connections} connections`);
   const rss = new PeakRss(api.pid);
   const cpuBefore = childCpuTicks();
   const selfBefore = process.cpuUsage();
   const startedAt = Date.now();
-  const result = await life.track(autocannon({ ...options, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false }));
+  const result = await life.track(
+    autocannon({ ...options, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false }),
+  );
   life.throwIfStopping();
   const peakRssMb = rss.stop() / 1024;
-  const cpu = cpuShares(cpuBefore, childCpuTicks(), cpuMicros(process.cpuUsage(selfBefore)), Date.now() - startedAt, labels, 'bench/autocannon');
+  const cpu = cpuShares(
+    cpuBefore,
+    childCpuTicks(),
+    cpuMicros(process.cpuUsage(selfBefore)),
+    Date.now() - startedAt,
+    labels,
+    'bench/autocannon',
+  );
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count]));
   const out: ScenarioResult = {
     name,
@@ -207,8 +285,12 @@ async function scenario(name: string, api: NodeChild, labels: Map<number, string
   };
   console.log(`   requests/s (mean): ${out.reqPerSec.toFixed(1)}   responses: ${out.total}`);
   console.log(`   latency p50: ${out.p50} ms   p99: ${out.p99} ms   max: ${result.latency.max} ms`);
-  console.log(`   non-2xx: ${out.non2xx}   status codes: ${JSON.stringify(statusCodes)}   errors: ${out.errors}   timeouts: ${out.timeouts}`);
-  console.log(`   API peak RSS: ${peakRssMb.toFixed(1)} MB${rss.exact ? ' (VmHWM, reset before the scenario)' : ' (VmRSS sampled every 100 ms)'}`);
+  console.log(
+    `   non-2xx: ${out.non2xx}   status codes: ${JSON.stringify(statusCodes)}   errors: ${out.errors}   timeouts: ${out.timeouts}`,
+  );
+  console.log(
+    `   API peak RSS: ${peakRssMb.toFixed(1)} MB${rss.exact ? ' (VmHWM, reset before the scenario)' : ' (VmRSS sampled every 100 ms)'}`,
+  );
   if (cpu) console.log(`   CPU of this run's processes (100% = one core): ${cpu}`);
   if (!api.alive) throw new Error(`API process died during "${name}"`);
   return out;
@@ -223,7 +305,11 @@ async function seedThread(url: string, thread: string, tokens: string[]): Promis
       const res = await fetch(url, {
         method: 'POST',
         headers: { Authorization: `Bearer ${tokens[n % tokens.length]}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ thread, body: `Seed comment ${letters(n)}: a short, ordinary remark about the article.`, threadTitle: 'Benchmark thread' }),
+        body: JSON.stringify({
+          thread,
+          body: `Seed comment ${letters(n)}: a short, ordinary remark about the article.`,
+          threadTitle: 'Benchmark thread',
+        }),
       });
       if (res.status !== 201) throw new Error(`seed comment ${n} refused: ${res.status} ${await res.text()}`);
     }
@@ -237,7 +323,8 @@ async function waitPublished(url: string, count: number, timeoutMs: number): Pro
   for (;;) {
     const res = await fetch(url);
     const seen = res.ok
-      ? ((await res.json()) as { comments: Array<{ status: string }> }).comments.filter((c) => c.status === 'published').length
+      ? ((await res.json()) as { comments: Array<{ status: string }> }).comments.filter((c) => c.status === 'published')
+          .length
       : 0;
     if (seen >= count || Date.now() >= deadline) return seen;
     await sleep(200);
@@ -250,7 +337,11 @@ async function waitPublished(url: string, count: number, timeoutMs: number): Pro
  * Returns how many published comments a reader sees.
  */
 async function waitSeedDecided(
-  base: string, listPath: string, count: number, timeoutMs: number, awaitingSweep: () => Promise<number>,
+  base: string,
+  listPath: string,
+  count: number,
+  timeoutMs: number,
+  awaitingSweep: () => Promise<number>,
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let seen = 0;
@@ -284,16 +375,21 @@ async function waitQueueDrained(base: string, timeoutMs: number): Promise<boolea
  * comment shows no decision) and "pending, awaiting enqueue" (still in the outbox).
  */
 async function moderationOutcome(db: Connection, siteId: string, threadKey: string): Promise<Record<string, number>> {
-  const docs = await db.collection('comments').find(
-    { siteId, threadKey },
-    { projection: { status: 1, held: 1, rules: 1 } },
-  ).toArray();
+  const docs = await db
+    .collection('comments')
+    .find({ siteId, threadKey }, { projection: { status: 1, held: 1, rules: 1 } })
+    .toArray();
   const outbox = await awaitingEnqueue(db, { siteId, threadKey, status: 'pending' });
   const counts: Record<string, number> = {};
-  const add = (k: string) => { counts[k] = (counts[k] ?? 0) + 1; };
+  const add = (k: string) => {
+    counts[k] = (counts[k] ?? 0) + 1;
+  };
   for (const d of docs) {
     if (d.status !== 'pending') add(String(d.status));
-    else if (d.held) add(`held (${(d.rules as Array<{ rule: string }> | undefined)?.map((r) => r.rule).join('+') || 'pre-moderation'})`);
+    else if (d.held)
+      add(
+        `held (${(d.rules as Array<{ rule: string }> | undefined)?.map((r) => r.rule).join('+') || 'pre-moderation'})`,
+      );
     else if (outbox.has(String(d._id))) add('pending, awaiting enqueue');
     else add('pending, undecided');
   }

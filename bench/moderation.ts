@@ -38,10 +38,33 @@ import Bull from 'bull';
 import mongoose from 'mongoose';
 import { freePort } from '../src/dev/free-port';
 import { moderationJob, ModerationPayload } from '../src/modules/moderation/moderation.job';
-import { childEnvironment, connectBench, Lifecycle, machineLine, removeExternalData, startBackingServices } from './bench-lifecycle';
 import {
-  API_ENTRY, assertBuilt, awaitingEnqueue, inOutbox, childTreeCpuTicks, cpuMicros, cpuShares, createSite, formatCounts, kbToMb, moderationQueueCounts,
-  NodeChild, percentile, positiveInt, readStatusKb, sleep, waitReady, WORKER_ENTRY,
+  childEnvironment,
+  connectBench,
+  Lifecycle,
+  machineLine,
+  removeExternalData,
+  startBackingServices,
+} from './bench-lifecycle';
+import {
+  API_ENTRY,
+  assertBuilt,
+  awaitingEnqueue,
+  inOutbox,
+  childTreeCpuTicks,
+  cpuMicros,
+  cpuShares,
+  createSite,
+  formatCounts,
+  kbToMb,
+  moderationQueueCounts,
+  NodeChild,
+  percentile,
+  positiveInt,
+  readStatusKb,
+  sleep,
+  waitReady,
+  WORKER_ENTRY,
 } from './bench-support';
 
 const JOBS = positiveInt(process.env.BENCH_JOBS, 2000);
@@ -106,7 +129,8 @@ function commentText(n: number): { body: string; expected: Outcome } {
   if (slot < 2) return { body: `${base} Vilket ${BANNED[n % BANNED.length]} det här är.`, expected: 'rejected' };
   if (slot < 6) return { body: `${base} Testa ${SUSPECT[n % SUSPECT.length]} i stället!`, expected: 'held' };
   if (slot < 8) return { body: `${base} Maila mig på anna.${n}@example.se om du vill prata.`, expected: 'held' };
-  if (slot < 9) return { body: `${base} Läs mer på https://example.se/a${n} och www.example.org/b${n}`, expected: 'held' };
+  if (slot < 9)
+    return { body: `${base} Läs mer på https://example.se/a${n} och www.example.org/b${n}`, expected: 'held' };
   return { body: base, expected: 'published' };
 }
 
@@ -137,21 +161,29 @@ async function main(): Promise<void> {
   const comments = db.collection('comments');
   const moderationLog = db.collection('moderation_log');
   if (services.kind === 'ferretdb-sqlite' || (!services.kind && database.startsWith('ferretdb'))) {
-    console.log(`note: ${services.kind ? '' : 'if this FerretDB runs on SQLite: '}FerretDB 1.x on SQLite pushes down only filters of the form {_id: …}; ` +
-      'every other query, update and count reads the whole collection, and writes take a database-wide lock. ' +
-      'Costs here then grow with the number of comments stored (install Debian\'s postgresql for the PostgreSQL backend).');
+    console.log(
+      `note: ${services.kind ? '' : 'if this FerretDB runs on SQLite: '}FerretDB 1.x on SQLite pushes down only filters of the form {_id: …}; ` +
+        'every other query, update and count reads the whole collection, and writes take a database-wide lock. ' +
+        "Costs here then grow with the number of comments stored (install Debian's postgresql for the PostgreSQL backend).",
+    );
   }
   const loadBefore = os.loadavg()[0] ?? 0;
   console.log(`load average (1 min) before the run: ${loadBefore.toFixed(2)} on ${os.cpus().length} cores`);
   if (loadBefore > 0.75 * os.cpus().length) {
-    console.log('WARNING: other processes keep this machine busy; the numbers below will be lower and noisier than on an idle machine');
+    console.log(
+      'WARNING: other processes keep this machine busy; the numbers below will be lower and noisier than on an idle machine',
+    );
   }
 
   // --- API process, site, commenters ----------------------------------------------------------
   const port = await freePort();
   const base = `http://${HOST}:${port}`;
   const adminKey = randomBytes(24).toString('hex');
-  const childEnv = childEnvironment(services, { port, base, adminKey, queuePrefix, logLevel: CHILD_LOG_LEVEL }, { WORKER_CONCURRENCY: String(CONCURRENCY) });
+  const childEnv = childEnvironment(
+    services,
+    { port, base, adminKey, queuePrefix, logLevel: CHILD_LOG_LEVEL },
+    { WORKER_CONCURRENCY: String(CONCURRENCY) },
+  );
   delete childEnv.WORKER_METRICS_PORT; // the worker's metrics server would listen on every interface
   delete childEnv.SITES_SEED_FILE;
   const api = life.spawn('api', API_ENTRY, childEnv);
@@ -166,7 +198,9 @@ async function main(): Promise<void> {
   });
 
   const total = JOBS + RATE * SECONDS;
-  const tokens = await Promise.all(Array.from({ length: Math.ceil(total / PER_COMMENTER) }, (_, i) => sign(`bench-user-${i}`, `Bench User ${i}`)));
+  const tokens = await Promise.all(
+    Array.from({ length: Math.ceil(total / PER_COMMENTER) }, (_, i) => sign(`bench-user-${i}`, `Bench User ${i}`)),
+  );
   const commentsUrl = `${base}/api/v1/sites/${siteId}/comments`;
 
   /** Posts comment n; resolves with its id, or undefined (the failure is counted). */
@@ -175,7 +209,10 @@ async function main(): Promise<void> {
     try {
       const res = await fetch(commentsUrl, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${tokens[Math.floor(n / PER_COMMENTER)]}`, 'Content-Type': 'application/json' },
+        headers: {
+          Authorization: `Bearer ${tokens[Math.floor(n / PER_COMMENTER)]}`,
+          'Content-Type': 'application/json',
+        },
         body: JSON.stringify({ thread, body: commentText(n).body, threadTitle: `Benchmark thread ${thread}` }),
         signal: AbortSignal.timeout(POST_TIMEOUT_MS),
       });
@@ -197,7 +234,9 @@ async function main(): Promise<void> {
   };
 
   // --- 1. throughput: fill the queue, then start one worker ------------------------------------
-  console.log(`\n== throughput: posting ${JOBS} comments with no worker running (${POSTERS} in parallel, at most ${FILL_SECONDS} s)`);
+  console.log(
+    `\n== throughput: posting ${JOBS} comments with no worker running (${POSTERS} in parallel, at most ${FILL_SECONDS} s)`,
+  );
   const tpThreads = Array.from({ length: THREADS }, (_, i) => `mod-tp-${i}`);
   const tpPosted = new Set<string>();
   let next = 0;
@@ -206,22 +245,30 @@ async function main(): Promise<void> {
   let lastTick = { at: fillStart, posted: 0 };
   const ticker = setInterval(() => {
     const now = performance.now();
-    console.log(`   … ${tpPosted.size} posted after ${((now - fillStart) / 1000).toFixed(0)} s ` +
-      `(${((tpPosted.size - lastTick.posted) / ((now - lastTick.at) / 1000)).toFixed(0)} posts/s over the last ${((now - lastTick.at) / 1000).toFixed(0)} s)`);
+    console.log(
+      `   … ${tpPosted.size} posted after ${((now - fillStart) / 1000).toFixed(0)} s ` +
+        `(${((tpPosted.size - lastTick.posted) / ((now - lastTick.at) / 1000)).toFixed(0)} posts/s over the last ${((now - lastTick.at) / 1000).toFixed(0)} s)`,
+    );
     lastTick = { at: now, posted: tpPosted.size };
   }, 5000);
-  await Promise.all(Array.from({ length: POSTERS }, async () => {
-    while (next < JOBS && !life.stopping && performance.now() < fillDeadline) {
-      const n = next++;
-      const id = await post(n, tpThreads[n % THREADS]!);
-      if (id) tpPosted.add(id);
-    }
-  })).finally(() => clearInterval(ticker));
+  await Promise.all(
+    Array.from({ length: POSTERS }, async () => {
+      while (next < JOBS && !life.stopping && performance.now() < fillDeadline) {
+        const n = next++;
+        const id = await post(n, tpThreads[n % THREADS]!);
+        if (id) tpPosted.add(id);
+      }
+    }),
+  ).finally(() => clearInterval(ticker));
   life.throwIfStopping();
   const fillMs = performance.now() - fillStart;
   const fillCut = next < JOBS;
-  console.log(`   posted ${tpPosted.size} comments in ${(fillMs / 1000).toFixed(1)} s (${(tpPosted.size / (fillMs / 1000)).toFixed(0)} posts/s)` +
-    (fillCut ? `; WARNING: stopped at the ${FILL_SECONDS} s limit (BENCH_FILL_SECONDS), ${JOBS - next} of ${JOBS} never posted` : ''));
+  console.log(
+    `   posted ${tpPosted.size} comments in ${(fillMs / 1000).toFixed(1)} s (${(tpPosted.size / (fillMs / 1000)).toFixed(0)} posts/s)` +
+      (fillCut
+        ? `; WARNING: stopped at the ${FILL_SECONDS} s limit (BENCH_FILL_SECONDS), ${JOBS - next} of ${JOBS} never posted`
+        : ''),
+  );
   reportRefused(refused);
   if (tpPosted.size === 0) throw new Error('no comment was accepted');
   const tpFilter = { siteId, threadKey: { $in: tpThreads } };
@@ -229,52 +276,86 @@ async function main(): Promise<void> {
   const notEnqueued = (await awaitingEnqueue(db, tpFilter)).size;
   const collectionSize = await comments.estimatedDocumentCount();
   const tpCreated = await comments.countDocuments(tpFilter);
-  if (tpCreated !== tpPosted.size) console.log(`   WARNING: ${tpCreated} comments were created for ${tpPosted.size} answered posts`);
-  console.log(`   moderation queue before the worker starts: ${queued ? formatCounts(queued) : 'unknown'}; ` +
-    `comments whose job is still in the outbox: ${notEnqueued}; comments in the database: ${collectionSize}`);
+  if (tpCreated !== tpPosted.size)
+    console.log(`   WARNING: ${tpCreated} comments were created for ${tpPosted.size} answered posts`);
+  console.log(
+    `   moderation queue before the worker starts: ${queued ? formatCounts(queued) : 'unknown'}; ` +
+      `comments whose job is still in the outbox: ${notEnqueued}; comments in the database: ${collectionSize}`,
+  );
 
   const cpuBefore = childTreeCpuTicks();
   const selfBefore = process.cpuUsage();
   const spawnedAt = Date.now();
   const worker = life.spawn('worker', WORKER_ENTRY, childEnv);
-  console.log(`   worker pid ${worker.pid} started (WORKER_CONCURRENCY=${CONCURRENCY}); waiting for ${tpCreated} decisions (at most ${DRAIN_SECONDS} s)…`);
+  console.log(
+    `   worker pid ${worker.pid} started (WORKER_CONCURRENCY=${CONCURRENCY}); waiting for ${tpCreated} decisions (at most ${DRAIN_SECONDS} s)…`,
+  );
   const tpWait = await waitDecided({
-    base, worker, target: tpCreated, deadline: spawnedAt + DRAIN_SECONDS * 1000,
+    base,
+    worker,
+    target: tpCreated,
+    deadline: spawnedAt + DRAIN_SECONDS * 1000,
     decided: () => comments.countDocuments({ ...tpFilter, decidedAt: { $ne: null } }),
     awaitingSweep: async () => (await awaitingEnqueue(db, { ...tpFilter, decidedAt: null })).size,
   });
   const drainEnded = Date.now();
-  const tpCpu = cpuShares(cpuBefore, childTreeCpuTicks(), cpuMicros(process.cpuUsage(selfBefore)), drainEnded - spawnedAt,
-    new Map([[api.pid, 'api'], [worker.pid, 'worker']]));
+  const tpCpu = cpuShares(
+    cpuBefore,
+    childTreeCpuTicks(),
+    cpuMicros(process.cpuUsage(selfBefore)),
+    drainEnded - spawnedAt,
+    new Map([
+      [api.pid, 'api'],
+      [worker.pid, 'worker'],
+    ]),
+  );
   let removedJobs = 0;
   if (!tpWait.complete) {
     // What is still waiting would run during the latency phase and delay its comments.
     removedJobs = await queue.getWaitingCount();
     await queue.empty();
-    console.log(`   removed ${removedJobs} waiting jobs from the queue so that the latency phase starts with an empty queue`);
+    console.log(
+      `   removed ${removedJobs} waiting jobs from the queue so that the latency phase starts with an empty queue`,
+    );
     for (let i = 0; i < 40 && (await queue.getActiveCount()) > 0; i++) await sleep(250); // let the active ones finish
   }
-  const tpDocs = await comments.find(tpFilter, { projection: { body: 1, status: 1, held: 1, decidedAt: 1, createdAt: 1 } }).toArray();
-  const decidedTimes = tpDocs.map((d) => (d.decidedAt as Date | null)?.getTime()).filter((t): t is number => t !== undefined);
+  const tpDocs = await comments
+    .find(tpFilter, { projection: { body: 1, status: 1, held: 1, decidedAt: 1, createdAt: 1 } })
+    .toArray();
+  const decidedTimes = tpDocs
+    .map((d) => (d.decidedAt as Date | null)?.getTime())
+    .filter((t): t is number => t !== undefined);
   const firstDecided = decidedTimes.length ? Math.min(...decidedTimes) : NaN;
   const lastDecided = decidedTimes.length ? Math.max(...decidedTimes) : NaN;
   const steadyRate = decidedTimes.length > 1 ? (decidedTimes.length - 1) / ((lastDecided - firstDecided) / 1000) : NaN;
   const wallRate = decidedTimes.length / ((lastDecided - spawnedAt) / 1000);
   const tp = outcomes(tpDocs);
-  console.log(`   ${decidedTimes.length} of ${tpDocs.length} decided${tpWait.complete ? '' : ` (WARNING: ${tpWait.reason})`}`);
-  console.log(`   first decision ${((firstDecided - spawnedAt) / 1000).toFixed(2)} s after spawning the worker (process start, connect, indexes); ` +
-    `last after ${((lastDecided - spawnedAt) / 1000).toFixed(2)} s`);
-  console.log(`   throughput: ${steadyRate.toFixed(1)} jobs/s from first to last decision; ${wallRate.toFixed(1)} jobs/s counting from the spawn`);
-  console.log(`   outcomes: published ${tp.result.published}, held ${tp.result.held}, rejected ${tp.result.rejected}, undecided ${tp.result.undecided}`);
+  console.log(
+    `   ${decidedTimes.length} of ${tpDocs.length} decided${tpWait.complete ? '' : ` (WARNING: ${tpWait.reason})`}`,
+  );
+  console.log(
+    `   first decision ${((firstDecided - spawnedAt) / 1000).toFixed(2)} s after spawning the worker (process start, connect, indexes); ` +
+      `last after ${((lastDecided - spawnedAt) / 1000).toFixed(2)} s`,
+  );
+  console.log(
+    `   throughput: ${steadyRate.toFixed(1)} jobs/s from first to last decision; ${wallRate.toFixed(1)} jobs/s counting from the spawn`,
+  );
+  console.log(
+    `   outcomes: published ${tp.result.published}, held ${tp.result.held}, rejected ${tp.result.rejected}, undecided ${tp.result.undecided}`,
+  );
   reportMismatches(tp.mismatches);
   if (tpCpu) console.log(`   CPU while draining (100% = one core, ${os.cpus().length} cores): ${tpCpu}`);
-  console.log(`   worker RSS after draining: ${kbToMb(readStatusKb(worker.pid, 'VmRSS'))} MB, peak so far ${kbToMb(readStatusKb(worker.pid, 'VmHWM'))} MB`);
+  console.log(
+    `   worker RSS after draining: ${kbToMb(readStatusKb(worker.pid, 'VmRSS'))} MB, peak so far ${kbToMb(readStatusKb(worker.pid, 'VmHWM'))} MB`,
+  );
   await diagnoseUndecided(tpDocs, { comments, moderationLog, connection: db, queue }, removedJobs > 0);
 
   // --- 2. latency under a steady load ----------------------------------------------------------
   const count = RATE * SECONDS;
-  console.log(`\n== latency: posting ${RATE} comments/s for ${SECONDS} s (${count} comments) with the worker running; ` +
-    `comments in the database: ${await comments.estimatedDocumentCount()}`);
+  console.log(
+    `\n== latency: posting ${RATE} comments/s for ${SECONDS} s (${count} comments) with the worker running; ` +
+      `comments in the database: ${await comments.estimatedDocumentCount()}`,
+  );
   const latThreads = Array.from({ length: THREADS }, (_, i) => `mod-lat-${i}`);
   const latPosted = new Set<string>();
   const postMs: number[] = [];
@@ -294,40 +375,57 @@ async function main(): Promise<void> {
     const n = JOBS + i;
     open++;
     maxInFlight = Math.max(maxInFlight, open);
-    inFlight.push((async () => {
-      const t0 = performance.now();
-      const id = await post(n, latThreads[i % THREADS]!);
-      postMs.push(performance.now() - t0);
-      open--;
-      if (id) latPosted.add(id);
-    })());
+    inFlight.push(
+      (async () => {
+        const t0 = performance.now();
+        const id = await post(n, latThreads[i % THREADS]!);
+        postMs.push(performance.now() - t0);
+        open--;
+        if (id) latPosted.add(id);
+      })(),
+    );
   }
   await Promise.all(inFlight);
   life.throwIfStopping();
   const sendMs = performance.now() - runStart;
   postMs.sort((a, b) => a - b);
-  console.log(`   posted ${latPosted.size} comments in ${(sendMs / 1000).toFixed(1)} s (schedule lag max ${maxLagMs.toFixed(0)} ms, ` +
-    `at most ${maxInFlight} posts in flight); POST response p50 ${percentile(postMs, 50).toFixed(0)} ms, p99 ${percentile(postMs, 99).toFixed(0)} ms`);
+  console.log(
+    `   posted ${latPosted.size} comments in ${(sendMs / 1000).toFixed(1)} s (schedule lag max ${maxLagMs.toFixed(0)} ms, ` +
+      `at most ${maxInFlight} posts in flight); POST response p50 ${percentile(postMs, 50).toFixed(0)} ms, p99 ${percentile(postMs, 99).toFixed(0)} ms`,
+  );
   reportRefused(refused);
   const latFilter = { siteId, threadKey: { $in: latThreads } };
   const latCreated = await comments.countDocuments(latFilter);
-  if (latCreated !== latPosted.size) console.log(`   WARNING: ${latCreated} comments created so far for ${latPosted.size} answered posts`);
+  if (latCreated !== latPosted.size)
+    console.log(`   WARNING: ${latCreated} comments created so far for ${latPosted.size} answered posts`);
   const latWait = await waitDecided({
-    base, worker, target: latCreated, deadline: Date.now() + SETTLE_SECONDS * 1000,
+    base,
+    worker,
+    target: latCreated,
+    deadline: Date.now() + SETTLE_SECONDS * 1000,
     decided: () => comments.countDocuments({ ...latFilter, decidedAt: { $ne: null } }),
     awaitingSweep: async () => (await awaitingEnqueue(db, { ...latFilter, decidedAt: null })).size,
   });
   const checkedAt = Date.now();
-  const latCpu = cpuShares(cpuBefore2, childTreeCpuTicks(), cpuMicros(process.cpuUsage(selfBefore2)), checkedAt - Math.round(performance.timeOrigin + runStart),
-    new Map([[api.pid, 'api'], [worker.pid, 'worker']]));
-  const latDocs = await comments.find(latFilter, { projection: { body: 1, status: 1, held: 1, decidedAt: 1, createdAt: 1 } }).toArray();
+  const latCpu = cpuShares(
+    cpuBefore2,
+    childTreeCpuTicks(),
+    cpuMicros(process.cpuUsage(selfBefore2)),
+    checkedAt - Math.round(performance.timeOrigin + runStart),
+    new Map([
+      [api.pid, 'api'],
+      [worker.pid, 'worker'],
+    ]),
+  );
+  const latDocs = await comments
+    .find(latFilter, { projection: { body: 1, status: 1, held: 1, decidedAt: 1, createdAt: 1 } })
+    .toArray();
   // Undecided comments count with what they had waited when the bench stopped looking: a lower bound.
-  const waits = latDocs
-    .map((d) => ({
-      created: (d.createdAt as Date).getTime(),
-      ms: ((d.decidedAt as Date | null)?.getTime() ?? checkedAt) - (d.createdAt as Date).getTime(),
-      lowerBound: !d.decidedAt,
-    }));
+  const waits = latDocs.map((d) => ({
+    created: (d.createdAt as Date).getTime(),
+    ms: ((d.decidedAt as Date | null)?.getTime() ?? checkedAt) - (d.createdAt as Date).getTime(),
+    lowerBound: !d.decidedAt,
+  }));
   const byValue = [...waits].sort((a, b) => a.ms - b.ms);
   const pick = (q: number): string => {
     if (byValue.length === 0) return 'n/a';
@@ -337,17 +435,33 @@ async function main(): Promise<void> {
   const p = { p50: pick(50), p95: pick(95), p99: pick(99), max: pick(100) };
   const lat = outcomes(latDocs);
   const decidedCount = waits.filter((w) => !w.lowerBound).length;
-  console.log(`   ${decidedCount} of ${latDocs.length} comments created decided${latWait.complete ? '' : ` (WARNING: ${latWait.reason})`}`);
-  console.log(`   post-to-decision (decidedAt − createdAt): p50 ${p.p50} ms, p95 ${p.p95} ms, p99 ${p.p99} ms, max ${p.max} ms, min ${byValue[0]?.ms ?? 'n/a'} ms` +
-    (decidedCount < waits.length ? ` ('>' = still undecided ${((checkedAt - Math.round(performance.timeOrigin + runStart)) / 1000).toFixed(0)} s after the first post)` : ''));
+  console.log(
+    `   ${decidedCount} of ${latDocs.length} comments created decided${latWait.complete ? '' : ` (WARNING: ${latWait.reason})`}`,
+  );
+  console.log(
+    `   post-to-decision (decidedAt − createdAt): p50 ${p.p50} ms, p95 ${p.p95} ms, p99 ${p.p99} ms, max ${p.max} ms, min ${byValue[0]?.ms ?? 'n/a'} ms` +
+      (decidedCount < waits.length
+        ? ` ('>' = still undecided ${((checkedAt - Math.round(performance.timeOrigin + runStart)) / 1000).toFixed(0)} s after the first post)`
+        : ''),
+  );
   const byPosting = [...waits].sort((a, b) => a.created - b.created);
   const quarter = Math.max(1, Math.floor(byPosting.length / 4));
-  const medianOf = (rows: typeof waits) => percentile(rows.map((w) => w.ms).sort((a, b) => a - b), 50);
+  const medianOf = (rows: typeof waits) =>
+    percentile(
+      rows.map((w) => w.ms).sort((a, b) => a - b),
+      50,
+    );
   const early = medianOf(byPosting.slice(0, quarter));
   const late = medianOf(byPosting.slice(-quarter));
-  console.log(`   median wait of the first quarter posted ${early} ms, of the last quarter ${late} ms` +
-    (late > 2 * early + 200 ? ' — WARNING: the wait grew during the run, so the worker (or the database) did not keep up with this rate; these are backlog numbers, not a steady state' : ''));
-  console.log(`   outcomes: published ${lat.result.published}, held ${lat.result.held}, rejected ${lat.result.rejected}, undecided ${lat.result.undecided}`);
+  console.log(
+    `   median wait of the first quarter posted ${early} ms, of the last quarter ${late} ms` +
+      (late > 2 * early + 200
+        ? ' — WARNING: the wait grew during the run, so the worker (or the database) did not keep up with this rate; these are backlog numbers, not a steady state'
+        : ''),
+  );
+  console.log(
+    `   outcomes: published ${lat.result.published}, held ${lat.result.held}, rejected ${lat.result.rejected}, undecided ${lat.result.undecided}`,
+  );
   reportMismatches(lat.mismatches);
   if (latCpu) console.log(`   CPU from the first post until the last check (100% = one core): ${latCpu}`);
   await diagnoseUndecided(latDocs, { comments, moderationLog, connection: db, queue }, false);
@@ -356,21 +470,33 @@ async function main(): Promise<void> {
   const finalQueue = await moderationQueueCounts(base);
   if (finalQueue) console.log(`moderation queue at the end: ${formatCounts(finalQueue)}`);
   for (const child of [api, worker]) {
-    if (child.messages.size) console.log(`${child.role} log lines by message: ${[...child.messages].map(([m, c]) => `"${m}" ×${c}`).join(', ')}`);
+    if (child.messages.size)
+      console.log(
+        `${child.role} log lines by message: ${[...child.messages].map(([m, c]) => `"${m}" ×${c}`).join(', ')}`,
+      );
   }
 
   // --- report ------------------------------------------------------------------------------------
-  const fmt = (r: PhaseResult) => `${r.published} / ${r.held} / ${r.rejected}${r.undecided ? ` (+${r.undecided} undecided)` : ''}`;
+  const fmt = (r: PhaseResult) =>
+    `${r.published} / ${r.held} / ${r.rejected}${r.undecided ? ` (+${r.undecided} undecided)` : ''}`;
   console.log('');
-  console.log(`Results (${tpDocs.length} queued jobs${fillCut || !tpWait.complete ? ', time-limited' : ''}; then ${RATE}/s for ${SECONDS} s):`);
+  console.log(
+    `Results (${tpDocs.length} queued jobs${fillCut || !tpWait.complete ? ', time-limited' : ''}; then ${RATE}/s for ${SECONDS} s):`,
+  );
   console.log('');
   console.log('| scenario | jobs/s | p50 ms | p95 ms | p99 ms | max ms | published / held / rejected |');
   console.log('|---|---:|---:|---:|---:|---:|---|');
-  console.log(`| moderation throughput (1 worker, concurrency ${CONCURRENCY}) | ${steadyRate.toFixed(1)} | – | – | – | – | ${fmt(tp.result)} |`);
-  console.log(`| post-to-decision latency at ${RATE}/s | – | ${p.p50} | ${p.p95} | ${p.p99} | ${p.max} | ${fmt(lat.result)} |`);
+  console.log(
+    `| moderation throughput (1 worker, concurrency ${CONCURRENCY}) | ${steadyRate.toFixed(1)} | – | – | – | – | ${fmt(tp.result)} |`,
+  );
+  console.log(
+    `| post-to-decision latency at ${RATE}/s | – | ${p.p50} | ${p.p95} | ${p.p99} | ${p.max} | ${fmt(lat.result)} |`,
+  );
   console.log('');
   console.log(machineLine(database, ['API', 'worker', ...services.local, 'bench client']));
-  console.log(`Worker peak RSS (VmHWM): ${kbToMb(workerPeakKb)} MB. Load average (1 min) before the run ${loadBefore.toFixed(2)}, at the end ${(os.loadavg()[0] ?? 0).toFixed(2)}.`);
+  console.log(
+    `Worker peak RSS (VmHWM): ${kbToMb(workerPeakKb)} MB. Load average (1 min) before the run ${loadBefore.toFixed(2)}, at the end ${(os.loadavg()[0] ?? 0).toFixed(2)}.`,
+  );
   console.log('');
 
   await life.cleanup();
@@ -408,7 +534,10 @@ async function waitDecided(args: {
       if (decided >= target) return { complete: true };
       if (busy === 0 && (await args.awaitingSweep()) === 0) {
         if (++settled >= 4) {
-          return { complete: false, reason: `the queue is empty but ${target - decided} of ${target} comments are undecided and none waits for the sweeper` };
+          return {
+            complete: false,
+            reason: `the queue is empty but ${target - decided} of ${target} comments are undecided and none waits for the sweeper`,
+          };
         }
       } else {
         settled = 0;
@@ -420,7 +549,10 @@ async function waitDecided(args: {
     if (now >= deadline) {
       const decided = await args.decided();
       if (decided >= target) return { complete: true };
-      return { complete: false, reason: `stopped waiting at the time limit with ${decided} of ${target} decided; queue: ${q ? formatCounts(q) : 'unknown'}` };
+      return {
+        complete: false,
+        reason: `stopped waiting at the time limit with ${decided} of ${target} decided; queue: ${q ? formatCounts(q) : 'unknown'}`,
+      };
     }
     if (now - lastPrint >= 5000) {
       lastPrint = now;
@@ -455,7 +587,8 @@ function outcomes(docs: CommentRow[]): { result: PhaseResult; mismatches: Map<st
     else if (d.status === 'rejected') actual = 'rejected';
     else if (d.status === 'pending' && d.held) actual = 'held';
     else actual = `${String(d.status)}${d.held ? '+held' : ''}`;
-    if (actual === 'published' || actual === 'held' || actual === 'rejected' || actual === 'undecided') result[actual]++;
+    if (actual === 'published' || actual === 'held' || actual === 'rejected' || actual === 'undecided')
+      result[actual]++;
     const expected = expectedOf(String(d.body));
     if (actual !== 'undecided' && expected !== actual) {
       const k = `${expected ?? 'unknown text'} → ${actual}`;
@@ -470,11 +603,14 @@ function reportMismatches(mismatches: Map<string, number>): void {
     console.log('   every decided comment got the outcome its text should get');
     return;
   }
-  console.log(`   WARNING: unexpected outcomes (expected → actual): ${[...mismatches].map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+  console.log(
+    `   WARNING: unexpected outcomes (expected → actual): ${[...mismatches].map(([k, v]) => `${k} ×${v}`).join(', ')}`,
+  );
 }
 
 function reportRefused(refused: Map<string, number>): void {
-  if (refused.size) console.log(`   WARNING: posts not accepted: ${[...refused].map(([k, v]) => `${k} ×${v}`).join('; ')}`);
+  if (refused.size)
+    console.log(`   WARNING: posts not accepted: ${[...refused].map(([k, v]) => `${k} ×${v}`).join('; ')}`);
 }
 
 /**
@@ -486,7 +622,12 @@ function reportRefused(refused: Map<string, number>): void {
  */
 async function diagnoseUndecided(
   docs: CommentRow[],
-  db: { comments: mongoose.mongo.Collection; moderationLog: mongoose.mongo.Collection; connection: mongoose.Connection; queue: Bull.Queue<ModerationPayload> },
+  db: {
+    comments: mongoose.mongo.Collection;
+    moderationLog: mongoose.mongo.Collection;
+    connection: mongoose.Connection;
+    queue: Bull.Queue<ModerationPayload>;
+  },
   jobsRemoved: boolean,
 ): Promise<void> {
   const candidates = docs.filter((d) => !d.decidedAt);
@@ -496,31 +637,39 @@ async function diagnoseUndecided(
     const job = await db.queue.getJob(moderationJob.jobId({ commentId: String(d._id), revision: 1 }));
     jobState.set(String(d._id), job ? await job.getState() : 'none');
   }
-  const claims = await db.moderationLog.find(
-    { claimKey: { $in: candidates.map((d) => `c:${String(d._id)}:v1`) } },
-    { projection: { claimKey: 1 } },
-  ).toArray();
+  const claims = await db.moderationLog
+    .find({ claimKey: { $in: candidates.map((d) => `c:${String(d._id)}:v1`) } }, { projection: { claimKey: 1 } })
+    .toArray();
   const claimed = new Set(claims.map((c) => String(c.claimKey)));
-  const now = await db.comments.find(
-    { _id: { $in: candidates.map((d) => d._id) } },
-    { projection: { decidedAt: 1 } },
-  ).toArray();
+  const now = await db.comments
+    .find({ _id: { $in: candidates.map((d) => d._id) } }, { projection: { decidedAt: 1 } })
+    .toArray();
   const undecided = now.filter((d) => !d.decidedAt);
   if (undecided.length === 0) return;
-  const queuedInOutbox = await inOutbox(db.connection, undecided.map((d) => d._id));
+  const queuedInOutbox = await inOutbox(
+    db.connection,
+    undecided.map((d) => d._id),
+  );
   const byKind = new Map<string, number>();
   for (const d of undecided) {
     const id = String(d._id);
     const state = jobState.get(id) ?? 'none';
-    const kind = state !== 'none' ? `job ${state}${claimed.has(`c:${id}:v1`) ? ', decision logged' : ''}`
-      : claimed.has(`c:${id}:v1`) ? 'job gone and decision logged, but the comment was not updated (lost update)'
-        : queuedInOutbox.has(id) ? 'no job yet, still in the outbox (the sweeper re-adds it)'
-          : jobsRemoved ? 'job removed at the time limit'
-            : 'no job, no decision logged, not in the outbox';
+    const kind =
+      state !== 'none'
+        ? `job ${state}${claimed.has(`c:${id}:v1`) ? ', decision logged' : ''}`
+        : claimed.has(`c:${id}:v1`)
+          ? 'job gone and decision logged, but the comment was not updated (lost update)'
+          : queuedInOutbox.has(id)
+            ? 'no job yet, still in the outbox (the sweeper re-adds it)'
+            : jobsRemoved
+              ? 'job removed at the time limit'
+              : 'no job, no decision logged, not in the outbox';
     byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
   }
   const lost = [...byKind].filter(([k]) => k.includes('lost update')).reduce((n, [, v]) => n + v, 0);
-  console.log(`   ${lost > 0 ? 'WARNING' : 'NOTE'}: ${undecided.length} comments undecided: ${[...byKind].map(([k, v]) => `${k} ×${v}`).join('; ')}`);
+  console.log(
+    `   ${lost > 0 ? 'WARNING' : 'NOTE'}: ${undecided.length} comments undecided: ${[...byKind].map(([k, v]) => `${k} ×${v}`).join('; ')}`,
+  );
 }
 
 life.run(main, HARD_LIMIT_MS);

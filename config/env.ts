@@ -22,7 +22,10 @@ const envSchema = z.object({
   /** Express "trust proxy" setting: how many proxies sit in front of the API. */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   /** Prefix for bull's Redis keys; lets several deployments (or test runs) share a Redis. */
-  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]{1,64}$/).default('kommentarer'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9:_-]{1,64}$/)
+    .default('kommentarer'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /**
    * The demo's pretend host login (GET /demo/token mints commenter and moderator tokens
@@ -73,7 +76,8 @@ export function parseEnv(source: NodeJS.ProcessEnv): AppConfig {
   const development = env.NODE_ENV === 'development';
   const problems: string[] = [];
   if (!development) {
-    const hint = 'required (at least 16 characters); for a first look on your own machine set NODE_ENV=development to use built-in development keys';
+    const hint =
+      'required (at least 16 characters); for a first look on your own machine set NODE_ENV=development to use built-in development keys';
     if (!env.ADMIN_API_KEY) problems.push(`  ADMIN_API_KEY: ${hint}`);
     if (!env.IP_HASH_SECRET) problems.push(`  IP_HASH_SECRET: ${hint}`);
   }

@@ -65,17 +65,27 @@ async function main() {
     ['widget/moderate/moderate.css', 'moderate.css'],
     ['widget/demo/demo.css', 'demo.css'],
   ]) {
-    const { code } = await esbuild.transform(fs.readFileSync(path.join(root, from), 'utf8'), { loader: 'css', minify: true });
+    const { code } = await esbuild.transform(fs.readFileSync(path.join(root, from), 'utf8'), {
+      loader: 'css',
+      minify: true,
+    });
     writeAtomically(path.join(out, to), code);
   }
-  for (const [from, to] of [['widget/demo/demo.html', 'demo.html'], ['widget/moderate/moderate.html', 'moderate.html']]) {
+  for (const [from, to] of [
+    ['widget/demo/demo.html', 'demo.html'],
+    ['widget/moderate/moderate.html', 'moderate.html'],
+  ]) {
     writeAtomically(path.join(out, to), fs.readFileSync(path.join(root, from)));
   }
 
   const gzipped = zlib.gzipSync(embed, { level: 9 }).length;
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-  console.log(`widget: dist/widget/embed.js ${kb(embed.length)} minified, ${kb(gzipped)} gzipped (budget ${kb(BUDGET_BYTES)})`);
-  console.log(`widget: dist/widget/count.js ${kb(count.length)} minified, ${kb(zlib.gzipSync(count, { level: 9 }).length)} gzipped`);
+  console.log(
+    `widget: dist/widget/embed.js ${kb(embed.length)} minified, ${kb(gzipped)} gzipped (budget ${kb(BUDGET_BYTES)})`,
+  );
+  console.log(
+    `widget: dist/widget/count.js ${kb(count.length)} minified, ${kb(zlib.gzipSync(count, { level: 9 }).length)} gzipped`,
+  );
   if (gzipped > BUDGET_BYTES) {
     console.error(`widget: embed.js is ${gzipped - BUDGET_BYTES} bytes over the ${kb(BUDGET_BYTES)} gzipped budget`);
     process.exit(1);

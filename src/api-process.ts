@@ -18,7 +18,11 @@ export interface RunningApi {
 }
 
 /** Connects, builds indexes, seeds sites, and listens. */
-export async function startApi(config: AppConfig, logger: Logger, urls: { mongoUri: string; redisUrl: string }): Promise<RunningApi> {
+export async function startApi(
+  config: AppConfig,
+  logger: Logger,
+  urls: { mongoUri: string; redisUrl: string },
+): Promise<RunningApi> {
   await connectMongo(urls.mongoUri);
   await ensureIndexes();
   const redis = new RedisConnections(urls.redisUrl);
@@ -28,10 +32,16 @@ export async function startApi(config: AppConfig, logger: Logger, urls: { mongoU
     if (created.length) logger.info({ sites: created }, 'sites seeded');
   }
   const app = createApp(services);
-  const metricsServer = config.METRICS_PORT === undefined ? undefined : serveMetrics({
-    port: config.METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, metrics: services.metrics,
-    refresh: queueDepthRefresher(services.redis, services.metrics, services.jobQueues),
-  });
+  const metricsServer =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : serveMetrics({
+          port: config.METRICS_PORT,
+          host: config.HOST,
+          token: config.METRICS_TOKEN,
+          metrics: services.metrics,
+          refresh: queueDepthRefresher(services.redis, services.metrics, services.jobQueues),
+        });
   let draining = false;
   // While shutting down, every answer tells keep-alive clients to go, so they do not hold
   // the process open with new requests on old connections.

@@ -31,20 +31,22 @@ export function createApp(services: Services): Express {
   app.set('trust proxy', config.TRUST_PROXY);
   app.set('query parser', 'simple'); // no nested objects from query strings
 
-  app.use(pinoHttp({
-    logger,
-    genReqId: (req, res) => {
-      const id = randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    // Only what operators need: no headers, no query string (it may hold tokens), no IP.
-    serializers: {
-      req: (req) => ({ id: req.id, method: req.method, path: loggablePath(String(req.url)) }),
-      res: (res) => ({ statusCode: res.statusCode }),
-    },
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-  }));
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Only what operators need: no headers, no query string (it may hold tokens), no IP.
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, path: loggablePath(String(req.url)) }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+    }),
+  );
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
     res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
@@ -56,8 +58,11 @@ export function createApp(services: Services): Express {
   app.use('/api/v1/admin', jsonBody('256kb'));
   app.use(jsonBody('16kb'));
 
-  const { sites, threads, commenters, comments, reports, reviewQueues, decisions, bans, log, erasure, subjectExports } = services;
-  app.use(healthRoutes({ redis: services.redis, metrics, queues: services.jobQueues, metricsToken: config.METRICS_TOKEN }));
+  const { sites, threads, commenters, comments, reports, reviewQueues, decisions, bans, log, erasure, subjectExports } =
+    services;
+  app.use(
+    healthRoutes({ redis: services.redis, metrics, queues: services.jobQueues, metricsToken: config.METRICS_TOKEN }),
+  );
   app.use(openApiRoutes({ document: openApi }));
   app.use(siteAdminRoutes({ sites, adminKey: config.ADMIN_API_KEY }));
   app.use(threadRoutes({ sites, threads, commenters, comments }));

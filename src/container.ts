@@ -52,10 +52,19 @@ export interface Services {
   subjectExports: ExportService;
 }
 
-export function createServices(config: AppConfig, logger: Logger, redis: RedisConnections, metrics = new Metrics()): Services {
+export function createServices(
+  config: AppConfig,
+  logger: Logger,
+  redis: RedisConnections,
+  metrics = new Metrics(),
+): Services {
   const sites = new SiteService();
   const pageCache = new PublicPageCache(
-    redis, config.QUEUE_PREFIX, { ttlMs: config.PAGE_CACHE_TTL_MS, maxBytes: config.PAGE_CACHE_MB * 1024 * 1024 }, metrics, logger,
+    redis,
+    config.QUEUE_PREFIX,
+    { ttlMs: config.PAGE_CACHE_TTL_MS, maxBytes: config.PAGE_CACHE_MB * 1024 * 1024 },
+    metrics,
+    logger,
   );
   // Workers write too (decisions, erasure, retention): every process announces its writes.
   const stopPageCacheFeed = onSiteChange((changed) => pageCache.invalidate(changed));
@@ -67,10 +76,33 @@ export function createServices(config: AppConfig, logger: Logger, redis: RedisCo
   const moderation = new ModerationQueue(jobQueues.of(moderationJob), logger);
   const rateLimit = new WriteRateLimit(redis, config.QUEUE_PREFIX, config.IP_HASH_SECRET, logger);
   const erasureQueue = new ErasureQueue(jobQueues.of(erasureJob));
-  const comments = new CommentService({ threads, commenters, moderation, rateLimit, bans, log, pageCache, ipHashSecret: config.IP_HASH_SECRET });
+  const comments = new CommentService({
+    threads,
+    commenters,
+    moderation,
+    rateLimit,
+    bans,
+    log,
+    pageCache,
+    ipHashSecret: config.IP_HASH_SECRET,
+  });
   const reviewQueues = new ReviewQueueService();
   return {
-    config, logger, redis, metrics, sites, threads, commenters, comments, pageCache, stopPageCacheFeed, jobQueues, moderation, rateLimit, log, bans,
+    config,
+    logger,
+    redis,
+    metrics,
+    sites,
+    threads,
+    commenters,
+    comments,
+    pageCache,
+    stopPageCacheFeed,
+    jobQueues,
+    moderation,
+    rateLimit,
+    log,
+    bans,
     decisions: new DecisionService(log, commenters, reviewQueues),
     reports: new ReportService(commenters, bans),
     reviewQueues,

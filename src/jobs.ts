@@ -10,8 +10,4 @@ import { retentionJob } from './modules/retention/retention.job';
  * workers run them all alike (worker-process.ts), /metrics shows each. A new job is its
  * `*.job.ts` and one line here.
  */
-export const JOBS: ReadonlyArray<JobDefinition<JobPayload, Services>> = [
-  moderationJob,
-  erasureJob,
-  retentionJob,
-];
+export const JOBS: ReadonlyArray<JobDefinition<JobPayload, Services>> = [moderationJob, erasureJob, retentionJob];

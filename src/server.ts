@@ -8,7 +8,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, { role: 'api' });
   if (!config.MONGODB_URI || !config.REDIS_URL) {
-    logger.fatal('MONGODB_URI and REDIS_URL are required for start:api; use `npm start` for embedded development servers');
+    logger.fatal(
+      'MONGODB_URI and REDIS_URL are required for start:api; use `npm start` for embedded development servers',
+    );
     process.exit(1);
   }
   const api = await startApi(config, logger, { mongoUri: config.MONGODB_URI, redisUrl: config.REDIS_URL });

@@ -25,11 +25,15 @@ async function main(): Promise<void> {
 
   const api = await startApi(config, logger, urls);
   if (config.SITES_SEED_FILE === DEMO_SEED_FILE) {
-    await demoAcceptsPublicUrl(api.services.sites, config.PUBLIC_URL).catch((err: Error) => logger.warn({ errName: err.name }, 'PUBLIC_URL could not be added to the demo site\'s origins'));
+    await demoAcceptsPublicUrl(api.services.sites, config.PUBLIC_URL).catch((err: Error) =>
+      logger.warn({ errName: err.name }, "PUBLIC_URL could not be added to the demo site's origins"),
+    );
   }
   const workers = await startWorkers(config, logger, urls, { connectMongo: false, metrics: api.services.metrics });
   if (config.NODE_ENV === 'development') logger.warn(`development mode: built-in keys; listening on ${config.HOST}`);
-  logger.info(`ready: open ${config.PUBLIC_URL}/demo (demo site "demo"; moderators at ${config.PUBLIC_URL}/moderate; API description at ${config.PUBLIC_URL}/openapi.json)`);
+  logger.info(
+    `ready: open ${config.PUBLIC_URL}/demo (demo site "demo"; moderators at ${config.PUBLIC_URL}/moderate; API description at ${config.PUBLIC_URL}/openapi.json)`,
+  );
 
   onShutdown(logger, async () => {
     await api.close().catch(() => undefined);

@@ -36,10 +36,16 @@ export async function startWorkers(
   let sweeping: Promise<void> | undefined;
   const sweeper = setInterval(() => {
     if (sweeping) return;
-    sweeping = Promise.all([services.moderation.sweep(), services.erasure.sweep()]).then(
-      ([comments, erasures]) => { if (comments + erasures > 0) logger.info({ comments, erasures }, 'sweeper enqueued work'); },
-      (err: Error) => logger.warn({ errName: err.name }, 'sweep failed'),
-    ).finally(() => { sweeping = undefined; });
+    sweeping = Promise.all([services.moderation.sweep(), services.erasure.sweep()])
+      .then(
+        ([comments, erasures]) => {
+          if (comments + erasures > 0) logger.info({ comments, erasures }, 'sweeper enqueued work');
+        },
+        (err: Error) => logger.warn({ errName: err.name }, 'sweep failed'),
+      )
+      .finally(() => {
+        sweeping = undefined;
+      });
   }, options.sweepEveryMs ?? SWEEP_EVERY_MS);
   sweeper.unref();
 

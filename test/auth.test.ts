@@ -4,8 +4,12 @@ import { ADMIN_KEY, createSite, Harness, startHarness, TestSite } from './helper
 import { AsymmetricAlg, bearer, claimsFor, keyPair, nowSeconds, signJwt, unsecuredJwt } from './helpers/tokens';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 const commentBody = (thread = '/artikel/1') => ({ thread, body: 'Bra skrivet!' });
 
@@ -31,7 +35,9 @@ async function asymmetricSite(alg: AsymmetricAlg, extraAuth: Record<string, unkn
 
 describe('HS256 commenter tokens', () => {
   let site: TestSite;
-  beforeAll(async () => { site = await createSite(h); });
+  beforeAll(async () => {
+    site = await createSite(h);
+  });
 
   it('when a token is signed with the site secret, then the comment is accepted with the token name as author', async () => {
     const res = await postWithToken(site.id, await signJwt(claimsFor(site.id), site.secret));
@@ -44,13 +50,18 @@ describe('HS256 commenter tokens', () => {
     const forged = await signJwt(claimsFor(site.id), 'x'.repeat(64));
     const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(bearer(forged)).send(commentBody(thread));
     expectError(res, 401, 'INVALID_TOKEN');
-    const own = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread }).set(await site.bearer());
+    const own = await h.http
+      .get(`/api/v1/sites/${site.id}/comments`)
+      .query({ thread })
+      .set(await site.bearer());
     expect(own.body.comments).toEqual([]);
   });
 
   it('when the payload of a valid token is altered, then 401 INVALID_TOKEN', async () => {
     const [header, , signature] = (await signJwt(claimsFor(site.id), site.secret)).split('.');
-    const payload = Buffer.from(JSON.stringify(claimsFor(site.id, { sub: 'someone-else', roles: ['admin'] }))).toString('base64url');
+    const payload = Buffer.from(JSON.stringify(claimsFor(site.id, { sub: 'someone-else', roles: ['admin'] }))).toString(
+      'base64url',
+    );
     expectError(await postWithToken(site.id, `${header}.${payload}.${signature}`), 401, 'INVALID_TOKEN');
   });
 
@@ -65,7 +76,11 @@ describe('HS256 commenter tokens', () => {
   });
 
   it('when a token has no exp, then 401 INVALID_TOKEN', async () => {
-    expectError(await postWithToken(site.id, await signJwt(claimsFor(site.id, { exp: undefined }), site.secret)), 401, 'INVALID_TOKEN');
+    expectError(
+      await postWithToken(site.id, await signJwt(claimsFor(site.id, { exp: undefined }), site.secret)),
+      401,
+      'INVALID_TOKEN',
+    );
   });
 
   it('when exp is not a number, then 401 INVALID_TOKEN', async () => {
@@ -79,7 +94,11 @@ describe('HS256 commenter tokens', () => {
   });
 
   it('when aud is missing, then 401 INVALID_TOKEN', async () => {
-    expectError(await postWithToken(site.id, await signJwt(claimsFor(site.id, { aud: undefined }), site.secret)), 401, 'INVALID_TOKEN');
+    expectError(
+      await postWithToken(site.id, await signJwt(claimsFor(site.id, { aud: undefined }), site.secret)),
+      401,
+      'INVALID_TOKEN',
+    );
   });
 
   it('when two sites share a secret, then a token for one is refused by the other because of aud', async () => {
@@ -121,7 +140,13 @@ describe('HS256 commenter tokens', () => {
   });
 
   it('when the bearer is garbage, then 401 INVALID_TOKEN', async () => {
-    for (const garbage of ['Bearer abc', 'Bearer a.b.c', 'Bearer ....', `Bearer ${'a'.repeat(9000)}`, 'Bearer eyJhbGciOiJIUzI1NiJ9.e30']) {
+    for (const garbage of [
+      'Bearer abc',
+      'Bearer a.b.c',
+      'Bearer ....',
+      `Bearer ${'a'.repeat(9000)}`,
+      'Bearer eyJhbGciOiJIUzI1NiJ9.e30',
+    ]) {
       expectError(await postWith(site.id, garbage), 401, 'INVALID_TOKEN');
     }
   });
@@ -130,13 +155,25 @@ describe('HS256 commenter tokens', () => {
     const pre = await createSite(h, { moderation: { mode: 'pre' } });
     const created = await postWithToken(pre.id, await signJwt(claimsFor(pre.id), pre.secret));
     expect(created.status).toBe(201);
-    const expired = await signJwt(claimsFor(pre.id, { iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }), pre.secret);
-    const asExpired = await h.http.get(`/api/v1/sites/${pre.id}/comments`).query({ thread: '/artikel/1' }).set(bearer(expired));
+    const expired = await signJwt(
+      claimsFor(pre.id, { iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }),
+      pre.secret,
+    );
+    const asExpired = await h.http
+      .get(`/api/v1/sites/${pre.id}/comments`)
+      .query({ thread: '/artikel/1' })
+      .set(bearer(expired));
     expect(asExpired.status).toBe(200);
     expect(asExpired.body.comments).toEqual([]);
-    const asGarbage = await h.http.get(`/api/v1/sites/${pre.id}/comments`).query({ thread: '/artikel/1' }).set('Authorization', 'Bearer abc');
+    const asGarbage = await h.http
+      .get(`/api/v1/sites/${pre.id}/comments`)
+      .query({ thread: '/artikel/1' })
+      .set('Authorization', 'Bearer abc');
     expect(asGarbage.status).toBe(200);
-    const asValid = await h.http.get(`/api/v1/sites/${pre.id}/comments`).query({ thread: '/artikel/1' }).set(await pre.bearer());
+    const asValid = await h.http
+      .get(`/api/v1/sites/${pre.id}/comments`)
+      .query({ thread: '/artikel/1' })
+      .set(await pre.bearer());
     expect(asValid.body.comments).toHaveLength(1);
     expect(asValid.body.comments[0]).toMatchObject({ status: 'pending', mine: true });
   });
@@ -145,19 +182,32 @@ describe('HS256 commenter tokens', () => {
 describe('issuer', () => {
   it('when a site configures an issuer, then tokens without it or with another are refused and the right one is accepted', async () => {
     const site = await createSite(h);
-    const put = await h.http.put(`/api/v1/admin/sites/${site.id}`).set(h.admin).send({
-      name: 'Testbloggen', origins: ['https://www.example.se'], auth: { hs256Secret: site.secret, issuer: 'https://www.example.se' },
-    });
+    const put = await h.http
+      .put(`/api/v1/admin/sites/${site.id}`)
+      .set(h.admin)
+      .send({
+        name: 'Testbloggen',
+        origins: ['https://www.example.se'],
+        auth: { hs256Secret: site.secret, issuer: 'https://www.example.se' },
+      });
     expect(put.status).toBe(200);
     expect(put.body.site.auth).toEqual({ alg: 'HS256', hs256SecretSet: true, issuer: 'https://www.example.se' });
     expectError(await postWithToken(site.id, await signJwt(claimsFor(site.id), site.secret)), 401, 'INVALID_TOKEN');
-    expectError(await postWithToken(site.id, await signJwt(claimsFor(site.id, { iss: 'https://evil.example' }), site.secret)), 401, 'INVALID_TOKEN');
-    expect((await postWithToken(site.id, await signJwt(claimsFor(site.id, { iss: 'https://www.example.se' }), site.secret))).status).toBe(201);
+    expectError(
+      await postWithToken(site.id, await signJwt(claimsFor(site.id, { iss: 'https://evil.example' }), site.secret)),
+      401,
+      'INVALID_TOKEN',
+    );
+    expect(
+      (await postWithToken(site.id, await signJwt(claimsFor(site.id, { iss: 'https://www.example.se' }), site.secret)))
+        .status,
+    ).toBe(201);
   });
 
   it('when an RS256 site configures an issuer, then only tokens with that iss are accepted', async () => {
     const { site, keys } = await asymmetricSite('RS256', { issuer: 'idp.example.se' });
-    const sign = (claims: Record<string, unknown>) => signJwt(claimsFor(site.id, claims), keys.privateKey, { alg: 'RS256' });
+    const sign = (claims: Record<string, unknown>) =>
+      signJwt(claimsFor(site.id, claims), keys.privateKey, { alg: 'RS256' });
     expectError(await postWithToken(site.id, await sign({})), 401, 'INVALID_TOKEN');
     expectError(await postWithToken(site.id, await sign({ iss: 'other.example.se' })), 401, 'INVALID_TOKEN');
     expect((await postWithToken(site.id, await sign({ iss: 'idp.example.se' }))).status).toBe(201);
@@ -168,8 +218,14 @@ describe.each(['RS256', 'ES256', 'EdDSA'] as const)('%s sites', (alg) => {
   it(`when a token is signed with the site's ${alg} private key, then it is accepted; with another key pair, 401`, async () => {
     const { site, keys } = await asymmetricSite(alg);
     const other = await keyPair(alg);
-    expect((await postWithToken(site.id, await signJwt(claimsFor(site.id), keys.privateKey, { alg }))).status).toBe(201);
-    expectError(await postWithToken(site.id, await signJwt(claimsFor(site.id), other.privateKey, { alg })), 401, 'INVALID_TOKEN');
+    expect((await postWithToken(site.id, await signJwt(claimsFor(site.id), keys.privateKey, { alg }))).status).toBe(
+      201,
+    );
+    expectError(
+      await postWithToken(site.id, await signJwt(claimsFor(site.id), other.privateKey, { alg })),
+      401,
+      'INVALID_TOKEN',
+    );
   });
 
   it(`when an ${alg} site gets an HS256 token signed with its public key PEM as secret, then 401 (no algorithm confusion)`, async () => {
@@ -186,18 +242,29 @@ describe('switching algorithms', () => {
     const hsToken = await signJwt(claimsFor(site.id), site.secret);
     expect((await postWithToken(site.id, hsToken)).status).toBe(201);
     const keys = await keyPair('RS256');
-    const put = await h.http.put(`/api/v1/admin/sites/${site.id}`).set(h.admin).send({
-      name: 'Testbloggen', origins: ['https://www.example.se'], auth: { publicKeyPem: keys.publicKeyPem, alg: 'RS256' },
-    });
+    const put = await h.http
+      .put(`/api/v1/admin/sites/${site.id}`)
+      .set(h.admin)
+      .send({
+        name: 'Testbloggen',
+        origins: ['https://www.example.se'],
+        auth: { publicKeyPem: keys.publicKeyPem, alg: 'RS256' },
+      });
     expect(put.status).toBe(200);
     expectError(await postWithToken(site.id, hsToken), 401, 'INVALID_TOKEN');
-    expect((await postWithToken(site.id, await signJwt(claimsFor(site.id), keys.privateKey, { alg: 'RS256' }))).status).toBe(201);
+    expect(
+      (await postWithToken(site.id, await signJwt(claimsFor(site.id), keys.privateKey, { alg: 'RS256' }))).status,
+    ).toBe(201);
   });
 
   it('when an EdDSA token is sent to an ES256 site, then 401 INVALID_TOKEN', async () => {
     const { site } = await asymmetricSite('ES256');
     const ed = await keyPair('EdDSA');
-    expectError(await postWithToken(site.id, await signJwt(claimsFor(site.id), ed.privateKey, { alg: 'EdDSA' })), 401, 'INVALID_TOKEN');
+    expectError(
+      await postWithToken(site.id, await signJwt(claimsFor(site.id), ed.privateKey, { alg: 'EdDSA' })),
+      401,
+      'INVALID_TOKEN',
+    );
   });
 });
 
@@ -206,13 +273,21 @@ describe('public key configuration', () => {
     const id = `s-${randomUUID().slice(0, 12)}`;
     const res = await h.http.put(`/api/v1/admin/sites/${id}`).set(h.admin).send({ name: 'Trasig', origins: [], auth });
     expectError(res, 400, 'VALIDATION_FAILED');
-    expect(res.body.error.details.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'auth.publicKeyPem' })]));
+    expect(res.body.error.details.issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'auth.publicKeyPem' })]),
+    );
     expect((await h.http.get(`/api/v1/admin/sites/${id}`).set(h.admin)).status).toBe(404);
   };
 
   it('when a site is PUT with a public key PEM that does not parse, then 400 VALIDATION_FAILED naming auth.publicKeyPem', async () => {
-    await expectRefusedKey({ publicKeyPem: '-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n', alg: 'RS256' });
-    await expectRefusedKey({ publicKeyPem: '-----BEGIN PUBLIC KEY-----\n!!!!\n-----END PUBLIC KEY-----\n', alg: 'ES256' });
+    await expectRefusedKey({
+      publicKeyPem: '-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n',
+      alg: 'RS256',
+    });
+    await expectRefusedKey({
+      publicKeyPem: '-----BEGIN PUBLIC KEY-----\n!!!!\n-----END PUBLIC KEY-----\n',
+      alg: 'ES256',
+    });
     await expectRefusedKey({ publicKeyPem: '-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n', alg: 'EdDSA' });
   });
 
@@ -234,7 +309,10 @@ describe('public key configuration', () => {
 
   it('when a site is PUT with a private key, no key, an unknown alg or a short secret, then 400 VALIDATION_FAILED', async () => {
     const bad = [
-      { publicKeyPem: '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n', alg: 'EdDSA' },
+      {
+        publicKeyPem: '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n',
+        alg: 'EdDSA',
+      },
       { alg: 'RS256' },
       { publicKeyPem: (await keyPair('RS256')).publicKeyPem, alg: 'none' },
       { publicKeyPem: (await keyPair('RS256')).publicKeyPem, alg: 'HS256' },
@@ -242,7 +320,10 @@ describe('public key configuration', () => {
       { hs256Secret: 'x'.repeat(40), alg: 'none' },
     ];
     for (const auth of bad) {
-      const res = await h.http.put(`/api/v1/admin/sites/s-${randomUUID().slice(0, 12)}`).set(h.admin).send({ name: 'Trasig', origins: [], auth });
+      const res = await h.http
+        .put(`/api/v1/admin/sites/s-${randomUUID().slice(0, 12)}`)
+        .set(h.admin)
+        .send({ name: 'Trasig', origins: [], auth });
       expectError(res, 400, 'VALIDATION_FAILED');
     }
   });
@@ -250,11 +331,17 @@ describe('public key configuration', () => {
 
 describe('roles', () => {
   const close = async (siteId: string, token: string, thread: string) =>
-    h.http.post(`/api/v1/sites/${siteId}/moderation/threads/close`).set(bearer(token)).send({ thread, reason: 'Stängd' });
+    h.http
+      .post(`/api/v1/sites/${siteId}/moderation/threads/close`)
+      .set(bearer(token))
+      .send({ thread, reason: 'Stängd' });
 
   it('when a moderator of the site closes a thread, then it is closed and commenters get 409 THREAD_CLOSED', async () => {
     const site = await createSite(h);
-    const moderator = await signJwt(claimsFor(site.id, { sub: 'mod-1', name: 'Moa', roles: ['moderator'] }), site.secret);
+    const moderator = await signJwt(
+      claimsFor(site.id, { sub: 'mod-1', name: 'Moa', roles: ['moderator'] }),
+      site.secret,
+    );
     const res = await close(site.id, moderator, '/artikel/1');
     expect(res.status).toBe(200);
     expect(res.body.thread).toMatchObject({ key: '/artikel/1', status: 'closed' });
@@ -296,7 +383,9 @@ describe('roles', () => {
 
 describe('admin key', () => {
   let site: TestSite;
-  beforeAll(async () => { site = await createSite(h); });
+  beforeAll(async () => {
+    site = await createSite(h);
+  });
 
   it('when an admin endpoint is called without a key, then 401 LOGIN_REQUIRED', async () => {
     expectError(await h.http.get(`/api/v1/admin/sites/${site.id}`), 401, 'LOGIN_REQUIRED');
@@ -304,12 +393,24 @@ describe('admin key', () => {
   });
 
   it('when an admin endpoint is called with a wrong key, then 401 INVALID_TOKEN and nothing changes', async () => {
-    for (const authorization of [`Bearer ${ADMIN_KEY}x`, `Bearer ${ADMIN_KEY.slice(0, -1)}`, 'Bearer wrong', `Basic ${ADMIN_KEY}`]) {
-      const res = await h.http.patch(`/api/v1/admin/sites/${site.id}`).set('Authorization', authorization).send({ locale: 'en' });
+    for (const authorization of [
+      `Bearer ${ADMIN_KEY}x`,
+      `Bearer ${ADMIN_KEY.slice(0, -1)}`,
+      'Bearer wrong',
+      `Basic ${ADMIN_KEY}`,
+    ]) {
+      const res = await h.http
+        .patch(`/api/v1/admin/sites/${site.id}`)
+        .set('Authorization', authorization)
+        .send({ locale: 'en' });
       expect(res.status).toBe(401);
       expect(['INVALID_TOKEN', 'LOGIN_REQUIRED']).toContain(res.body.error.code);
     }
-    expectError(await h.http.get(`/api/v1/admin/sites/${site.id}`).set('Authorization', 'Bearer wrong'), 401, 'INVALID_TOKEN');
+    expectError(
+      await h.http.get(`/api/v1/admin/sites/${site.id}`).set('Authorization', 'Bearer wrong'),
+      401,
+      'INVALID_TOKEN',
+    );
     const commenter = await site.token({ roles: ['admin'] });
     expectError(await h.http.get(`/api/v1/admin/sites/${site.id}`).set(bearer(commenter)), 401, 'INVALID_TOKEN');
     const state = await h.http.get(`/api/v1/sites/${site.id}/thread`).query({ key: 't' });
@@ -319,7 +420,11 @@ describe('admin key', () => {
   it('when an admin endpoint is called with the right key, then 200 and the secret is never returned', async () => {
     const res = await h.http.get(`/api/v1/admin/sites/${site.id}`).set(h.admin);
     expect(res.status).toBe(200);
-    expect(res.body.site).toMatchObject({ id: site.id, name: 'Testbloggen', auth: { alg: 'HS256', hs256SecretSet: true } });
+    expect(res.body.site).toMatchObject({
+      id: site.id,
+      name: 'Testbloggen',
+      auth: { alg: 'HS256', hs256SecretSet: true },
+    });
     expect(JSON.stringify(res.body)).not.toContain(site.secret);
     const patched = await h.http.patch(`/api/v1/admin/sites/${site.id}`).set(h.admin).send({ locale: 'en' });
     expect(patched.status).toBe(200);

@@ -7,7 +7,9 @@ beforeAll(async () => {
   h = await startHarness();
   site = await createSite(h, { rateLimits: { commentsPerCommenterPerMinute: 1000, commentsPerIpPerMinute: 1000 } });
 });
-afterAll(async () => { await h.close(); });
+afterAll(async () => {
+  await h.close();
+});
 
 const FLAG_SE = '\u{1F1F8}\u{1F1EA}'; // 🇸🇪: two code points, one character
 const FAMILY = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}'; // 👨‍👩‍👧: ZWJ sequence, one character
@@ -28,7 +30,10 @@ function mixed(count: number): string {
 }
 
 async function post(body: string) {
-  return h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 'langd', body });
+  return h.http
+    .post(`/api/v1/sites/${site.id}/comments`)
+    .set(await site.bearer())
+    .send({ thread: 'langd', body });
 }
 
 describe('the shared length function', () => {
@@ -54,11 +59,23 @@ describe('the shared length function', () => {
 
   it('when one character carries thousands of marks, then the check refuses it by its code points', () => {
     expect(commentLength(xWithMarks(7000))).toBe(1);
-    expect(checkCommentText(xWithMarks(7000), 300)).toEqual({ ok: false, reason: 'too_long', unit: 'codePoints', length: 7001, limit: 2400 });
+    expect(checkCommentText(xWithMarks(7000), 300)).toEqual({
+      ok: false,
+      reason: 'too_long',
+      unit: 'codePoints',
+      length: 7001,
+      limit: 2400,
+    });
   });
 
   it('when text is over both the characters and the code points, then the characters are reported', () => {
-    expect(checkCommentText(xWithMarks(9).repeat(301), 300)).toEqual({ ok: false, reason: 'too_long', unit: 'graphemes', length: 301, limit: 300 });
+    expect(checkCommentText(xWithMarks(9).repeat(301), 300)).toEqual({
+      ok: false,
+      reason: 'too_long',
+      unit: 'graphemes',
+      length: 301,
+      limit: 300,
+    });
   });
 });
 
@@ -102,8 +119,11 @@ describe('the limit over HTTP', () => {
   it('when a comment holds a control character or a lone surrogate, then 422 COMMENT_INVALID; line breaks and tabs are fine', async () => {
     expect((await post('hej\u0007då')).body.error.code).toBe('COMMENT_INVALID');
     expect((await post('hej\u0000')).body.error.code).toBe('COMMENT_INVALID');
-    const lone = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer())
-      .set('Content-Type', 'application/json').send('{"thread":"langd","body":"hej \\ud800 d\\u00e5"}');
+    const lone = await h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer())
+      .set('Content-Type', 'application/json')
+      .send('{"thread":"langd","body":"hej \\ud800 d\\u00e5"}');
     expect(lone.status).toBe(422);
     expect(lone.body.error.code).toBe('COMMENT_INVALID');
     const ok = await post('rad ett\nrad\ttvå\r\nrad tre');
@@ -142,11 +162,20 @@ describe('the limit over HTTP', () => {
     const short = await createSite(h, { maxLength: 10 });
     const state = await h.http.get(`/api/v1/sites/${short.id}/thread`).query({ key: 'k' });
     expect(state.body.thread.maxLength).toBe(10);
-    const ok = await h.http.post(`/api/v1/sites/${short.id}/comments`).set(await short.bearer()).send({ thread: 'k', body: '0123456789' });
+    const ok = await h.http
+      .post(`/api/v1/sites/${short.id}/comments`)
+      .set(await short.bearer())
+      .send({ thread: 'k', body: '0123456789' });
     expect(ok.status).toBe(201);
-    const over = await h.http.post(`/api/v1/sites/${short.id}/comments`).set(await short.bearer()).send({ thread: 'k', body: '0123456789x' });
+    const over = await h.http
+      .post(`/api/v1/sites/${short.id}/comments`)
+      .set(await short.bearer())
+      .send({ thread: 'k', body: '0123456789x' });
     expect(over.body.error.details).toEqual({ limit: 10, length: 11 });
-    const piled = await h.http.post(`/api/v1/sites/${short.id}/comments`).set(await short.bearer()).send({ thread: 'k', body: xWithMarks(80) });
+    const piled = await h.http
+      .post(`/api/v1/sites/${short.id}/comments`)
+      .set(await short.bearer())
+      .send({ thread: 'k', body: xWithMarks(80) });
     expect(piled.status).toBe(422);
     expect(piled.body.error.details).toEqual({ limit: 80, length: 81, unit: 'codePoints' });
   });

@@ -8,10 +8,24 @@ const names = new Map([[String(AUTHOR), 'Anna Andersson']]);
 
 function stored(overrides: Partial<CommentDoc> = {}): CommentDoc {
   return {
-    _id: new Types.ObjectId(), siteId: 'demo', threadKey: '/artikel/1', parentId: null, authorId: AUTHOR,
-    body: 'Bra skrivet!', status: 'published', revision: 1, version: 1, held: false, rules: [],
-    decidedAt: null, decidedBy: null, ipHash: 'ip-hash', createdAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
-    editedAt: null, updatedAt: new Date(), ...overrides,
+    _id: new Types.ObjectId(),
+    siteId: 'demo',
+    threadKey: '/artikel/1',
+    parentId: null,
+    authorId: AUTHOR,
+    body: 'Bra skrivet!',
+    status: 'published',
+    revision: 1,
+    version: 1,
+    held: false,
+    rules: [],
+    decidedAt: null,
+    decidedBy: null,
+    ipHash: 'ip-hash',
+    createdAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
+    editedAt: null,
+    updatedAt: new Date(),
+    ...overrides,
   };
 }
 
@@ -19,18 +33,32 @@ describe('a comment as readers get it', () => {
   it('when a published comment is shaped, then readers get its id, thread, parent, author name, text, status and times, and nothing stored beside', () => {
     const doc = stored({ parentId: PARENT, editedAt: new Date(Date.UTC(2026, 0, 2, 4, 0, 0)) });
     expect(toCommentView(doc, names, null)).toEqual({
-      id: String(doc._id), thread: '/artikel/1', parentId: String(PARENT), author: { name: 'Anna Andersson' },
-      body: 'Bra skrivet!', status: 'published', createdAt: '2026-01-02T03:04:05.000Z', editedAt: '2026-01-02T04:00:00.000Z', mine: false,
+      id: String(doc._id),
+      thread: '/artikel/1',
+      parentId: String(PARENT),
+      author: { name: 'Anna Andersson' },
+      body: 'Bra skrivet!',
+      status: 'published',
+      createdAt: '2026-01-02T03:04:05.000Z',
+      editedAt: '2026-01-02T04:00:00.000Z',
+      mine: false,
     });
   });
 
   it('when a comment is removed, then it is a tombstone: no text and no author, even when the name is known', () => {
-    expect(toCommentView(stored({ status: 'removed' }), names, AUTHOR)).toMatchObject({ status: 'removed', body: '', author: null });
+    expect(toCommentView(stored({ status: 'removed' }), names, AUTHOR)).toMatchObject({
+      status: 'removed',
+      body: '',
+      author: null,
+    });
   });
 
-  it('when the author\'s name is gone (erased) or there is no author, then the author is null and the text stays', () => {
+  it("when the author's name is gone (erased) or there is no author, then the author is null and the text stays", () => {
     expect(toCommentView(stored(), new Map(), null)).toMatchObject({ author: null, body: 'Bra skrivet!' });
-    expect(toCommentView(stored({ authorId: null }), names, null)).toMatchObject({ author: null, body: 'Bra skrivet!' });
+    expect(toCommentView(stored({ authorId: null }), names, null)).toMatchObject({
+      author: null,
+      body: 'Bra skrivet!',
+    });
   });
 
   it('when the reader is the author, then mine is true; for anyone else, nobody, or a comment without author, false', () => {

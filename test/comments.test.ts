@@ -2,11 +2,25 @@ import { CommentModel } from '../src/modules/comments/comment.model';
 import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); await h.startWorkers(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+  await h.startWorkers();
+});
+afterAll(async () => {
+  await h.close();
+});
 
-async function post(site: TestSite, body: Record<string, unknown>, claims: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  return h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(claims)).set(headers).send(body);
+async function post(
+  site: TestSite,
+  body: Record<string, unknown>,
+  claims: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  return h.http
+    .post(`/api/v1/sites/${site.id}/comments`)
+    .set(await site.bearer(claims))
+    .set(headers)
+    .send(body);
 }
 
 describe('comments', () => {
@@ -14,7 +28,14 @@ describe('comments', () => {
     const site = await createSite(h);
     const res = await post(site, { thread: '/artikel/1', body: '  Bra skrivet!  ' });
     expect(res.status).toBe(201);
-    expect(res.body.comment).toMatchObject({ thread: '/artikel/1', body: 'Bra skrivet!', status: 'pending', mine: true, author: { name: 'Anna Andersson' }, parentId: null });
+    expect(res.body.comment).toMatchObject({
+      thread: '/artikel/1',
+      body: 'Bra skrivet!',
+      status: 'pending',
+      mine: true,
+      author: { name: 'Anna Andersson' },
+      parentId: null,
+    });
 
     const published = await eventually(async () => {
       const list = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: '/artikel/1' });
@@ -43,9 +64,15 @@ describe('comments', () => {
     expect(created.status).toBe(201);
     const anonymous = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 't' });
     expect(anonymous.body.comments).toHaveLength(0);
-    const other = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 't' }).set(await site.bearer({ sub: 'user-2', name: 'Bo' }));
+    const other = await h.http
+      .get(`/api/v1/sites/${site.id}/comments`)
+      .query({ thread: 't' })
+      .set(await site.bearer({ sub: 'user-2', name: 'Bo' }));
     expect(other.body.comments).toHaveLength(0);
-    const own = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 't' }).set(await site.bearer());
+    const own = await h.http
+      .get(`/api/v1/sites/${site.id}/comments`)
+      .query({ thread: 't' })
+      .set(await site.bearer());
     expect(own.body.comments).toHaveLength(1);
     expect(own.body.comments[0]).toMatchObject({ status: 'pending', mine: true });
   });
@@ -54,8 +81,14 @@ describe('comments', () => {
     const site = await createSite(h);
     const sv = await h.http.post(`/api/v1/sites/${site.id}/comments`).send({ thread: 't', body: 'hej' });
     expect(sv.status).toBe(401);
-    expect(sv.body.error).toMatchObject({ code: 'LOGIN_REQUIRED', message: 'Du måste vara inloggad för att få kommentera.' });
-    const en = await h.http.post(`/api/v1/sites/${site.id}/comments`).set('Accept-Language', 'en-GB,en;q=0.9').send({ thread: 't', body: 'hej' });
+    expect(sv.body.error).toMatchObject({
+      code: 'LOGIN_REQUIRED',
+      message: 'Du måste vara inloggad för att få kommentera.',
+    });
+    const en = await h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set('Accept-Language', 'en-GB,en;q=0.9')
+      .send({ thread: 't', body: 'hej' });
     expect(en.body.error.message).toBe('You must be logged in to comment.');
   });
 
@@ -63,8 +96,12 @@ describe('comments', () => {
     const site = await createSite(h, { rateLimits: { commentsPerCommenterPerMinute: 100 } });
     for (let i = 0; i < 25; i++) {
       await CommentModel.create({
-        siteId: site.id, threadKey: 'p', body: `nr ${i}`, status: 'published',
-        createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)), updatedAt: new Date(),
+        siteId: site.id,
+        threadKey: 'p',
+        body: `nr ${i}`,
+        status: 'published',
+        createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+        updatedAt: new Date(),
       });
     }
     const seen: string[] = [];
@@ -78,9 +115,13 @@ describe('comments', () => {
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `nr ${i}`));
-    const newest = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'p', sort: 'newest', limit: 3 });
+    const newest = await h.http
+      .get(`/api/v1/sites/${site.id}/comments`)
+      .query({ thread: 'p', sort: 'newest', limit: 3 });
     expect(newest.body.comments.map((c: { body: string }) => c.body)).toEqual(['nr 24', 'nr 23', 'nr 22']);
-    const bad = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'p', cursor: 'bm90LWEtY3Vyc29y' });
+    const bad = await h.http
+      .get(`/api/v1/sites/${site.id}/comments`)
+      .query({ thread: 'p', cursor: 'bm90LWEtY3Vyc29y' });
     expect(bad.status).toBe(400);
   });
 
@@ -88,7 +129,11 @@ describe('comments', () => {
     const site = await createSite(h);
     const top = await post(site, { thread: 'r', body: 'Första' });
     await eventually(async () => (await CommentModel.findById(top.body.comment.id).lean())?.status === 'published');
-    const reply = await post(site, { thread: 'r', body: 'Svar', parentId: top.body.comment.id }, { sub: 'user-2', name: 'Bo' });
+    const reply = await post(
+      site,
+      { thread: 'r', body: 'Svar', parentId: top.body.comment.id },
+      { sub: 'user-2', name: 'Bo' },
+    );
     expect(reply.status).toBe(201);
     await eventually(async () => (await CommentModel.findById(reply.body.comment.id).lean())?.status === 'published');
     const nested = await post(site, { thread: 'r', body: 'Svar på svar', parentId: reply.body.comment.id });

@@ -3,16 +3,25 @@ import { createComment, createCommenter } from './helpers/factories';
 import { createSite, eventually, Harness, startHarness } from './helpers/harness';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); await h.startWorkers(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+  await h.startWorkers();
+});
+afterAll(async () => {
+  await h.close();
+});
 
-const published = (id: string) => eventually(async () => (await CommentModel.findById(id).lean())?.status === 'published');
+const published = (id: string) =>
+  eventually(async () => (await CommentModel.findById(id).lean())?.status === 'published');
 
 describe('editing and deleting own comments', () => {
   it('when the author edits inside the window, then the text changes, the comment goes back to pending and is moderated again', async () => {
     const site = await createSite(h);
     const created = await createComment(h, site, { body: 'Första versionen', until: 'published' });
-    const edited = await h.http.patch(`/api/v1/comments/${created.id}`).set(await site.bearer()).send({ body: 'Andra versionen' });
+    const edited = await h.http
+      .patch(`/api/v1/comments/${created.id}`)
+      .set(await site.bearer())
+      .send({ body: 'Andra versionen' });
     expect(edited.status).toBe(200);
     expect(edited.body.comment).toMatchObject({ body: 'Andra versionen', status: 'pending' });
     expect(edited.body.comment.editedAt).not.toBeNull();
@@ -35,7 +44,10 @@ describe('editing and deleting own comments', () => {
     // update from the worker could otherwise undo this test's change.
     const created = await createComment(h, site, { body: 'Gammal', until: 'published' });
     await CommentModel.updateOne({ _id: created.id }, { $set: { createdAt: new Date(Date.now() - 16 * 60_000) } });
-    const res = await h.http.patch(`/api/v1/comments/${created.id}`).set(await site.bearer()).send({ body: 'Ny' });
+    const res = await h.http
+      .patch(`/api/v1/comments/${created.id}`)
+      .set(await site.bearer())
+      .send({ body: 'Ny' });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('EDIT_WINDOW_CLOSED');
   });
@@ -43,7 +55,10 @@ describe('editing and deleting own comments', () => {
   it('when an edit is over the limit, then 422 COMMENT_TOO_LONG and the stored text is unchanged', async () => {
     const site = await createSite(h);
     const created = await createComment(h, site, { body: 'Kort' });
-    const res = await h.http.patch(`/api/v1/comments/${created.id}`).set(await site.bearer()).send({ body: 'x'.repeat(301) });
+    const res = await h.http
+      .patch(`/api/v1/comments/${created.id}`)
+      .set(await site.bearer())
+      .send({ body: 'x'.repeat(301) });
     expect(res.status).toBe(422);
     expect((await CommentModel.findById(created.id).lean())?.body).toBe('Kort');
   });
@@ -77,7 +92,10 @@ describe('editing and deleting own comments', () => {
 
   it('when a comment id is unknown, then 404 NOT_FOUND', async () => {
     const site = await createSite(h);
-    const res = await h.http.patch('/api/v1/comments/aaaaaaaaaaaaaaaaaaaaaaaa').set(await site.bearer()).send({ body: 'x' });
+    const res = await h.http
+      .patch('/api/v1/comments/aaaaaaaaaaaaaaaaaaaaaaaa')
+      .set(await site.bearer())
+      .send({ body: 'x' });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
   });

@@ -11,20 +11,36 @@ import { REPO_ROOT } from './helpers/paths';
 
 const LOCK_MS = '2000';
 let h: Harness;
-beforeAll(async () => { h = await startHarness({ JOB_LOCK_MS: LOCK_MS }); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness({ JOB_LOCK_MS: LOCK_MS });
+});
+afterAll(async () => {
+  await h.close();
+});
 
 describe('erasure after a crash', () => {
   it('when the worker erasing 3000 comments is killed half-way, then a rerun completes without error or double counting', async () => {
     const site = await createSite(h);
     const claims = { sub: 'resume-subject', name: 'Resume Subject' };
-    await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(claims)).send({ thread: 't0', body: 'Första' });
+    await h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer(claims))
+      .send({ thread: 't0', body: 'Första' });
     const profile = await CommenterModel.findOne({ siteId: site.id, sub: claims.sub }).lean();
     const now = Date.now();
-    await CommentModel.insertMany(Array.from({ length: 2999 }, (_, i) => ({
-      _id: new Types.ObjectId(), siteId: site.id, threadKey: `t${i % 30}`, authorId: profile!._id, body: `Kommentar ${i}`,
-      status: 'published', ipHash: 'seeded-ip-hash', createdAt: new Date(now - i * 1000), updatedAt: new Date(),
-    })));
+    await CommentModel.insertMany(
+      Array.from({ length: 2999 }, (_, i) => ({
+        _id: new Types.ObjectId(),
+        siteId: site.id,
+        threadKey: `t${i % 30}`,
+        authorId: profile!._id,
+        body: `Kommentar ${i}`,
+        status: 'published',
+        ipHash: 'seeded-ip-hash',
+        createdAt: new Date(now - i * 1000),
+        updatedAt: new Date(),
+      })),
+    );
     const total = await CommentModel.countDocuments({ siteId: site.id, authorId: profile!._id });
     expect(total).toBe(3000);
 
@@ -33,14 +49,22 @@ describe('erasure after a crash', () => {
 
     // A real worker process takes the job; it is killed once part of the work is done.
     const env = {
-      PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn',
-      MONGODB_URI: process.env.MONGODB_URI ?? '', REDIS_URL: h.config.REDIS_URL as string,
-      ADMIN_API_KEY: h.config.ADMIN_API_KEY, IP_HASH_SECRET: h.config.IP_HASH_SECRET,
-      QUEUE_PREFIX: h.config.QUEUE_PREFIX, JOB_LOCK_MS: LOCK_MS,
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      MONGODB_URI: process.env.MONGODB_URI ?? '',
+      REDIS_URL: h.config.REDIS_URL as string,
+      ADMIN_API_KEY: h.config.ADMIN_API_KEY,
+      IP_HASH_SECRET: h.config.IP_HASH_SECRET,
+      QUEUE_PREFIX: h.config.QUEUE_PREFIX,
+      JOB_LOCK_MS: LOCK_MS,
     };
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/workers/worker.js')], { env, stdio: 'ignore' });
     const exited = new Promise((r) => child.once('exit', r));
-    await eventually(async () => (await ErasureStepModel.countDocuments({ requestId: res.body.id, done: true })) > 0, 90_000);
+    await eventually(
+      async () => (await ErasureStepModel.countDocuments({ requestId: res.body.id, done: true })) > 0,
+      90_000,
+    );
     child.kill('SIGKILL');
     await exited;
     const halfway = await ErasureRequestModel.findById(res.body.id).lean();

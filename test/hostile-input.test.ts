@@ -21,7 +21,10 @@ beforeAll(async () => {
   adminSite = await createSite(h);
   auth = await site.bearer();
   const thread = '/artikel/sparad';
-  const created = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(auth).send({ thread, body: 'Den här ska finnas kvar.' });
+  const created = await h.http
+    .post(`/api/v1/sites/${site.id}/comments`)
+    .set(auth)
+    .send({ thread, body: 'Den här ska finnas kvar.' });
   if (created.status !== 201) throw new Error(`comment not created: ${created.status} ${JSON.stringify(created.body)}`);
   stored = { id: created.body.comment.id, thread, body: 'Den här ska finnas kvar.' };
   await eventually(async () => {
@@ -30,14 +33,21 @@ beforeAll(async () => {
   });
   adminSiteConfig = (await h.http.get(`/api/v1/admin/sites/${adminSite.id}`).set(h.admin)).body;
 });
-afterAll(async () => { await h.close(); });
+afterAll(async () => {
+  await h.close();
+});
 
 /** After every test: the stored comment is still published, unchanged and readable by anyone. */
 afterEach(async () => {
   const list = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: stored.thread });
   expect(list.status).toBe(200);
   expect(list.body.comments).toEqual([
-    expect.objectContaining({ id: stored.id, body: stored.body, status: 'published', author: { name: 'Anna Andersson' } }),
+    expect.objectContaining({
+      id: stored.id,
+      body: stored.body,
+      status: 'published',
+      author: { name: 'Anna Andersson' },
+    }),
   ]);
   const state = await h.http.get(`/api/v1/sites/${site.id}/thread`).query({ key: stored.thread });
   expect(state.body.thread).toMatchObject({ status: 'open', commentCount: 1 });
@@ -47,14 +57,17 @@ afterEach(async () => {
 });
 
 /** Text that would mean a stack trace or an internal path leaked into a response. */
-const LEAK = /\n\s+at |\bat \S+ \(|node_modules|\/work\/|\.[jt]s:\d+|\b(TypeError|ReferenceError|MongoServerError|CastError)\b/;
+const LEAK =
+  /\n\s+at |\bat \S+ \(|node_modules|\/work\/|\.[jt]s:\d+|\b(TypeError|ReferenceError|MongoServerError|CastError)\b/;
 
 /** A 4xx in the contract's error shape, without internals; optionally with a given status and code. */
 function expectContractError(res: Response, status?: number, code?: string): void {
   expect(res.status).toBeGreaterThanOrEqual(400);
   expect(res.status).toBeLessThan(500);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toEqual({ error: { code: expect.any(String), message: expect.any(String), details: expect.any(Object) } });
+  expect(res.body).toEqual({
+    error: { code: expect.any(String), message: expect.any(String), details: expect.any(Object) },
+  });
   expect(res.text).not.toMatch(LEAK);
   if (status !== undefined) expect({ status: res.status, code: res.body.error.code }).toEqual({ status, code });
 }
@@ -66,7 +79,12 @@ const postRaw = (json: string, headers: Record<string, string> = {}) =>
 const postJson = (body: unknown) => postRaw(JSON.stringify(body));
 /** POST comment with raw bytes (superagent would otherwise JSON-encode a Buffer sent as application/json). */
 const postBytes = (bytes: Buffer, headers: Record<string, string>) =>
-  h.http.post(comments()).set(auth).set(headers).serialize((data: unknown) => data as string).send(bytes);
+  h.http
+    .post(comments())
+    .set(auth)
+    .set(headers)
+    .serialize((data: unknown) => data as string)
+    .send(bytes);
 const getComments = (query: string) => h.http.get(`${comments()}?${query}`);
 const getThread = (query: string) => h.http.get(`/api/v1/sites/${site.id}/thread?${query}`);
 const getCounts = (query: string) => h.http.get(`/api/v1/sites/${site.id}/counts?${query}`);
@@ -83,67 +101,337 @@ const nestedObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat
 
 describe('hostile POST comment bodies', () => {
   const cases: Case[] = [
-    { name: 'a text/plain body is sent', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', run: () => h.http.post(comments()).set(auth).set('Content-Type', 'text/plain').send('{"thread":"t","body":"hej"}') },
-    { name: 'a form-encoded body is sent', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', run: () => h.http.post(comments()).set(auth).type('form').send('thread=t&body=hej') },
-    { name: 'a multipart body is sent', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', run: () => h.http.post(comments()).set(auth).field('thread', 't').field('body', 'hej') },
-    { name: 'an octet-stream body is sent', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', run: () => h.http.post(comments()).set(auth).set('Content-Type', 'application/octet-stream').send(Buffer.from('{"thread":"t","body":"hej"}')) },
-    { name: 'a JSON look-alike media type is sent', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', run: () => h.http.post(comments()).set(auth).set('Content-Type', 'application/json-patch+json').send('{"thread":"t","body":"hej"}') },
-    { name: 'the charset is latin1', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', run: () => postRaw('{"thread":"t","body":"hej"}', { 'Content-Type': 'application/json; charset=latin1' }) },
-    { name: 'the content encoding is unknown', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', run: () => postRaw('{"thread":"t","body":"hej"}', { 'Content-Encoding': 'compress' }) },
-    { name: 'the JSON is malformed', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('{"thread": "t", "body": ') },
-    { name: 'the JSON has a trailing comma', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('{"thread":"t","body":"hej",}') },
+    {
+      name: 'a text/plain body is sent',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () =>
+        h.http.post(comments()).set(auth).set('Content-Type', 'text/plain').send('{"thread":"t","body":"hej"}'),
+    },
+    {
+      name: 'a form-encoded body is sent',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () => h.http.post(comments()).set(auth).type('form').send('thread=t&body=hej'),
+    },
+    {
+      name: 'a multipart body is sent',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () => h.http.post(comments()).set(auth).field('thread', 't').field('body', 'hej'),
+    },
+    {
+      name: 'an octet-stream body is sent',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () =>
+        h.http
+          .post(comments())
+          .set(auth)
+          .set('Content-Type', 'application/octet-stream')
+          .send(Buffer.from('{"thread":"t","body":"hej"}')),
+    },
+    {
+      name: 'a JSON look-alike media type is sent',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () =>
+        h.http
+          .post(comments())
+          .set(auth)
+          .set('Content-Type', 'application/json-patch+json')
+          .send('{"thread":"t","body":"hej"}'),
+    },
+    {
+      name: 'the charset is latin1',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () => postRaw('{"thread":"t","body":"hej"}', { 'Content-Type': 'application/json; charset=latin1' }),
+    },
+    {
+      name: 'the content encoding is unknown',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () => postRaw('{"thread":"t","body":"hej"}', { 'Content-Encoding': 'compress' }),
+    },
+    {
+      name: 'the JSON is malformed',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRaw('{"thread": "t", "body": '),
+    },
+    {
+      name: 'the JSON has a trailing comma',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRaw('{"thread":"t","body":"hej",}'),
+    },
     { name: 'the body is JSON null', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('null') },
     { name: 'the body is an empty array', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('[]') },
     { name: 'the body is a JSON string', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('"string"') },
     { name: 'the body is a JSON number', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('123') },
     { name: 'the body is JSON true', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('true') },
     { name: 'the body is an empty object', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('{}') },
-    { name: 'the body is over 16 kB', status: 413, code: 'PAYLOAD_TOO_LARGE', run: () => postJson({ thread: 't', body: 'x'.repeat(17 * 1024) }) },
-    { name: 'a small gzip body inflates to megabytes', status: 413, code: 'PAYLOAD_TOO_LARGE', run: () => postBytes(gzipSync(Buffer.from(`{"thread":"t","body":"${'a'.repeat(5_000_000)}"}`)), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }) },
-    { name: 'thread is {"$gt": ""}', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: { $gt: '' }, body: 'hej' }) },
-    { name: 'thread is {"$ne": null}', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: { $ne: null }, body: 'hej' }) },
-    { name: 'body is {"$gt": ""}', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: { $gt: '' } }) },
-    { name: 'parentId is {"$gt": ""}', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: 'hej', parentId: { $gt: '' } }) },
-    { name: 'parentId is {"$ne": null}', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: 'hej', parentId: { $ne: null } }) },
-    { name: 'parentId is not an ObjectId', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: 'hej', parentId: 'abc' }) },
-    { name: 'an unknown field is sent', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: 'hej', extra: 1 }) },
-    { name: 'status is sent to self-publish', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: 'hej', status: 'published' }) },
-    { name: 'authorId and siteId are sent', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: 'hej', authorId: stored.id, siteId: 'other' }) },
-    { name: 'a $where key is sent', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: 'hej', $where: 'sleep(1000)' }) },
-    { name: 'a __proto__ key is sent', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('{"thread":"t","body":"hej","__proto__":{"admin":true,"polluted":true}}') },
-    { name: 'a constructor.prototype key is sent', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('{"thread":"t","body":"hej","constructor":{"prototype":{"polluted":true}}}') },
-    { name: 'the body is 5000 nested arrays', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw(nested(5000)) },
-    { name: 'thread is 3000 nested arrays', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw(`{"thread":${nested(3000, '"t"')},"body":"hej"}`) },
-    { name: 'body is 1500 nested objects', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw(`{"thread":"t","body":${nestedObject(1500)}}`) },
-    { name: 'thread holds a NUL character', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't\u0000x', body: 'hej' }) },
-    { name: 'thread holds an escape character', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't\u001b[31m', body: 'hej' }) },
-    { name: 'thread holds a line break', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't\nx', body: 'hej' }) },
-    { name: 'thread holds DEL and a C1 control', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't\u007f\u0085', body: 'hej' }) },
-    { name: 'thread holds a lone surrogate', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('{"thread":"t\\udc00","body":"hej"}') },
-    { name: 'thread is empty', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: '', body: 'hej' }) },
-    { name: 'thread is 513 characters', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 'k'.repeat(513), body: 'hej' }) },
-    { name: 'thread is a number', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 1, body: 'hej' }) },
+    {
+      name: 'the body is over 16 kB',
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      run: () => postJson({ thread: 't', body: 'x'.repeat(17 * 1024) }),
+    },
+    {
+      name: 'a small gzip body inflates to megabytes',
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      run: () =>
+        postBytes(gzipSync(Buffer.from(`{"thread":"t","body":"${'a'.repeat(5_000_000)}"}`)), {
+          'Content-Type': 'application/json',
+          'Content-Encoding': 'gzip',
+        }),
+    },
+    {
+      name: 'thread is {"$gt": ""}',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: { $gt: '' }, body: 'hej' }),
+    },
+    {
+      name: 'thread is {"$ne": null}',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: { $ne: null }, body: 'hej' }),
+    },
+    {
+      name: 'body is {"$gt": ""}',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: { $gt: '' } }),
+    },
+    {
+      name: 'parentId is {"$gt": ""}',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: 'hej', parentId: { $gt: '' } }),
+    },
+    {
+      name: 'parentId is {"$ne": null}',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: 'hej', parentId: { $ne: null } }),
+    },
+    {
+      name: 'parentId is not an ObjectId',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: 'hej', parentId: 'abc' }),
+    },
+    {
+      name: 'an unknown field is sent',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: 'hej', extra: 1 }),
+    },
+    {
+      name: 'status is sent to self-publish',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: 'hej', status: 'published' }),
+    },
+    {
+      name: 'authorId and siteId are sent',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: 'hej', authorId: stored.id, siteId: 'other' }),
+    },
+    {
+      name: 'a $where key is sent',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: 'hej', $where: 'sleep(1000)' }),
+    },
+    {
+      name: 'a __proto__ key is sent',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRaw('{"thread":"t","body":"hej","__proto__":{"admin":true,"polluted":true}}'),
+    },
+    {
+      name: 'a constructor.prototype key is sent',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRaw('{"thread":"t","body":"hej","constructor":{"prototype":{"polluted":true}}}'),
+    },
+    {
+      name: 'the body is 5000 nested arrays',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRaw(nested(5000)),
+    },
+    {
+      name: 'thread is 3000 nested arrays',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRaw(`{"thread":${nested(3000, '"t"')},"body":"hej"}`),
+    },
+    {
+      name: 'body is 1500 nested objects',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRaw(`{"thread":"t","body":${nestedObject(1500)}}`),
+    },
+    {
+      name: 'thread holds a NUL character',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't\u0000x', body: 'hej' }),
+    },
+    {
+      name: 'thread holds an escape character',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't\u001b[31m', body: 'hej' }),
+    },
+    {
+      name: 'thread holds a line break',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't\nx', body: 'hej' }),
+    },
+    {
+      name: 'thread holds DEL and a C1 control',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't\u007f\u0085', body: 'hej' }),
+    },
+    {
+      name: 'thread holds a lone surrogate',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRaw('{"thread":"t\\udc00","body":"hej"}'),
+    },
+    {
+      name: 'thread is empty',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: '', body: 'hej' }),
+    },
+    {
+      name: 'thread is 513 characters',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 'k'.repeat(513), body: 'hej' }),
+    },
+    {
+      name: 'thread is a number',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 1, body: 'hej' }),
+    },
     { name: 'thread is missing', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ body: 'hej' }) },
-    { name: 'threadUrl is a javascript: URL', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: 'hej', threadUrl: 'javascript:alert(1)' }) },
-    { name: 'threadTitle holds a NUL character', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: 'hej', threadTitle: 'a\u0000b' }) },
-    { name: 'body holds a NUL character', status: 422, code: 'COMMENT_INVALID', run: () => postJson({ thread: 't', body: 'hej\u0000då' }) },
-    { name: 'body holds a bell and an escape sequence', status: 422, code: 'COMMENT_INVALID', run: () => postJson({ thread: 't', body: 'hej\u0007\u001b[2J' }) },
-    { name: 'body holds DEL', status: 422, code: 'COMMENT_INVALID', run: () => postJson({ thread: 't', body: 'hej\u007f' }) },
-    { name: 'body holds a C1 control', status: 422, code: 'COMMENT_INVALID', run: () => postJson({ thread: 't', body: 'hej\u009b' }) },
-    { name: 'body is a lone high surrogate', status: 422, code: 'COMMENT_INVALID', run: () => postRaw('{"thread":"t","body":"\\ud800"}') },
-    { name: 'body holds a lone low surrogate', status: 422, code: 'COMMENT_INVALID', run: () => postRaw('{"thread":"t","body":"hej \\udc00 då"}') },
-    { name: 'body holds reversed surrogates', status: 422, code: 'COMMENT_INVALID', run: () => postRaw('{"thread":"t","body":"\\ude00\\ud83d"}') },
+    {
+      name: 'threadUrl is a javascript: URL',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: 'hej', threadUrl: 'javascript:alert(1)' }),
+    },
+    {
+      name: 'threadTitle holds a NUL character',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: 'hej', threadTitle: 'a\u0000b' }),
+    },
+    {
+      name: 'body holds a NUL character',
+      status: 422,
+      code: 'COMMENT_INVALID',
+      run: () => postJson({ thread: 't', body: 'hej\u0000då' }),
+    },
+    {
+      name: 'body holds a bell and an escape sequence',
+      status: 422,
+      code: 'COMMENT_INVALID',
+      run: () => postJson({ thread: 't', body: 'hej\u0007\u001b[2J' }),
+    },
+    {
+      name: 'body holds DEL',
+      status: 422,
+      code: 'COMMENT_INVALID',
+      run: () => postJson({ thread: 't', body: 'hej\u007f' }),
+    },
+    {
+      name: 'body holds a C1 control',
+      status: 422,
+      code: 'COMMENT_INVALID',
+      run: () => postJson({ thread: 't', body: 'hej\u009b' }),
+    },
+    {
+      name: 'body is a lone high surrogate',
+      status: 422,
+      code: 'COMMENT_INVALID',
+      run: () => postRaw('{"thread":"t","body":"\\ud800"}'),
+    },
+    {
+      name: 'body holds a lone low surrogate',
+      status: 422,
+      code: 'COMMENT_INVALID',
+      run: () => postRaw('{"thread":"t","body":"hej \\udc00 då"}'),
+    },
+    {
+      name: 'body holds reversed surrogates',
+      status: 422,
+      code: 'COMMENT_INVALID',
+      run: () => postRaw('{"thread":"t","body":"\\ude00\\ud83d"}'),
+    },
     { name: 'body is empty', status: 422, code: 'COMMENT_EMPTY', run: () => postJson({ thread: 't', body: '' }) },
-    { name: 'body is only white space', status: 422, code: 'COMMENT_EMPTY', run: () => postJson({ thread: 't', body: '  \n\t\r\n  ' }) },
-    { name: 'body is only Unicode spaces', status: 422, code: 'COMMENT_EMPTY', run: () => postJson({ thread: 't', body: '\u00a0\u2003\u3000' }) },
-    { name: 'body is over the length limit', status: 422, code: 'COMMENT_TOO_LONG', run: () => postJson({ thread: 't', body: 'å'.repeat(301) }) },
-    { name: 'body is a number', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: 42 }) },
-    { name: 'body is a boolean', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: true }) },
-    { name: 'body is an array of strings', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: ['hej', 'då'] }) },
+    {
+      name: 'body is only white space',
+      status: 422,
+      code: 'COMMENT_EMPTY',
+      run: () => postJson({ thread: 't', body: '  \n\t\r\n  ' }),
+    },
+    {
+      name: 'body is only Unicode spaces',
+      status: 422,
+      code: 'COMMENT_EMPTY',
+      run: () => postJson({ thread: 't', body: '\u00a0\u2003\u3000' }),
+    },
+    {
+      name: 'body is over the length limit',
+      status: 422,
+      code: 'COMMENT_TOO_LONG',
+      run: () => postJson({ thread: 't', body: 'å'.repeat(301) }),
+    },
+    {
+      name: 'body is a number',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: 42 }),
+    },
+    {
+      name: 'body is a boolean',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: true }),
+    },
+    {
+      name: 'body is an array of strings',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postJson({ thread: 't', body: ['hej', 'då'] }),
+    },
     { name: 'body is null', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't', body: null }) },
     { name: 'body is missing', status: 400, code: 'VALIDATION_FAILED', run: () => postJson({ thread: 't' }) },
-    { name: 'the Idempotency-Key is 300 characters', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('{"thread":"t","body":"hej"}', { 'Idempotency-Key': 'k'.repeat(300) }) },
-    { name: 'the Idempotency-Key holds spaces', status: 400, code: 'VALIDATION_FAILED', run: () => postRaw('{"thread":"t","body":"hej"}', { 'Idempotency-Key': 'a b' }) },
+    {
+      name: 'the Idempotency-Key is 300 characters',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRaw('{"thread":"t","body":"hej"}', { 'Idempotency-Key': 'k'.repeat(300) }),
+    },
+    {
+      name: 'the Idempotency-Key holds spaces',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRaw('{"thread":"t","body":"hej"}', { 'Idempotency-Key': 'a b' }),
+    },
   ];
 
   it.each(cases)('when $name, then $status $code in the error shape', async ({ status, code, run }) => {
@@ -169,12 +457,21 @@ describe('hostile POST comment bodies', () => {
   it('when a gzip body is corrupt or truncated, then a 4xx in the error shape', async () => {
     expectContractError(await postRaw('not gzip at all', { 'Content-Encoding': 'gzip' }));
     const gz = gzipSync(Buffer.from('{"thread":"t","body":"hej"}'));
-    expectContractError(await postBytes(gz.subarray(0, gz.length - 6), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }));
+    expectContractError(
+      await postBytes(gz.subarray(0, gz.length - 6), {
+        'Content-Type': 'application/json',
+        'Content-Encoding': 'gzip',
+      }),
+    );
   });
 
   it('when a valid gzip JSON body is sent, then it is understood like plain JSON (422 for white space only)', async () => {
     const gz = gzipSync(Buffer.from('{"thread":"t","body":"   "}'));
-    expectContractError(await postBytes(gz, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }), 422, 'COMMENT_EMPTY');
+    expectContractError(
+      await postBytes(gz, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }),
+      422,
+      'COMMENT_EMPTY',
+    );
   });
 
   it('when an error happens, then its message follows Accept-Language', async () => {
@@ -192,40 +489,191 @@ describe('hostile POST comment bodies', () => {
 
 describe('hostile queries', () => {
   const cases: Case[] = [
-    { name: 'GET comments has ?thread[$ne]=x', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread[$ne]=x') },
-    { name: 'GET comments has ?thread[$gt]=', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread[$gt]=') },
-    { name: 'GET comments repeats ?thread=a&thread=b', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=a&thread=b') },
+    {
+      name: 'GET comments has ?thread[$ne]=x',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread[$ne]=x'),
+    },
+    {
+      name: 'GET comments has ?thread[$gt]=',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread[$gt]='),
+    },
+    {
+      name: 'GET comments repeats ?thread=a&thread=b',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=a&thread=b'),
+    },
     { name: 'GET comments has no thread', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('') },
-    { name: 'GET comments has an empty thread', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=') },
-    { name: 'GET comments has a NUL in the thread', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=a%00b') },
-    { name: 'GET comments has a 513-character thread', status: 400, code: 'VALIDATION_FAILED', run: () => getComments(`thread=${'k'.repeat(513)}`) },
-    { name: 'GET comments has a $where parameter', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&$where=sleep(1000)') },
-    { name: 'GET comments has a __proto__ parameter', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&__proto__[polluted]=1') },
-    { name: 'GET comments has a garbage cursor', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&cursor=garbage') },
-    { name: 'GET comments has an operator as cursor', status: 400, code: 'VALIDATION_FAILED', run: () => getComments(`thread=t&cursor=${encodeURIComponent('{"$gt":""}')}`) },
-    { name: 'GET comments has a cursor with a 17-digit time', status: 400, code: 'VALIDATION_FAILED', run: () => getComments(`thread=t&cursor=${Buffer.from(`99999999999999999.${'a'.repeat(24)}`).toString('base64url')}`) },
-    { name: 'GET comments has a 5000-character cursor', status: 400, code: 'VALIDATION_FAILED', run: () => getComments(`thread=t&cursor=${'A'.repeat(5000)}`) },
-    { name: 'GET comments repeats the cursor', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&cursor=a&cursor=b') },
-    { name: 'GET comments has limit=0', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&limit=0') },
-    { name: 'GET comments has limit=-1', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&limit=-1') },
-    { name: 'GET comments has limit=1000', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&limit=1000') },
-    { name: 'GET comments has limit=abc', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&limit=abc') },
-    { name: 'GET comments has limit=1.5', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&limit=1.5') },
-    { name: 'GET comments has limit=Infinity', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&limit=Infinity') },
-    { name: 'GET comments has sort=random', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&sort=random') },
-    { name: 'GET comments has sort[$ne]=x', status: 400, code: 'VALIDATION_FAILED', run: () => getComments('thread=t&sort[$ne]=x') },
+    {
+      name: 'GET comments has an empty thread',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread='),
+    },
+    {
+      name: 'GET comments has a NUL in the thread',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=a%00b'),
+    },
+    {
+      name: 'GET comments has a 513-character thread',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments(`thread=${'k'.repeat(513)}`),
+    },
+    {
+      name: 'GET comments has a $where parameter',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&$where=sleep(1000)'),
+    },
+    {
+      name: 'GET comments has a __proto__ parameter',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&__proto__[polluted]=1'),
+    },
+    {
+      name: 'GET comments has a garbage cursor',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&cursor=garbage'),
+    },
+    {
+      name: 'GET comments has an operator as cursor',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments(`thread=t&cursor=${encodeURIComponent('{"$gt":""}')}`),
+    },
+    {
+      name: 'GET comments has a cursor with a 17-digit time',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () =>
+        getComments(`thread=t&cursor=${Buffer.from(`99999999999999999.${'a'.repeat(24)}`).toString('base64url')}`),
+    },
+    {
+      name: 'GET comments has a 5000-character cursor',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments(`thread=t&cursor=${'A'.repeat(5000)}`),
+    },
+    {
+      name: 'GET comments repeats the cursor',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&cursor=a&cursor=b'),
+    },
+    {
+      name: 'GET comments has limit=0',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&limit=0'),
+    },
+    {
+      name: 'GET comments has limit=-1',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&limit=-1'),
+    },
+    {
+      name: 'GET comments has limit=1000',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&limit=1000'),
+    },
+    {
+      name: 'GET comments has limit=abc',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&limit=abc'),
+    },
+    {
+      name: 'GET comments has limit=1.5',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&limit=1.5'),
+    },
+    {
+      name: 'GET comments has limit=Infinity',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&limit=Infinity'),
+    },
+    {
+      name: 'GET comments has sort=random',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&sort=random'),
+    },
+    {
+      name: 'GET comments has sort[$ne]=x',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getComments('thread=t&sort[$ne]=x'),
+    },
     { name: 'GET thread has ?key[$ne]=x', status: 400, code: 'VALIDATION_FAILED', run: () => getThread('key[$ne]=x') },
-    { name: 'GET thread has ?thread[$ne]=x', status: 400, code: 'VALIDATION_FAILED', run: () => getThread('thread[$ne]=x') },
-    { name: 'GET thread repeats ?key=a&key=b', status: 400, code: 'VALIDATION_FAILED', run: () => getThread('key=a&key=b') },
-    { name: 'GET thread repeats ?thread=a&thread=b', status: 400, code: 'VALIDATION_FAILED', run: () => getThread('thread=a&thread=b') },
+    {
+      name: 'GET thread has ?thread[$ne]=x',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getThread('thread[$ne]=x'),
+    },
+    {
+      name: 'GET thread repeats ?key=a&key=b',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getThread('key=a&key=b'),
+    },
+    {
+      name: 'GET thread repeats ?thread=a&thread=b',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getThread('thread=a&thread=b'),
+    },
     { name: 'GET thread has no key', status: 400, code: 'VALIDATION_FAILED', run: () => getThread('') },
-    { name: 'GET thread has a NUL in the key', status: 400, code: 'VALIDATION_FAILED', run: () => getThread('key=%00') },
-    { name: 'GET thread has a 513-character key', status: 400, code: 'VALIDATION_FAILED', run: () => getThread(`key=${'k'.repeat(513)}`) },
+    {
+      name: 'GET thread has a NUL in the key',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getThread('key=%00'),
+    },
+    {
+      name: 'GET thread has a 513-character key',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getThread(`key=${'k'.repeat(513)}`),
+    },
     { name: 'GET counts has ?key[$ne]=x', status: 400, code: 'VALIDATION_FAILED', run: () => getCounts('key[$ne]=x') },
-    { name: 'GET counts has ?key[$in][]=a', status: 400, code: 'VALIDATION_FAILED', run: () => getCounts('key[$in][]=a') },
-    { name: 'GET counts has a NUL in a key', status: 400, code: 'VALIDATION_FAILED', run: () => getCounts('key=a&key=%00') },
-    { name: 'GET counts has a __proto__ parameter', status: 400, code: 'VALIDATION_FAILED', run: () => getCounts('key=a&__proto__[polluted]=1') },
-    { name: 'GET counts has 1000 keys', status: 400, code: 'VALIDATION_FAILED', run: () => getCounts(Array.from({ length: 1000 }, (_, i) => `key=${i}`).join('&')) },
+    {
+      name: 'GET counts has ?key[$in][]=a',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getCounts('key[$in][]=a'),
+    },
+    {
+      name: 'GET counts has a NUL in a key',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getCounts('key=a&key=%00'),
+    },
+    {
+      name: 'GET counts has a __proto__ parameter',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getCounts('key=a&__proto__[polluted]=1'),
+    },
+    {
+      name: 'GET counts has 1000 keys',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => getCounts(Array.from({ length: 1000 }, (_, i) => `key=${i}`).join('&')),
+    },
   ];
 
   it.each(cases)('when $name, then $status $code in the error shape', async ({ status, code, run }) => {
@@ -233,10 +681,16 @@ describe('hostile queries', () => {
   });
 
   it('when counts are asked with keys that look like operators, then each is counted only as that exact key', async () => {
-    const res = await getCounts(`key=${encodeURIComponent(stored.thread)}&key=${encodeURIComponent('/artikel/.*')}&key=__proto__&key=constructor`);
+    const res = await getCounts(
+      `key=${encodeURIComponent(stored.thread)}&key=${encodeURIComponent('/artikel/.*')}&key=__proto__&key=constructor`,
+    );
     expect(res.status).toBe(200);
-    expect(res.body.threads.map((t: { key: string; commentCount: number }) => [t.key, t.commentCount]))
-      .toEqual([[stored.thread, 1], ['/artikel/.*', 0], ['__proto__', 0], ['constructor', 0]]);
+    expect(res.body.threads.map((t: { key: string; commentCount: number }) => [t.key, t.commentCount])).toEqual([
+      [stored.thread, 1],
+      ['/artikel/.*', 0],
+      ['__proto__', 0],
+      ['constructor', 0],
+    ]);
   });
 
   it('when the stored comment is read through a query with percent-encoded operators, then it is found only by its exact key', async () => {
@@ -250,34 +704,70 @@ describe('hostile queries', () => {
 
 describe('hostile ids in paths', () => {
   const longId = 'a'.repeat(5000);
-  const sitePaths = ['$where', '%24where', '__proto__', 'constructor', 'hasOwnProperty', longId, encodeURIComponent('{"$ne":null}'), '..%2F..%2Fadmin', 'S-UPPER', '%00'];
+  const sitePaths = [
+    '$where',
+    '%24where',
+    '__proto__',
+    'constructor',
+    'hasOwnProperty',
+    longId,
+    encodeURIComponent('{"$ne":null}'),
+    '..%2F..%2Fadmin',
+    'S-UPPER',
+    '%00',
+  ];
 
   it.each(sitePaths.map((id) => ({ id: id.length > 60 ? `${id.slice(0, 10)}… (${id.length} chars)` : id, raw: id })))(
     'when the site id in the path is $id, then every public endpoint answers 404 NOT_FOUND',
     async ({ raw }) => {
       expectContractError(await h.http.get(`/api/v1/sites/${raw}/comments?thread=t`), 404, 'NOT_FOUND');
       expectContractError(await h.http.get(`/api/v1/sites/${raw}/thread?key=t`), 404, 'NOT_FOUND');
-      expectContractError(await h.http.post(`/api/v1/sites/${raw}/comments`).set(auth).send({ thread: 't', body: 'hej' }), 404, 'NOT_FOUND');
+      expectContractError(
+        await h.http.post(`/api/v1/sites/${raw}/comments`).set(auth).send({ thread: 't', body: 'hej' }),
+        404,
+        'NOT_FOUND',
+      );
     },
   );
 
   it('when the site id is the stored site in upper case, then 404 NOT_FOUND', async () => {
-    expectContractError(await h.http.get(`/api/v1/sites/${site.id.toUpperCase()}/comments?thread=${encodeURIComponent(stored.thread)}`), 404, 'NOT_FOUND');
+    expectContractError(
+      await h.http.get(`/api/v1/sites/${site.id.toUpperCase()}/comments?thread=${encodeURIComponent(stored.thread)}`),
+      404,
+      'NOT_FOUND',
+    );
   });
 
-  const commentIds = ['not-an-id', '$where', '__proto__', 'ZZZZZZZZZZZZZZZZZZZZZZZZ', 'a'.repeat(25), 'a'.repeat(23), encodeURIComponent('{"$ne":null}'), longId];
+  const commentIds = [
+    'not-an-id',
+    '$where',
+    '__proto__',
+    'ZZZZZZZZZZZZZZZZZZZZZZZZ',
+    'a'.repeat(25),
+    'a'.repeat(23),
+    encodeURIComponent('{"$ne":null}'),
+    longId,
+  ];
 
   it.each(commentIds.map((id) => ({ id: id.length > 60 ? `${id.slice(0, 10)}… (${id.length} chars)` : id, raw: id })))(
     'when PATCH and DELETE use the comment id $id, then 404 NOT_FOUND',
     async ({ raw }) => {
-      expectContractError(await h.http.patch(`/api/v1/comments/${raw}`).set(auth).send({ body: 'ändrad' }), 404, 'NOT_FOUND');
+      expectContractError(
+        await h.http.patch(`/api/v1/comments/${raw}`).set(auth).send({ body: 'ändrad' }),
+        404,
+        'NOT_FOUND',
+      );
       expectContractError(await h.http.delete(`/api/v1/comments/${raw}`).set(auth), 404, 'NOT_FOUND');
     },
   );
 
   it('when the stored comment id is sent in upper case or with a suffix, then 404 NOT_FOUND and it is untouched', async () => {
     for (const raw of [stored.id.toUpperCase(), `${stored.id}0`, ` ${stored.id}`]) {
-      expectContractError(await h.http.delete(`/api/v1/comments/${encodeURIComponent(raw)}`).set(auth), 404, 'NOT_FOUND');
+      expectContractError(
+        await h.http.delete(`/api/v1/comments/${encodeURIComponent(raw)}`).set(auth),
+        404,
+        'NOT_FOUND',
+      );
     }
   });
 });
@@ -285,10 +775,20 @@ describe('hostile ids in paths', () => {
 describe('hostile edits of the stored comment by its author', () => {
   const cases: Array<{ name: string; status: number; code: string; json: string }> = [
     { name: 'body is {"$set": "x"}', status: 400, code: 'VALIDATION_FAILED', json: '{"body":{"$set":"x"}}' },
-    { name: 'status is sent alongside body', status: 400, code: 'VALIDATION_FAILED', json: '{"body":"ändrad","status":"published"}' },
+    {
+      name: 'status is sent alongside body',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      json: '{"body":"ändrad","status":"published"}',
+    },
     { name: 'only status is sent', status: 400, code: 'VALIDATION_FAILED', json: '{"status":"removed"}' },
     { name: 'a $set key is sent', status: 400, code: 'VALIDATION_FAILED', json: '{"$set":{"body":"ändrad"}}' },
-    { name: 'a __proto__ key is sent', status: 400, code: 'VALIDATION_FAILED', json: '{"body":"ändrad","__proto__":{"polluted":true}}' },
+    {
+      name: 'a __proto__ key is sent',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      json: '{"body":"ändrad","__proto__":{"polluted":true}}',
+    },
     { name: 'the body is an array', status: 400, code: 'VALIDATION_FAILED', json: '[{"body":"ändrad"}]' },
     { name: 'the body is JSON null', status: 400, code: 'VALIDATION_FAILED', json: 'null' },
     { name: 'the text holds a NUL character', status: 422, code: 'COMMENT_INVALID', json: '{"body":"a\\u0000b"}' },
@@ -297,18 +797,30 @@ describe('hostile edits of the stored comment by its author', () => {
   ];
 
   it.each(cases)('when $name, then $status $code and the comment keeps its text', async ({ status, code, json }) => {
-    const res = await h.http.patch(`/api/v1/comments/${stored.id}`).set(auth).set('Content-Type', 'application/json').send(json);
+    const res = await h.http
+      .patch(`/api/v1/comments/${stored.id}`)
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .send(json);
     expectContractError(res, status, code);
   });
 
   it('when the edit is sent as text/plain, then 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-    const res = await h.http.patch(`/api/v1/comments/${stored.id}`).set(auth).set('Content-Type', 'text/plain').send('ändrad');
+    const res = await h.http
+      .patch(`/api/v1/comments/${stored.id}`)
+      .set(auth)
+      .set('Content-Type', 'text/plain')
+      .send('ändrad');
     expectContractError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('when another commenter tries to edit or delete the stored comment, then 403 FORBIDDEN', async () => {
     const other = await site.bearer({ sub: 'user-2', name: 'Bo' });
-    expectContractError(await h.http.patch(`/api/v1/comments/${stored.id}`).set(other).send({ body: 'kapad' }), 403, 'FORBIDDEN');
+    expectContractError(
+      await h.http.patch(`/api/v1/comments/${stored.id}`).set(other).send({ body: 'kapad' }),
+      403,
+      'FORBIDDEN',
+    );
     expectContractError(await h.http.delete(`/api/v1/comments/${stored.id}`).set(other), 403, 'FORBIDDEN');
   });
 });
@@ -316,7 +828,8 @@ describe('hostile edits of the stored comment by its author', () => {
 describe('hostile admin bodies', () => {
   const adminPath = () => `/api/v1/admin/sites/${adminSite.id}`;
   const put = (json: string) => h.http.put(adminPath()).set(h.admin).set('Content-Type', 'application/json').send(json);
-  const patch = (json: string) => h.http.patch(adminPath()).set(h.admin).set('Content-Type', 'application/json').send(json);
+  const patch = (json: string) =>
+    h.http.patch(adminPath()).set(h.admin).set('Content-Type', 'application/json').send(json);
   const valid = (extra: string) => JSON.stringify(VALID_SITE).slice(0, -1) + `,${extra}}`;
 
   afterEach(async () => {
@@ -325,51 +838,185 @@ describe('hostile admin bodies', () => {
   });
 
   const cases: Case[] = [
-    { name: 'PUT has wrong types everywhere', status: 400, code: 'VALIDATION_FAILED', run: () => put('{"name":123,"origins":"https://x.se","auth":[]}') },
+    {
+      name: 'PUT has wrong types everywhere',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put('{"name":123,"origins":"https://x.se","auth":[]}'),
+    },
     { name: 'PUT has an unknown key', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"extra":1')) },
-    { name: 'PUT has moderation {"$set": 1}', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"moderation":{"$set":1}')) },
-    { name: 'PUT has a __proto__ key', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"__proto__":{"x":1,"polluted":true}')) },
-    { name: 'PUT has a constructor.prototype key', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"constructor":{"prototype":{"polluted":true}}')) },
-    { name: 'PUT has maxLength as a string', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"maxLength":"300"')) },
+    {
+      name: 'PUT has moderation {"$set": 1}',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(valid('"moderation":{"$set":1}')),
+    },
+    {
+      name: 'PUT has a __proto__ key',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(valid('"__proto__":{"x":1,"polluted":true}')),
+    },
+    {
+      name: 'PUT has a constructor.prototype key',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(valid('"constructor":{"prototype":{"polluted":true}}')),
+    },
+    {
+      name: 'PUT has maxLength as a string',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(valid('"maxLength":"300"')),
+    },
     { name: 'PUT has maxLength 1e9', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"maxLength":1e9')) },
-    { name: 'PUT has a fractional maxLength', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"maxLength":1.5')) },
-    { name: 'PUT has a javascript: origin', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"origins":["javascript:alert(1)"]')) },
-    { name: 'PUT has an origin with a path', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"origins":["https://www.example.se/evil"]')) },
-    { name: 'PUT has a NUL in the name', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"name":"a\\u0000b"')) },
-    { name: 'PUT has an unknown moderation mode', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"moderation":{"mode":"none"}')) },
-    { name: 'PUT has a javascript: loginUrl', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid('"loginUrl":"javascript:alert(1)"')) },
-    { name: 'PUT has deeply nested moderation', status: 400, code: 'VALIDATION_FAILED', run: () => put(valid(`"moderation":${nestedObject(2000)}`)) },
+    {
+      name: 'PUT has a fractional maxLength',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(valid('"maxLength":1.5')),
+    },
+    {
+      name: 'PUT has a javascript: origin',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(valid('"origins":["javascript:alert(1)"]')),
+    },
+    {
+      name: 'PUT has an origin with a path',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(valid('"origins":["https://www.example.se/evil"]')),
+    },
+    {
+      name: 'PUT has a NUL in the name',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(valid('"name":"a\\u0000b"')),
+    },
+    {
+      name: 'PUT has an unknown moderation mode',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(valid('"moderation":{"mode":"none"}')),
+    },
+    {
+      name: 'PUT has a javascript: loginUrl',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(valid('"loginUrl":"javascript:alert(1)"')),
+    },
+    {
+      name: 'PUT has deeply nested moderation',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(valid(`"moderation":${nestedObject(2000)}`)),
+    },
     { name: 'PUT is JSON null', status: 400, code: 'VALIDATION_FAILED', run: () => put('null') },
-    { name: 'PUT is an array', status: 400, code: 'VALIDATION_FAILED', run: () => put(`[${JSON.stringify(VALID_SITE)}]`) },
-    { name: 'PUT is over 256 kB', status: 413, code: 'PAYLOAD_TOO_LARGE', run: () => put(valid(`"moderation":{"bannedWords":${JSON.stringify(Array.from({ length: 30_000 }, () => 'ord-ord'))}}`)) },
-    { name: 'PUT is text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', run: () => h.http.put(adminPath()).set(h.admin).set('Content-Type', 'text/plain').send(JSON.stringify(VALID_SITE)) },
-    { name: 'PATCH has moderation {"$set": 1}', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"moderation":{"$set":1}}') },
-    { name: 'PATCH has a top-level $set', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"$set":{"name":"x"}}') },
-    { name: 'PATCH has a __proto__ key', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"__proto__":{"x":1,"polluted":true}}') },
-    { name: 'PATCH has a nested __proto__ key', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"moderation":{"__proto__":{"mode":"pre","polluted":true}}}') },
-    { name: 'PATCH has a constructor.prototype key', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"constructor":{"prototype":{"polluted":true}}}') },
-    { name: 'PATCH has a nested prototype key', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"privacyNotice":{"prototype":{"polluted":true}}}') },
-    { name: 'PATCH has a number secret', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"auth":{"hs256Secret":123}}') },
+    {
+      name: 'PUT is an array',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => put(`[${JSON.stringify(VALID_SITE)}]`),
+    },
+    {
+      name: 'PUT is over 256 kB',
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      run: () =>
+        put(valid(`"moderation":{"bannedWords":${JSON.stringify(Array.from({ length: 30_000 }, () => 'ord-ord'))}}`)),
+    },
+    {
+      name: 'PUT is text/plain',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () =>
+        h.http.put(adminPath()).set(h.admin).set('Content-Type', 'text/plain').send(JSON.stringify(VALID_SITE)),
+    },
+    {
+      name: 'PATCH has moderation {"$set": 1}',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => patch('{"moderation":{"$set":1}}'),
+    },
+    {
+      name: 'PATCH has a top-level $set',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => patch('{"$set":{"name":"x"}}'),
+    },
+    {
+      name: 'PATCH has a __proto__ key',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => patch('{"__proto__":{"x":1,"polluted":true}}'),
+    },
+    {
+      name: 'PATCH has a nested __proto__ key',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => patch('{"moderation":{"__proto__":{"mode":"pre","polluted":true}}}'),
+    },
+    {
+      name: 'PATCH has a constructor.prototype key',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => patch('{"constructor":{"prototype":{"polluted":true}}}'),
+    },
+    {
+      name: 'PATCH has a nested prototype key',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => patch('{"privacyNotice":{"prototype":{"polluted":true}}}'),
+    },
+    {
+      name: 'PATCH has a number secret',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => patch('{"auth":{"hs256Secret":123}}'),
+    },
     { name: 'PATCH has auth null', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"auth":null}') },
     { name: 'PATCH has name null', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"name":null}') },
-    { name: 'PATCH has origins as a string', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"origins":"https://www.example.se"}') },
-    { name: 'PATCH has a javascript: privacy URL', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"privacyNotice":{"sv":{"url":"javascript:alert(1)"}}}') },
-    { name: 'PATCH has a negative rate limit', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"rateLimits":{"commentsPerIpPerMinute":-1}}') },
+    {
+      name: 'PATCH has origins as a string',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => patch('{"origins":"https://www.example.se"}'),
+    },
+    {
+      name: 'PATCH has a javascript: privacy URL',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => patch('{"privacyNotice":{"sv":{"url":"javascript:alert(1)"}}}'),
+    },
+    {
+      name: 'PATCH has a negative rate limit',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => patch('{"rateLimits":{"commentsPerIpPerMinute":-1}}'),
+    },
     { name: 'PATCH is an array', status: 400, code: 'VALIDATION_FAILED', run: () => patch('[{"name":"x"}]') },
     { name: 'PATCH is a JSON string', status: 400, code: 'VALIDATION_FAILED', run: () => patch('"x"') },
     { name: 'PATCH is malformed JSON', status: 400, code: 'VALIDATION_FAILED', run: () => patch('{"name":') },
   ];
 
-  it.each(cases)('when $name, then $status $code and the site configuration is unchanged', async ({ status, code, run }) => {
-    expectContractError(await run(), status, code);
-  });
+  it.each(cases)(
+    'when $name, then $status $code and the site configuration is unchanged',
+    async ({ status, code, run }) => {
+      expectContractError(await run(), status, code);
+    },
+  );
 
   it('when PUT or PATCH target an invalid site id, then a 4xx in the error shape and no site appears', async () => {
     for (const id of ['$where', 'UPPER', 'x'.repeat(65), '__proto__']) {
       const putRes = await h.http.put(`/api/v1/admin/sites/${id}`).set(h.admin).send(VALID_SITE);
       expectContractError(putRes);
       expect([400, 404]).toContain(putRes.status);
-      expectContractError(await h.http.patch(`/api/v1/admin/sites/${id}`).set(h.admin).send({ name: 'x' }), 404, 'NOT_FOUND');
+      expectContractError(
+        await h.http.patch(`/api/v1/admin/sites/${id}`).set(h.admin).send({ name: 'x' }),
+        404,
+        'NOT_FOUND',
+      );
       expectContractError(await h.http.get(`/api/v1/admin/sites/${id}`).set(h.admin), 404, 'NOT_FOUND');
     }
   });
@@ -382,28 +1029,50 @@ describe('property: arbitrary JSON', () => {
   };
 
   it('when any JSON value is POSTed as a comment, then the answer is 201 or a 4xx in the error shape', async () => {
-    const fuzzSite = await createSite(h, { rateLimits: { commentsPerCommenterPerMinute: 10_000, commentsPerIpPerMinute: 100_000 } });
+    const fuzzSite = await createSite(h, {
+      rateLimits: { commentsPerCommenterPerMinute: 10_000, commentsPerIpPerMinute: 100_000 },
+    });
     const fuzzAuth = await fuzzSite.bearer();
     const shaped = fc.record(
-      { thread: fc.jsonValue({ stringUnit: 'binary' }), body: fc.jsonValue({ stringUnit: 'binary' }), parentId: fc.jsonValue() },
+      {
+        thread: fc.jsonValue({ stringUnit: 'binary' }),
+        body: fc.jsonValue({ stringUnit: 'binary' }),
+        parentId: fc.jsonValue(),
+      },
       { requiredKeys: [] },
     );
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.jsonValue({ stringUnit: 'binary' }), shaped), async (value) => {
-        const res = await h.http.post(`/api/v1/sites/${fuzzSite.id}/comments`).set(fuzzAuth)
-          .set('Content-Type', 'application/json').send(JSON.stringify(value));
+        const res = await h.http
+          .post(`/api/v1/sites/${fuzzSite.id}/comments`)
+          .set(fuzzAuth)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify(value));
         acceptable(res, 201);
       }),
       { numRuns: 100 },
     );
   });
 
-  it('when any JSON value is POSTed as a privacy officer\'s subject, then the answer is 404 (nobody stored) or a 4xx in the error shape', async () => {
-    const shaped = fc.record({ subject: fc.oneof(fc.jsonValue({ stringUnit: 'binary' }), fc.record({ email: fc.jsonValue() }), fc.record({ sub: fc.jsonValue() })) });
-    for (const path of [`/api/v1/admin/sites/${adminSite.id}/exports`, `/api/v1/admin/sites/${adminSite.id}/erasure-requests`]) {
+  it("when any JSON value is POSTed as a privacy officer's subject, then the answer is 404 (nobody stored) or a 4xx in the error shape", async () => {
+    const shaped = fc.record({
+      subject: fc.oneof(
+        fc.jsonValue({ stringUnit: 'binary' }),
+        fc.record({ email: fc.jsonValue() }),
+        fc.record({ sub: fc.jsonValue() }),
+      ),
+    });
+    for (const path of [
+      `/api/v1/admin/sites/${adminSite.id}/exports`,
+      `/api/v1/admin/sites/${adminSite.id}/erasure-requests`,
+    ]) {
       await fc.assert(
         fc.asyncProperty(fc.oneof(fc.jsonValue({ stringUnit: 'binary' }), shaped), async (value) => {
-          const res = await h.http.post(path).set(h.admin).set('Content-Type', 'application/json').send(JSON.stringify(value));
+          const res = await h.http
+            .post(path)
+            .set(h.admin)
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify(value));
           expectContractError(res);
         }),
         { numRuns: 50 },
@@ -415,8 +1084,11 @@ describe('property: arbitrary JSON', () => {
     const fuzzSite = await createSite(h);
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ stringUnit: 'binary' }), async (value) => {
-        const res = await h.http.patch(`/api/v1/admin/sites/${fuzzSite.id}`).set(h.admin)
-          .set('Content-Type', 'application/json').send(JSON.stringify(value));
+        const res = await h.http
+          .patch(`/api/v1/admin/sites/${fuzzSite.id}`)
+          .set(h.admin)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify(value));
         acceptable(res, 200);
       }),
       { numRuns: 100 },

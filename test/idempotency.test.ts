@@ -4,12 +4,20 @@ import { createCommenter } from './helpers/factories';
 import { createSite, Harness, startHarness, TestSite } from './helpers/harness';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 /** POSTs a comment with an Idempotency-Key; the answer is what the tests look at. */
 async function postWithKey(site: TestSite, body: string, key: string, claims: Record<string, unknown> = {}) {
-  return h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(claims)).set('Idempotency-Key', key).send({ thread: 't', body });
+  return h.http
+    .post(`/api/v1/sites/${site.id}/comments`)
+    .set(await site.bearer(claims))
+    .set('Idempotency-Key', key)
+    .send({ thread: 't', body });
 }
 
 describe('idempotent posting', () => {

@@ -2,8 +2,12 @@ import mongoose from 'mongoose';
 import { Harness, startHarness } from './helpers/harness';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); }); // connects and builds the indexes, as the API does
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+}); // connects and builds the indexes, as the API does
+afterAll(async () => {
+  await h.close();
+});
 
 describe('database indexes', () => {
   it('when every model is indexed, then each declared index exists on its collection', async () => {

@@ -8,10 +8,19 @@ const METRICS_TOKEN = 'job-metrics-test-token-0123';
 const QUEUES = ['moderation', 'erasure', 'retention'];
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness({ METRICS_TOKEN }); await h.startWorkers(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness({ METRICS_TOKEN });
+  await h.startWorkers();
+});
+afterAll(async () => {
+  await h.close();
+});
 
-interface Series { name: string; labels: Record<string, string>; value: number }
+interface Series {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
 
 /** The API's /metrics (the harness's workers count into the same registry), one entry per series. */
 async function scrape(): Promise<Series[]> {
@@ -25,7 +34,8 @@ async function scrape(): Promise<Series[]> {
   });
 }
 
-const seriesOf = (all: Series[], name: string, queue: string) => all.filter((s) => s.name === name && s.labels.queue === queue);
+const seriesOf = (all: Series[], name: string, queue: string) =>
+  all.filter((s) => s.name === name && s.labels.queue === queue);
 
 describe('job metrics', () => {
   it('when a moderation job, an erasure that fails once and a retention run have run, then /metrics shows processed, failed and depth for every queue', async () => {
@@ -51,10 +61,18 @@ describe('job metrics', () => {
     for (const queue of QUEUES) {
       expect(seriesOf(series, 'jobs_processed_total', queue).length).toBeGreaterThan(0);
       expect(seriesOf(series, 'jobs_failed_total', queue)).toHaveLength(1);
-      expect(seriesOf(series, 'queue_jobs', queue).map((d) => d.labels.state)).toEqual(expect.arrayContaining(['waiting', 'active', 'delayed', 'failed']));
+      expect(seriesOf(series, 'queue_jobs', queue).map((d) => d.labels.state)).toEqual(
+        expect.arrayContaining(['waiting', 'active', 'delayed', 'failed']),
+      );
     }
-    expect(seriesOf(series, 'jobs_processed_total', 'moderation')).toContainEqual({ name: 'jobs_processed_total', labels: { queue: 'moderation', outcome: 'published' }, value: 1 });
-    expect(seriesOf(series, 'jobs_processed_total', 'erasure')).toEqual([{ name: 'jobs_processed_total', labels: { queue: 'erasure', outcome: 'completed' }, value: 1 }]);
+    expect(seriesOf(series, 'jobs_processed_total', 'moderation')).toContainEqual({
+      name: 'jobs_processed_total',
+      labels: { queue: 'moderation', outcome: 'published' },
+      value: 1,
+    });
+    expect(seriesOf(series, 'jobs_processed_total', 'erasure')).toEqual([
+      { name: 'jobs_processed_total', labels: { queue: 'erasure', outcome: 'completed' }, value: 1 },
+    ]);
     expect(seriesOf(series, 'jobs_failed_total', 'erasure')[0]?.value).toBe(1);
     expect(seriesOf(series, 'jobs_failed_total', 'retention')[0]?.value).toBe(0);
   });

@@ -3,7 +3,9 @@ import { subjectRef } from '../src/modules/privacy/subject-ref';
 
 describe('the keyed hash', () => {
   it('when the RFC 4231 test vector is hashed, then the result is its HMAC-SHA256 in base64url', () => {
-    const expected = Buffer.from('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843', 'hex').toString('base64url');
+    const expected = Buffer.from('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843', 'hex').toString(
+      'base64url',
+    );
     expect(keyedHash('Jefe', 'what do ya want for nothing?')).toBe(expected);
   });
 
@@ -22,7 +24,9 @@ describe('the keyed hash', () => {
 
 describe('the pseudonymous subject reference', () => {
   it('when a reference is computed, then it is the one computed before (stored bans and erasure requests keep matching their subject)', () => {
-    expect(subjectRef('test-ip-hash-secret-0123456789', 'demo', 'host-user-42')).toBe('vtACQmGlS1Ec9844WadBOSTUP0_wXT857TuYSbHk4oU');
+    expect(subjectRef('test-ip-hash-secret-0123456789', 'demo', 'host-user-42')).toBe(
+      'vtACQmGlS1Ec9844WadBOSTUP0_wXT857TuYSbHk4oU',
+    );
   });
 
   it('when one host user id is on two sites, then the references differ, so sites cannot be linked by them', () => {

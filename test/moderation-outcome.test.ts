@@ -20,7 +20,13 @@ describe('the outcome of the automated rules', () => {
 
   it('when a reject rule fires, then the comment is rejected, whatever else fired and whatever the mode', () => {
     expect(decideOutcome([reject('banned_word')], 'post')).toEqual({ outcome: 'rejected', reason: null });
-    expect(decideOutcome([hold('personal_data'), reject('duplicate')], 'pre')).toEqual({ outcome: 'rejected', reason: null });
-    expect(decideOutcome([reject('banned_word'), hold('burst')], 'post')).toEqual({ outcome: 'rejected', reason: null });
+    expect(decideOutcome([hold('personal_data'), reject('duplicate')], 'pre')).toEqual({
+      outcome: 'rejected',
+      reason: null,
+    });
+    expect(decideOutcome([reject('banned_word'), hold('burst')], 'post')).toEqual({
+      outcome: 'rejected',
+      reason: null,
+    });
   });
 });

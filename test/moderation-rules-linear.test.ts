@@ -22,7 +22,18 @@ function repeatTo(piece: string, length: number): string {
   return piece.repeat(Math.ceil(length / piece.length)).slice(0, length);
 }
 
-const WORD_LIST = ['skräp', 'skit', 'svin', 'slask', 'aaaaaaaaab', 'a a a a b', 'ass', 'aa*', 'dra åt skogen', 'skräp*'];
+const WORD_LIST = [
+  'skräp',
+  'skit',
+  'svin',
+  'slask',
+  'aaaaaaaaab',
+  'a a a a b',
+  'ass',
+  'aa*',
+  'dra åt skogen',
+  'skräp*',
+];
 
 // One letter carrying many combining marks of alternating classes: Unicode normalization
 // must sort them, which V8 does by insertion (time grows with the square of the run).
@@ -104,7 +115,10 @@ afterEach(async () => {
 
 /** What a rule answers on a text, computed in a worker thread. */
 function runRule(rule: Rule, text: string): Promise<unknown> {
-  const worker = new Worker(RUN_RULE, { eval: true, workerData: { module: MODULES[rule], rule, text, words: WORD_LIST } });
+  const worker = new Worker(RUN_RULE, {
+    eval: true,
+    workerData: { module: MODULES[rule], rule, text, words: WORD_LIST },
+  });
   workers.add(worker);
   return new Promise((resolve, reject) => {
     worker.once('message', resolve);

@@ -191,12 +191,13 @@ describe('personal data', () => {
   });
 
   describe('IBAN', () => {
-    it.each(['Betala till SE45 5000 0000 0583 9825 7466', 'SE4550000000058398257466', 'IBAN DE89 3704 0044 0532 0130 00.'])(
-      'when the text is "%s", then an IBAN is found (and not a card)',
-      (text) => {
-        expect(findPersonalData(text)).toEqual(['iban']);
-      },
-    );
+    it.each([
+      'Betala till SE45 5000 0000 0583 9825 7466',
+      'SE4550000000058398257466',
+      'IBAN DE89 3704 0044 0532 0130 00.',
+    ])('when the text is "%s", then an IBAN is found (and not a card)', (text) => {
+      expect(findPersonalData(text)).toEqual(['iban']);
+    });
 
     it('when words follow the IBAN, then it is still found', () => {
       expect(findPersonalData('IBAN: SE45 5000 0000 0583 9825 7466 OBS viktigt')).toEqual(['iban']);

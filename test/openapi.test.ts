@@ -2,8 +2,12 @@ import type { Express } from 'express';
 import { Harness, startHarness } from './helpers/harness';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness({ METRICS_TOKEN: 'test-metrics-token-0123456789' }); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness({ METRICS_TOKEN: 'test-metrics-token-0123456789' });
+});
+afterAll(async () => {
+  await h.close();
+});
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
@@ -31,14 +35,22 @@ function routedOperations(app: Express): string[] {
 
 describe('the OpenAPI document', () => {
   it('when /openapi.json is read, then every operation the app routes is in it (the list of paths is written once: the routes; the document must match them)', async () => {
-    const doc = (await h.http.get('/openapi.json')).body as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await h.http.get('/openapi.json')).body as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.openapi).toMatch(/^3\./);
-    const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)));
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)),
+    );
     const routed = routedOperations(h.app);
     expect(routed.length).toBeGreaterThan(30);
     expect(routed.filter((op) => !documented.has(op))).toEqual([]);
     expect(doc.paths['/api/v1/sites/{site}/comments']?.post).toMatchObject({
-      requestBody: { required: true, content: { 'application/json': { schema: { properties: { body: expect.any(Object) } } } } },
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { properties: { body: expect.any(Object) } } } },
+      },
     });
   });
 });

@@ -34,17 +34,30 @@ const cacheCount = async (result: string) => {
 };
 async function publishedComment(site: TestSite, thread: string, body: string): Promise<Types.ObjectId> {
   const now = new Date();
-  const doc = await CommentModel.create({ siteId: site.id, threadKey: thread, body, status: 'published', createdAt: now, updatedAt: now });
+  const doc = await CommentModel.create({
+    siteId: site.id,
+    threadKey: thread,
+    body,
+    status: 'published',
+    createdAt: now,
+    updatedAt: now,
+  });
   return doc._id;
 }
 /** Writes through the model (so each announces itself) to 2000 sites in 40 writes, all at once. */
 async function manyWrites(): Promise<void> {
-  await Promise.all(Array.from({ length: 40 }, (_, i) => {
-    const sites = Array.from({ length: 50 }, (_, k) => `elsewhere-${i}-${k}`);
-    return CommentModel.updateMany({ siteId: { $in: sites } }, { $set: { body: 'x' } });
-  }));
+  await Promise.all(
+    Array.from({ length: 40 }, (_, i) => {
+      const sites = Array.from({ length: 50 }, (_, k) => `elsewhere-${i}-${k}`);
+      return CommentModel.updateMany({ siteId: { $in: sites } }, { $set: { body: 'x' } });
+    }),
+  );
 }
-const commandsReady = () => eventually(async () => h.services.redis.commands.status === 'ready' && h.services.redis.client.status === 'ready', 20_000);
+const commandsReady = () =>
+  eventually(
+    async () => h.services.redis.commands.status === 'ready' && h.services.redis.client.status === 'ready',
+    20_000,
+  );
 
 describe('page cache during a Redis outage', () => {
   it('when Redis is down during many writes, then what waits for it stays bounded, and reads are current during and after', async () => {
@@ -80,7 +93,13 @@ describe('page cache during a Redis outage', () => {
     await publishedComment(quiet, 'lugn', 'Orörd');
     expect(await bodies(site, 'fryst')).toEqual(['Före frysningen']);
     expect(await bodies(quiet, 'lugn')).toEqual(['Orörd']);
-    const generation = async () => (await h.services.redis.client.mget(siteGenerationKey(h.config.QUEUE_PREFIX, site.id), allSitesGenerationKey(h.config.QUEUE_PREFIX))).join(':');
+    const generation = async () =>
+      (
+        await h.services.redis.client.mget(
+          siteGenerationKey(h.config.QUEUE_PREFIX, site.id),
+          allSitesGenerationKey(h.config.QUEUE_PREFIX),
+        )
+      ).join(':');
     const generationBefore = await generation();
 
     redis.freeze();

@@ -14,7 +14,9 @@ beforeAll(async () => {
   h = await startHarness({ PAGE_CACHE_MB: '1' });
   await h.startWorkers();
 });
-afterAll(async () => { await h.close(); });
+afterAll(async () => {
+  await h.close();
+});
 
 const bodies = async (site: TestSite, thread: string, auth: Record<string, string> = {}) => {
   const res = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread }).set(auth);
@@ -33,7 +35,10 @@ const rewriteSilently = async (id: string, body: string) => {
 const generationKey = (site: TestSite) => siteGenerationKey(h.config.QUEUE_PREFIX, site.id);
 
 async function published(site: TestSite, thread: string, body: string): Promise<string> {
-  const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ sub: `u-${randomUUID()}` })).send({ thread, body });
+  const res = await h.http
+    .post(`/api/v1/sites/${site.id}/comments`)
+    .set(await site.bearer({ sub: `u-${randomUUID()}` }))
+    .send({ thread, body });
   expect(res.status).toBe(201);
   await eventually(async () => (await CommentModel.findById(res.body.comment.id).lean())?.status === 'published');
   // The decision is visible a moment before the worker's write has announced itself
@@ -61,23 +66,33 @@ describe('public page cache', () => {
   it('when a moderator decides, an author edits or deletes, then the next anonymous read shows it at once', async () => {
     const site = await createSite(h, { moderation: { mode: 'pre' }, editWindowMinutes: 15 });
     const author = { sub: 'author-1', name: 'Alva Author' };
-    const posted = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(author)).send({ thread: 'd', body: 'Väntar på beslut' });
+    const posted = await h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer(author))
+      .send({ thread: 'd', body: 'Väntar på beslut' });
     await eventually(async () => (await CommentModel.findById(posted.body.comment.id).lean())?.held); // the worker held it for a person
     expect(await bodies(site, 'd')).toEqual([]);
 
-    const decision = await h.http.post(`/api/v1/sites/${site.id}/moderation/comments/${posted.body.comment.id}/decision`)
-      .set(await site.bearer(MODERATOR)).send({ action: 'approve' });
+    const decision = await h.http
+      .post(`/api/v1/sites/${site.id}/moderation/comments/${posted.body.comment.id}/decision`)
+      .set(await site.bearer(MODERATOR))
+      .send({ action: 'approve' });
     expect(decision.status).toBe(200);
     expect(await bodies(site, 'd')).toEqual(['Väntar på beslut']);
 
-    const edit = await h.http.patch(`/api/v1/comments/${posted.body.comment.id}`).set(await site.bearer(author)).send({ body: 'Ändrad text' });
+    const edit = await h.http
+      .patch(`/api/v1/comments/${posted.body.comment.id}`)
+      .set(await site.bearer(author))
+      .send({ body: 'Ändrad text' });
     expect(edit.status).toBe(200);
     expect(await bodies(site, 'd')).toEqual([]); // pre-moderation: the edit waits for a moderator again
 
     const postModerated = await createSite(h);
     const other = await published(postModerated, 'd2', 'Tas bort');
     expect(await bodies(postModerated, 'd2')).toEqual(['Tas bort']);
-    expect((await h.http.delete(`/api/v1/comments/${other}`).set(await postModerated.bearer(MODERATOR))).status).toBe(204);
+    expect((await h.http.delete(`/api/v1/comments/${other}`).set(await postModerated.bearer(MODERATOR))).status).toBe(
+      204,
+    );
     expect(await bodies(postModerated, 'd2')).toEqual([]);
   });
 
@@ -92,7 +107,10 @@ describe('public page cache', () => {
 
     await published(site, 's', 'Sedan');
     expect(await state()).toMatchObject({ status: 'open', commentCount: 2 });
-    const close = await h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 's', reason: 'Klart' });
+    const close = await h.http
+      .post(`/api/v1/sites/${site.id}/moderation/threads/close`)
+      .set(await site.bearer(MODERATOR))
+      .send({ thread: 's', reason: 'Klart' });
     expect(close.status).toBe(200);
     expect(await state()).toMatchObject({ status: 'closed', closedReason: 'closed_by_moderator', commentCount: 2 });
     // A write to the thread alone (no commenter profile touched) is announced as well.
@@ -103,7 +121,10 @@ describe('public page cache', () => {
   it('when the subject is erased by a worker, then no cached page still shows their name or text', async () => {
     const site = await createSite(h);
     const subject = { sub: `gone-${randomUUID()}`, name: 'Greta Glömd', email: 'greta@example.se' };
-    const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(subject)).send({ thread: 'e', body: 'Glöm mig' });
+    const res = await h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer(subject))
+      .send({ thread: 'e', body: 'Glöm mig' });
     await eventually(async () => (await CommentModel.findById(res.body.comment.id).lean())?.status === 'published');
     const before = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'e' });
     expect(JSON.stringify(before.body)).toContain('Greta Glömd');
@@ -111,7 +132,12 @@ describe('public page cache', () => {
     const erasure = await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(subject));
     expect(erasure.status).toBe(202);
     // Completed, as the subject would see it: every step's writes have announced themselves.
-    await eventually(async () => (await h.http.get(`/api/v1/erasure-requests/${erasure.body.id}`).query({ token: erasure.body.receiptToken })).body.status === 'completed', 30_000);
+    await eventually(
+      async () =>
+        (await h.http.get(`/api/v1/erasure-requests/${erasure.body.id}`).query({ token: erasure.body.receiptToken }))
+          .body.status === 'completed',
+      30_000,
+    );
     expect(await CommentModel.findById(res.body.comment.id).lean()).toBeNull();
     const after = JSON.stringify((await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'e' })).body);
     expect(after).not.toContain('Greta Glömd');

@@ -6,8 +6,10 @@ import { REPO_ROOT } from './helpers/paths';
 
 /** Loads every model file of the build, so that a model nothing imports yet is walked too. */
 function loadAllModels(): void {
-  const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  const walk = (dir: string): string[] =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading by path is the point
   for (const file of walk(path.join(REPO_ROOT, 'dist/src'))) if (file.endsWith('.model.js')) require(file);
 }
@@ -23,8 +25,9 @@ describe('the personal-data inventory', () => {
     const unaccounted: string[] = [];
     for (const name of mongoose.modelNames()) {
       const schema = mongoose.model(name).schema;
-      const refers = Object.entries(schema.paths).some(([field, type]) =>
-        (type.options as { ref?: string }).ref === 'Commenter' || field === 'subjectRef');
+      const refers = Object.entries(schema.paths).some(
+        ([field, type]) => (type.options as { ref?: string }).ref === 'Commenter' || field === 'subjectRef',
+      );
       if (refers && !listed.has(name) && !NOT_PERSONAL_DATA[name]) unaccounted.push(name);
     }
     expect(unaccounted).toEqual([]);
@@ -34,7 +37,11 @@ describe('the personal-data inventory', () => {
     const undeclared: string[] = [];
     for (const name of mongoose.modelNames()) {
       for (const [field, type] of Object.entries(mongoose.model(name).schema.paths)) {
-        if (type.instance === 'ObjectId' && PERSON_LIKE.test(field) && (type.options as { ref?: string }).ref !== 'Commenter') {
+        if (
+          type.instance === 'ObjectId' &&
+          PERSON_LIKE.test(field) &&
+          (type.options as { ref?: string }).ref !== 'Commenter'
+        ) {
           undeclared.push(`${name}.${field}`);
         }
       }
@@ -45,7 +52,8 @@ describe('the personal-data inventory', () => {
   it('when the inventory lists places, then each has its own export key and receipt key, and every exception is a real model', () => {
     expect(new Set(PERSONAL_DATA.map((p) => p.key)).size).toBe(PERSONAL_DATA.length);
     expect(new Set(PERSONAL_DATA.map((p) => p.receiptKey)).size).toBe(PERSONAL_DATA.length);
-    for (const place of PERSONAL_DATA.filter((p) => p.erasure === 'keep')) expect(place.keptBecause).toEqual(expect.any(String));
+    for (const place of PERSONAL_DATA.filter((p) => p.erasure === 'keep'))
+      expect(place.keptBecause).toEqual(expect.any(String));
     for (const name of Object.keys(NOT_PERSONAL_DATA)) expect(mongoose.modelNames()).toContain(name);
   });
 });

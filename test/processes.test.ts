@@ -20,11 +20,18 @@ const baseEnv = {
   LOG_LEVEL: 'info',
 };
 
-function run(script: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function run(
+  script: string,
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let out = '';
   const child = spawn(process.execPath, [path.join(root, script)], { env, cwd: root });
-  child.stdout?.on('data', (d) => { out += String(d); });
-  child.stderr?.on('data', (d) => { out += String(d); });
+  child.stdout?.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    out += String(d);
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
@@ -48,9 +55,13 @@ describe('processes', () => {
     const socket = net.connect(port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     let answer = '';
-    socket.on('data', (d) => { answer += String(d); });
+    socket.on('data', (d) => {
+      answer += String(d);
+    });
     const body = JSON.stringify({ thread: 'x', body: 'hej' });
-    socket.write(`POST /api/v1/sites/nope/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`);
+    socket.write(
+      `POST /api/v1/sites/nope/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`,
+    );
     await new Promise((r) => setTimeout(r, 200));
     api.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 200));
@@ -84,7 +95,12 @@ describe('processes', () => {
 
   it('when METRICS_PORT is set, then the API serves /metrics there and not on its public port', async () => {
     const [port, metricsPort] = [await freePort(), await freePort()];
-    const api = run('dist/src/server.js', { ...baseEnv, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort) });
+    const api = run('dist/src/server.js', {
+      ...baseEnv,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
+    });
     try {
       await waitFor(() => api.output().includes('API listening') || api.child.exitCode !== null);
       const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
@@ -99,15 +115,24 @@ describe('processes', () => {
     }
   });
 
-  it('when METRICS_TOKEN is set, then the worker\'s metrics port asks for it as a bearer and shows every queue', async () => {
+  it("when METRICS_TOKEN is set, then the worker's metrics port asks for it as a bearer and shows every queue", async () => {
     const metricsPort = await freePort();
     const token = 'process-test-metrics-token-0123';
-    const worker = run('dist/workers/worker.js', { ...baseEnv, WORKER_METRICS_PORT: String(metricsPort), METRICS_TOKEN: token });
+    const worker = run('dist/workers/worker.js', {
+      ...baseEnv,
+      WORKER_METRICS_PORT: String(metricsPort),
+      METRICS_TOKEN: token,
+    });
     try {
       await waitFor(() => worker.output().includes('workers started') || worker.child.exitCode !== null);
       expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(401);
-      expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { Authorization: `Bearer ${token}x` } })).status).toBe(401);
-      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(
+        (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { Authorization: `Bearer ${token}x` } }))
+          .status,
+      ).toBe(401);
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
       expect(metrics.status).toBe(200);
       const text = await metrics.text();
       expect(text).toContain('jobs_processed_total');
@@ -122,7 +147,12 @@ describe('processes', () => {
   });
 
   it('when the configuration is invalid, then every problem is printed and the process exits 1', async () => {
-    const api = run('dist/src/server.js', { PATH: baseEnv.PATH, NODE_ENV: 'production', PORT: 'abc', ADMIN_API_KEY: 'short' });
+    const api = run('dist/src/server.js', {
+      PATH: baseEnv.PATH,
+      NODE_ENV: 'production',
+      PORT: 'abc',
+      ADMIN_API_KEY: 'short',
+    });
     expect(await api.exited).toBe(1);
     const out = api.output();
     expect(out).toContain('PORT');

@@ -1,8 +1,12 @@
 import { Harness, startHarness } from './helpers/harness';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 describe('health and readiness probes', () => {
   it('when probed, then /healthz is ok and /readyz reports MongoDB and Redis reachable', async () => {

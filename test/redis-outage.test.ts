@@ -10,7 +10,10 @@ beforeAll(async () => {
   h = await startHarness({ REDIS_URL: redis.url });
   await h.startWorkers();
 });
-afterAll(async () => { await h.close(); await redis.stop(); });
+afterAll(async () => {
+  await h.close();
+  await redis.stop();
+});
 
 describe('writing while Redis is down', () => {
   it('when Redis is down, then a comment is still accepted and stored, /readyz says so, and the comment is moderated once Redis is back', async () => {
@@ -20,18 +23,25 @@ describe('writing while Redis is down', () => {
     expect(ready.status).toBe(503);
     expect(ready.body.checks.redis).toBe(false);
 
-    const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 'nere', body: 'Skrivet medan Redis var borta' });
+    const res = await h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer())
+      .send({ thread: 'nere', body: 'Skrivet medan Redis var borta' });
     expect(res.status).toBe(201);
     const stored = await CommentModel.findById(res.body.comment.id).lean();
     expect(stored?.status).toBe('pending');
     expect(await OutboxModel.countDocuments({ commentId: stored!._id })).toBe(1);
-    const bypassed = async () => (await h.services.metrics.pageCache.get()).values.find((v) => v.labels.result === 'bypass')?.value ?? 0;
+    const bypassed = async () =>
+      (await h.services.metrics.pageCache.get()).values.find((v) => v.labels.result === 'bypass')?.value ?? 0;
     const bypassedBefore = await bypassed();
     const read = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'nere' });
     expect(read.status).toBe(200);
     expect(await bypassed()).toBe(bypassedBefore + 1); // the page cache steps aside without its tokens
 
     await redis.restart();
-    await eventually(async () => (await CommentModel.findById(res.body.comment.id).lean())?.status === 'published', 30_000);
+    await eventually(
+      async () => (await CommentModel.findById(res.body.comment.id).lean())?.status === 'published',
+      30_000,
+    );
   });
 });

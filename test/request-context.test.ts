@@ -7,9 +7,15 @@ describe('paths fit for logs', () => {
   });
 
   it('when a path names a host user id, then the id is replaced by :sub', () => {
-    expect(loggablePath('/api/v1/sites/demo/moderation/users/host-user-42/ban')).toBe('/api/v1/sites/demo/moderation/users/:sub/ban');
-    expect(loggablePath('/api/v1/sites/demo/moderation/users/anna%40example.se/ban?x=1')).toBe('/api/v1/sites/demo/moderation/users/:sub/ban');
-    expect(loggablePath('/api/v1/sites/demo/moderation/users/host-user-42')).toBe('/api/v1/sites/demo/moderation/users/:sub');
+    expect(loggablePath('/api/v1/sites/demo/moderation/users/host-user-42/ban')).toBe(
+      '/api/v1/sites/demo/moderation/users/:sub/ban',
+    );
+    expect(loggablePath('/api/v1/sites/demo/moderation/users/anna%40example.se/ban?x=1')).toBe(
+      '/api/v1/sites/demo/moderation/users/:sub/ban',
+    );
+    expect(loggablePath('/api/v1/sites/demo/moderation/users/host-user-42')).toBe(
+      '/api/v1/sites/demo/moderation/users/:sub',
+    );
   });
 
   it('when a path holds nothing personal, then it is kept as it is', () => {

@@ -7,8 +7,12 @@ import { runRetention } from '../src/modules/retention/retention.runner';
 import { createSite, Harness, startHarness } from './helpers/harness';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 const DAY = 86_400_000;
 
@@ -17,8 +21,15 @@ describe('retention', () => {
     const site = await createSite(h, { retention: { ipHashDays: 30, rejectedDays: 90 } });
     const now = Date.now();
     const comment = (daysOld: number, status: string, decidedDaysAgo: number | null = null) => ({
-      _id: new Types.ObjectId(), siteId: site.id, threadKey: 'r', body: `${status} ${daysOld}`, status, ipHash: `hash-${daysOld}-${status}`,
-      createdAt: new Date(now - daysOld * DAY), updatedAt: new Date(), decidedAt: decidedDaysAgo === null ? null : new Date(now - decidedDaysAgo * DAY),
+      _id: new Types.ObjectId(),
+      siteId: site.id,
+      threadKey: 'r',
+      body: `${status} ${daysOld}`,
+      status,
+      ipHash: `hash-${daysOld}-${status}`,
+      createdAt: new Date(now - daysOld * DAY),
+      updatedAt: new Date(),
+      decidedAt: decidedDaysAgo === null ? null : new Date(now - decidedDaysAgo * DAY),
     });
     const docs = {
       oldIp: comment(31, 'published', 31),
@@ -29,8 +40,20 @@ describe('retention', () => {
     };
     await CommentModel.insertMany(Object.values(docs));
     await IdempotencyModel.create([
-      { siteId: site.id, authorId: new Types.ObjectId(), keyHash: 'old', commentId: docs.oldIp._id, createdAt: new Date(now - 2 * DAY) },
-      { siteId: site.id, authorId: new Types.ObjectId(), keyHash: 'new', commentId: docs.youngIp._id, createdAt: new Date(now - 3_600_000) },
+      {
+        siteId: site.id,
+        authorId: new Types.ObjectId(),
+        keyHash: 'old',
+        commentId: docs.oldIp._id,
+        createdAt: new Date(now - 2 * DAY),
+      },
+      {
+        siteId: site.id,
+        authorId: new Types.ObjectId(),
+        keyHash: 'new',
+        commentId: docs.youngIp._id,
+        createdAt: new Date(now - 3_600_000),
+      },
     ]);
 
     const counts = await runRetention([h.services.jobQueues.of(moderationJob)], h.services.logger);
@@ -55,7 +78,9 @@ describe('retention', () => {
     // Read straight from Redis, as any other bull client would see it.
     const queue = new Bull('retention', h.config.REDIS_URL as string, { prefix: h.config.QUEUE_PREFIX });
     try {
-      expect(await queue.getRepeatableJobs()).toEqual([expect.objectContaining({ every: h.config.RETENTION_EVERY_MS })]);
+      expect(await queue.getRepeatableJobs()).toEqual([
+        expect.objectContaining({ every: h.config.RETENTION_EVERY_MS }),
+      ]);
     } finally {
       await queue.close();
     }

@@ -28,8 +28,12 @@ const METRICS_TOKEN = 'safe-defaults-metrics-token-0123';
 const MODERATOR = { sub: 'mod-1', name: 'Maja Moderator', roles: ['moderator'] };
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 function configProblems(env: Record<string, string>): string {
   try {
@@ -50,7 +54,9 @@ describe('start-up without secrets', () => {
 
   it('when NODE_ENV is test or production without secrets, then it is refused as well', () => {
     expect(configProblems({ NODE_ENV: 'test' })).toMatch(/ADMIN_API_KEY[\s\S]*IP_HASH_SECRET/);
-    expect(configProblems({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://127.0.0.1/x', REDIS_URL: 'redis://127.0.0.1' })).toMatch(/ADMIN_API_KEY[\s\S]*IP_HASH_SECRET/);
+    expect(
+      configProblems({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://127.0.0.1/x', REDIS_URL: 'redis://127.0.0.1' }),
+    ).toMatch(/ADMIN_API_KEY[\s\S]*IP_HASH_SECRET/);
   });
 
   it('when NODE_ENV is unset, then production rules apply', () => {
@@ -65,7 +71,9 @@ describe('start-up without secrets', () => {
     expect(config.IP_HASH_SECRET.length).toBeGreaterThanOrEqual(16);
     expect(config.HOST).toBe('127.0.0.1');
     expect(parseEnv({ NODE_ENV: 'development', HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
-    expect(parseEnv({ ...SECRETS, MONGODB_URI: 'mongodb://127.0.0.1/x', REDIS_URL: 'redis://127.0.0.1' }).HOST).toBe('0.0.0.0');
+    expect(parseEnv({ ...SECRETS, MONGODB_URI: 'mongodb://127.0.0.1/x', REDIS_URL: 'redis://127.0.0.1' }).HOST).toBe(
+      '0.0.0.0',
+    );
   });
 
   it('when npm start runs without NODE_ENV, then it asks for development mode and seeds the demo site', () => {
@@ -102,12 +110,17 @@ describe('the image', () => {
   });
 
   it('when npm start runs in production mode, then it seeds no site unless SITES_SEED_FILE is set', () => {
-    const production = { NODE_ENV: 'production', ...SECRETS, MONGODB_URI: 'mongodb://127.0.0.1/x', REDIS_URL: 'redis://127.0.0.1' };
+    const production = {
+      NODE_ENV: 'production',
+      ...SECRETS,
+      MONGODB_URI: 'mongodb://127.0.0.1/x',
+      REDIS_URL: 'redis://127.0.0.1',
+    };
     expect(firstLookConfig(production).SITES_SEED_FILE).toBeUndefined();
     expect(firstLookConfig({ ...production, SITES_SEED_FILE: '/seed.json' }).SITES_SEED_FILE).toBe('/seed.json');
   });
 
-  it('when the entrypoint starts the API with the image\'s environment and no SITES_SEED_FILE, then no site is seeded', async () => {
+  it("when the entrypoint starts the API with the image's environment and no SITES_SEED_FILE, then no site is seeded", async () => {
     const database = `safe-image-${Date.now().toString(36)}`;
     const uri = new URL(process.env.MONGODB_URI as string);
     uri.pathname = `/${database}`;
@@ -116,12 +129,23 @@ describe('the image', () => {
     const child = spawn('sh', ['docker/entrypoint.sh', 'api'], {
       cwd: REPO_ROOT,
       env: {
-        PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ...SECRETS,
-        MONGODB_URI: uri.toString(), REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: `${h.config.QUEUE_PREFIX}-image`, LOG_LEVEL: 'info',
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ...SECRETS,
+        MONGODB_URI: uri.toString(),
+        REDIS_URL: process.env.REDIS_URL,
+        QUEUE_PREFIX: `${h.config.QUEUE_PREFIX}-image`,
+        LOG_LEVEL: 'info',
       },
     });
-    child.stdout.on('data', (d) => { out += String(d); });
-    child.stderr.on('data', (d) => { out += String(d); });
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      out += String(d);
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       await eventually(async () => out.includes('API listening') || child.exitCode !== null, 30_000);
@@ -169,10 +193,23 @@ describe('metrics', () => {
 describe('closing a thread', () => {
   it('when a stored thread holds a free-text reason (written before reasons were codes), then readers get the public code', async () => {
     const site = await createSite(h);
-    await ThreadModel.create({ siteId: site.id, key: 'gammal', title: null, url: null, status: 'closed', closedReason: 'Internt: troll i tråden', closedAt: new Date(), keepOpen: false, createdAt: new Date() });
+    await ThreadModel.create({
+      siteId: site.id,
+      key: 'gammal',
+      title: null,
+      url: null,
+      status: 'closed',
+      closedReason: 'Internt: troll i tråden',
+      closedAt: new Date(),
+      keepOpen: false,
+      createdAt: new Date(),
+    });
     const state = await h.http.get(`/api/v1/sites/${site.id}/thread`).query({ key: 'gammal' });
     expect(state.body.thread).toMatchObject({ status: 'closed', closedReason: 'closed_by_moderator' });
-    const refused = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 'gammal', body: 'Hej' });
+    const refused = await h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer())
+      .send({ thread: 'gammal', body: 'Hej' });
     expect(refused.status).toBe(409);
     expect(refused.body.error.details).toEqual({ closedReason: 'closed_by_moderator' });
     expect(JSON.stringify(refused.body)).not.toContain('troll');
@@ -181,11 +218,19 @@ describe('closing a thread', () => {
 
 describe('thread title and address', () => {
   const post = async (site: Awaited<ReturnType<typeof createSite>>, thread: string, extra: Record<string, unknown>) =>
-    h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread, body: 'Hej', ...extra });
+    h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer())
+      .send({ thread, body: 'Hej', ...extra });
 
-  it('when the first comment names an address on another origin, then 400 VALIDATION_FAILED says it must be on the site\'s origins', async () => {
+  it("when the first comment names an address on another origin, then 400 VALIDATION_FAILED says it must be on the site's origins", async () => {
     const site = await createSite(h);
-    for (const threadUrl of ['https://evil.example/artikel', 'https://www.example.se.evil.example/artikel', 'http://www.example.se/artikel', 'https://www.example.se:8443/artikel']) {
+    for (const threadUrl of [
+      'https://evil.example/artikel',
+      'https://www.example.se.evil.example/artikel',
+      'http://www.example.se/artikel',
+      'https://www.example.se:8443/artikel',
+    ]) {
       const res = await post(site, 'a', { threadUrl, threadTitle: 'Rubrik' });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
@@ -194,25 +239,30 @@ describe('thread title and address', () => {
     expect(await ThreadModel.findOne({ siteId: site.id, key: 'a' })).toBeNull();
   });
 
-  it('when the address is on one of the site\'s origins, then it is kept with the title as given', async () => {
+  it("when the address is on one of the site's origins, then it is kept with the title as given", async () => {
     const site = await createSite(h, { origins: ['https://www.example.se', 'https://blogg.example.se'] });
     const title = '<img src=x onerror=alert(1)> & "rubrik"';
-    expect((await post(site, 'b', { threadUrl: 'https://BLOGG.example.se:443/artikel/1?x=1', threadTitle: title })).status).toBe(201);
+    expect(
+      (await post(site, 'b', { threadUrl: 'https://BLOGG.example.se:443/artikel/1?x=1', threadTitle: title })).status,
+    ).toBe(201);
     const thread = await ThreadModel.findOne({ siteId: site.id, key: 'b' }).lean();
     expect(thread).toMatchObject({ url: 'https://BLOGG.example.se:443/artikel/1?x=1', title });
     // Later comments cannot change them, and a foreign address is refused there too.
     expect((await post(site, 'b', { threadUrl: 'https://evil.example/' })).status).toBe(400);
   });
 
-  it('when a stored address is not on the site\'s origins (written earlier, or the origins changed), then the moderators\' queue leaves it out and names the origins', async () => {
+  it("when a stored address is not on the site's origins (written earlier, or the origins changed), then the moderators' queue leaves it out and names the origins", async () => {
     const site = await createSite(h);
     await createThread(h, site, { key: 'ok', url: 'https://www.example.se/ok' });
     await createThread(h, site, { key: 'foreign' });
     await ThreadModel.updateOne({ siteId: site.id, key: 'foreign' }, { $set: { url: 'https://evil.example/phish' } });
     await CommentModel.updateMany({ siteId: site.id }, { $set: { held: true } }); // as a rule would hold them
-    const page = await h.http.get(`/api/v1/sites/${site.id}/moderation/queues/pending`).set(await site.bearer(MODERATOR));
+    const page = await h.http
+      .get(`/api/v1/sites/${site.id}/moderation/queues/pending`)
+      .set(await site.bearer(MODERATOR));
     expect(page.body.items).toHaveLength(2);
-    const urlOf = (key: string) => page.body.items.find((i: { thread: { key: string } }) => i.thread.key === key).thread.url;
+    const urlOf = (key: string) =>
+      page.body.items.find((i: { thread: { key: string } }) => i.thread.key === key).thread.url;
     expect(urlOf('ok')).toBe('https://www.example.se/ok');
     expect(urlOf('foreign')).toBeNull();
     expect(page.body.origins).toEqual(['https://www.example.se']);
@@ -227,11 +277,23 @@ describe('Vary: Origin', () => {
       await h.http.get(thread).set('Origin', 'https://www.example.se'),
       await h.http.get(thread).set('Origin', 'https://evil.example'),
       await h.http.get(thread),
-      await h.http.options(`/api/v1/sites/${site.id}/comments`).set('Origin', 'https://www.example.se').set('Access-Control-Request-Method', 'POST'),
-      await h.http.options(`/api/v1/sites/${site.id}/comments`).set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST'),
-      await h.http.post(`/api/v1/sites/${site.id}/comments`).set('Origin', 'https://www.example.se').send({ thread: 'x', body: 'utan inloggning' }),
+      await h.http
+        .options(`/api/v1/sites/${site.id}/comments`)
+        .set('Origin', 'https://www.example.se')
+        .set('Access-Control-Request-Method', 'POST'),
+      await h.http
+        .options(`/api/v1/sites/${site.id}/comments`)
+        .set('Origin', 'https://evil.example')
+        .set('Access-Control-Request-Method', 'POST'),
+      await h.http
+        .post(`/api/v1/sites/${site.id}/comments`)
+        .set('Origin', 'https://www.example.se')
+        .send({ thread: 'x', body: 'utan inloggning' }),
       await h.http.get('/api/v1/sites/no-such-site/thread?key=x').set('Origin', 'https://www.example.se'),
-      await h.http.patch('/api/v1/comments/0123456789abcdef01234567').set('Origin', 'https://www.example.se').send({ body: 'x' }),
+      await h.http
+        .patch('/api/v1/comments/0123456789abcdef01234567')
+        .set('Origin', 'https://www.example.se')
+        .send({ body: 'x' }),
     ];
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 204, expect.any(Number), 401, 404, 404]);
     for (const answer of answers) expect(String(answer.headers.vary ?? '')).toMatch(/\bOrigin\b/);
@@ -243,19 +305,26 @@ describe('Vary: Origin', () => {
 describe('failed jobs in Redis', () => {
   const payload = z.object({ n: z.number() }).strict();
   let redis: Redis;
-  beforeAll(() => { redis = new Redis(h.config.REDIS_URL as string); });
-  afterAll(async () => { await redis.quit(); });
+  beforeAll(() => {
+    redis = new Redis(h.config.REDIS_URL as string);
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
 
   async function failedHash(queue: TypedQueue<{ n: number }>, jobId: string): Promise<Record<string, string>> {
     await eventually(async () => (await queue.state(jobId)) === 'failed');
     return redis.hgetall(`${h.config.QUEUE_PREFIX}:${queue.name}:${jobId}`);
   }
 
-  it('when a job fails, then Redis keeps only the error\'s name and code: no message, no stack', async () => {
+  it("when a job fails, then Redis keeps only the error's name and code: no message, no stack", async () => {
     const queue = new TypedQueue({ name: 'safe-fail', payload, attempts: 1 }, h.services.redis, h.config.QUEUE_PREFIX);
     try {
       queue.process(1, createLogger('silent'), async () => {
-        throw Object.assign(new Error('E11000 duplicate key: { name: "Anna Andersson" }'), { name: 'MongoServerError', code: 11000 });
+        throw Object.assign(new Error('E11000 duplicate key: { name: "Anna Andersson" }'), {
+          name: 'MongoServerError',
+          code: 11000,
+        });
       });
       await queue.add('fails', { n: 1 });
       const hash = await failedHash(queue, 'fails');
@@ -268,10 +337,21 @@ describe('failed jobs in Redis', () => {
   });
 
   it('when a job runs past its timeout, then Redis keeps only TimeoutError', async () => {
-    const queue = new TypedQueue({ name: 'safe-timeout', payload, attempts: 1, attemptMs: 200 }, h.services.redis, h.config.QUEUE_PREFIX);
+    const queue = new TypedQueue(
+      { name: 'safe-timeout', payload, attempts: 1, attemptMs: 200 },
+      h.services.redis,
+      h.config.QUEUE_PREFIX,
+    );
     let release = () => undefined as void;
     try {
-      queue.process(1, createLogger('silent'), () => new Promise<void>((resolve) => { release = resolve; }));
+      queue.process(
+        1,
+        createLogger('silent'),
+        () =>
+          new Promise<void>((resolve) => {
+            release = resolve;
+          }),
+      );
       await queue.add('hangs', { n: 1 });
       const hash = await failedHash(queue, 'hangs');
       expect(hash.failedReason).toBe('TimeoutError');

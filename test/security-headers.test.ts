@@ -1,8 +1,12 @@
 import { Harness, startHarness } from './helpers/harness';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 describe('security headers', () => {
   it('when any response is sent, then helmet security headers are set and no stack trace leaks', async () => {

@@ -6,11 +6,22 @@ const SECRET = 'x'.repeat(32);
 const minimal = { name: 'Bloggen', origins: ['https://www.example.se'], auth: { hs256Secret: SECRET } };
 
 describe('site configuration defaults', () => {
-  it('when only name, origins and auth are given, then every other field gets the contract\'s default', () => {
+  it("when only name, origins and auth are given, then every other field gets the contract's default", () => {
     expect(siteConfigSchema.parse(minimal)).toEqual({
       ...minimal,
-      locale: 'sv', loginUrl: null, maxLength: 300, editWindowMinutes: 15, autoCloseAfterDays: null,
-      moderation: { mode: 'post', bannedWords: [], suspectWords: [], maxLinks: 1, holdPersonalData: true, reportThreshold: 1 },
+      locale: 'sv',
+      loginUrl: null,
+      maxLength: 300,
+      editWindowMinutes: 15,
+      autoCloseAfterDays: null,
+      moderation: {
+        mode: 'post',
+        bannedWords: [],
+        suspectWords: [],
+        maxLinks: 1,
+        holdPersonalData: true,
+        reportThreshold: 1,
+      },
       privacyNotice: DEFAULT_PRIVACY_NOTICE,
       rateLimits: { commentsPerCommenterPerMinute: 6, commentsPerIpPerMinute: 30 },
       retention: { ipHashDays: 30, rejectedDays: 90 },
@@ -19,14 +30,20 @@ describe('site configuration defaults', () => {
   });
 
   it('when a nested object is given in part, then the rest of it keeps its defaults', () => {
-    const config = siteConfigSchema.parse({ ...minimal, moderation: { mode: 'pre' }, privacyNotice: { sv: { title: 'Om dina uppgifter' } } });
+    const config = siteConfigSchema.parse({
+      ...minimal,
+      moderation: { mode: 'pre' },
+      privacyNotice: { sv: { title: 'Om dina uppgifter' } },
+    });
     expect(config.moderation).toMatchObject({ mode: 'pre', maxLinks: 1, holdPersonalData: true });
     expect(config.privacyNotice.sv).toEqual({ ...DEFAULT_PRIVACY_NOTICE.sv, title: 'Om dina uppgifter' });
     expect(config.privacyNotice.en).toEqual(DEFAULT_PRIVACY_NOTICE.en);
   });
 
   it('when origins are written in capitals, then they are stored in lower case; with a path, they are refused', () => {
-    expect(siteConfigSchema.parse({ ...minimal, origins: ['HTTPS://WWW.Example.SE'] }).origins).toEqual(['https://www.example.se']);
+    expect(siteConfigSchema.parse({ ...minimal, origins: ['HTTPS://WWW.Example.SE'] }).origins).toEqual([
+      'https://www.example.se',
+    ]);
     expect(siteConfigSchema.safeParse({ ...minimal, origins: ['https://www.example.se/blogg'] }).success).toBe(false);
   });
 
@@ -38,17 +55,33 @@ describe('site configuration defaults', () => {
 
 describe('patching a site configuration', () => {
   const stored = {
-    name: 'Bloggen', auth: { hs256Secret: SECRET, issuer: 'https://idp.example.se' }, origins: ['https://a.example.se'],
-    moderation: { mode: 'post', maxLinks: 1, bannedWords: ['skräp'] }, autoCloseAfterDays: 7,
+    name: 'Bloggen',
+    auth: { hs256Secret: SECRET, issuer: 'https://idp.example.se' },
+    origins: ['https://a.example.se'],
+    moderation: { mode: 'post', maxLinks: 1, bannedWords: ['skräp'] },
+    autoCloseAfterDays: 7,
   };
 
   it('when a nested object is patched, then only the given fields change and the rest of it stays', () => {
-    expect(mergePatch(stored, { moderation: { maxLinks: 3 } })).toEqual({ ...stored, moderation: { mode: 'post', maxLinks: 3, bannedWords: ['skräp'] } });
+    expect(mergePatch(stored, { moderation: { maxLinks: 3 } })).toEqual({
+      ...stored,
+      moderation: { mode: 'post', maxLinks: 3, bannedWords: ['skräp'] },
+    });
   });
 
   it('when arrays or plain values are patched, then they are replaced, and null is a value, not a deletion', () => {
-    const patched = mergePatch(stored, { origins: ['https://b.example.se'], moderation: { bannedWords: [] }, autoCloseAfterDays: null, name: 'Nya bloggen' });
-    expect(patched).toMatchObject({ origins: ['https://b.example.se'], moderation: { bannedWords: [] }, autoCloseAfterDays: null, name: 'Nya bloggen' });
+    const patched = mergePatch(stored, {
+      origins: ['https://b.example.se'],
+      moderation: { bannedWords: [] },
+      autoCloseAfterDays: null,
+      name: 'Nya bloggen',
+    });
+    expect(patched).toMatchObject({
+      origins: ['https://b.example.se'],
+      moderation: { bannedWords: [] },
+      autoCloseAfterDays: null,
+      name: 'Nya bloggen',
+    });
     expect(patched).toHaveProperty('autoCloseAfterDays', null);
   });
 
@@ -64,7 +97,12 @@ describe('patching a site configuration', () => {
   });
 
   it('when a patch names __proto__, constructor or prototype, at the top or nested, then 400 VALIDATION_FAILED and nothing is polluted', () => {
-    for (const patch of ['{"__proto__":{"polluted":true}}', '{"moderation":{"__proto__":{"polluted":true}}}', '{"constructor":{"prototype":{"polluted":true}}}', '{"moderation":{"prototype":1}}']) {
+    for (const patch of [
+      '{"__proto__":{"polluted":true}}',
+      '{"moderation":{"__proto__":{"polluted":true}}}',
+      '{"constructor":{"prototype":{"polluted":true}}}',
+      '{"moderation":{"prototype":1}}',
+    ]) {
       let err: unknown;
       try {
         mergePatch(stored, JSON.parse(patch));

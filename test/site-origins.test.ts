@@ -2,9 +2,14 @@ import { isOnOrigins } from '../src/shared/site-origins';
 
 const ORIGINS = ['https://www.example.se', 'http://localhost:8080'];
 
-describe('addresses on a site\'s origins', () => {
+describe("addresses on a site's origins", () => {
   it('when an address has the scheme, host and port of an origin, then it is on it, whatever its path, query or letter case', () => {
-    for (const url of ['https://www.example.se/artikel/1', 'https://www.example.se', 'https://WWW.Example.SE/a?b=1#c', 'http://localhost:8080/x']) {
+    for (const url of [
+      'https://www.example.se/artikel/1',
+      'https://www.example.se',
+      'https://WWW.Example.SE/a?b=1#c',
+      'http://localhost:8080/x',
+    ]) {
       expect([url, isOnOrigins(url, ORIGINS)]).toEqual([url, true]);
     }
   });
@@ -16,15 +21,26 @@ describe('addresses on a site\'s origins', () => {
 
   it('when an address differs in scheme, port or host, or only looks like the origin, then it is not on it', () => {
     for (const url of [
-      'http://www.example.se/artikel', 'https://www.example.se:8443/artikel', 'https://example.se/artikel',
-      'https://www.example.se.evil.example/artikel', 'https://www.example.se@evil.example/artikel', 'http://localhost/x',
+      'http://www.example.se/artikel',
+      'https://www.example.se:8443/artikel',
+      'https://example.se/artikel',
+      'https://www.example.se.evil.example/artikel',
+      'https://www.example.se@evil.example/artikel',
+      'http://localhost/x',
     ]) {
       expect([url, isOnOrigins(url, ORIGINS)]).toEqual([url, false]);
     }
   });
 
   it('when an address is not an http(s) URL at all, then it is on no origin', () => {
-    for (const url of ['javascript:alert(1)', 'data:text/html,hej', 'ftp://www.example.se/', '/artikel/1', 'www.example.se/artikel', '']) {
+    for (const url of [
+      'javascript:alert(1)',
+      'data:text/html,hej',
+      'ftp://www.example.se/',
+      '/artikel/1',
+      'www.example.se/artikel',
+      '',
+    ]) {
       expect([url, isOnOrigins(url, ORIGINS)]).toEqual([url, false]);
     }
   });

@@ -4,8 +4,12 @@ import path from 'node:path';
 import { REPO_ROOT } from './helpers/paths';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 const minimal = { name: 'Exempelbloggen', origins: ['https://www.example.se'], auth: { hs256Secret: 'x'.repeat(32) } };
 
@@ -15,9 +19,22 @@ describe('site administration', () => {
     expect([200, 201]).toContain(res.status);
     const site = (await h.http.get('/api/v1/admin/sites/exempel-min').set(h.admin)).body.site;
     expect(site).toMatchObject({
-      id: 'exempel-min', name: 'Exempelbloggen', origins: ['https://www.example.se'], locale: 'sv', loginUrl: null,
-      maxLength: 300, editWindowMinutes: 15, autoCloseAfterDays: null,
-      moderation: { mode: 'post', bannedWords: [], suspectWords: [], maxLinks: 1, holdPersonalData: true, reportThreshold: 1 },
+      id: 'exempel-min',
+      name: 'Exempelbloggen',
+      origins: ['https://www.example.se'],
+      locale: 'sv',
+      loginUrl: null,
+      maxLength: 300,
+      editWindowMinutes: 15,
+      autoCloseAfterDays: null,
+      moderation: {
+        mode: 'post',
+        bannedWords: [],
+        suspectWords: [],
+        maxLinks: 1,
+        holdPersonalData: true,
+        reportThreshold: 1,
+      },
       rateLimits: { commentsPerCommenterPerMinute: 6, commentsPerIpPerMinute: 30 },
       retention: { ipHashDays: 30, rejectedDays: 90 },
       erasureGraceHours: 0,
@@ -29,28 +46,54 @@ describe('site administration', () => {
   });
 
   it('when nested objects are given in part, then what is left out keeps its default', async () => {
-    const res = await h.http.put('/api/v1/admin/sites/exempel-del').set(h.admin).send({ ...minimal, moderation: { mode: 'pre' }, privacyNotice: { sv: { url: 'https://www.example.se/personuppgifter' } } });
+    const res = await h.http
+      .put('/api/v1/admin/sites/exempel-del')
+      .set(h.admin)
+      .send({
+        ...minimal,
+        moderation: { mode: 'pre' },
+        privacyNotice: { sv: { url: 'https://www.example.se/personuppgifter' } },
+      });
     expect(res.body.site.moderation).toMatchObject({ mode: 'pre', maxLinks: 1, holdPersonalData: true });
-    expect(res.body.site.privacyNotice.sv).toMatchObject({ title: 'Behandling av personuppgifter', url: 'https://www.example.se/personuppgifter' });
+    expect(res.body.site.privacyNotice.sv).toMatchObject({
+      title: 'Behandling av personuppgifter',
+      url: 'https://www.example.se/personuppgifter',
+    });
   });
 
   it('when a site is patched, then only the given fields change and the secret still verifies tokens', async () => {
     const site = await createSite(h);
-    const res = await h.http.patch(`/api/v1/admin/sites/${site.id}`).set(h.admin).send({ maxLength: 500, moderation: { maxLinks: 3 } });
+    const res = await h.http
+      .patch(`/api/v1/admin/sites/${site.id}`)
+      .set(h.admin)
+      .send({ maxLength: 500, moderation: { maxLinks: 3 } });
     expect(res.status).toBe(200);
-    expect(res.body.site).toMatchObject({ maxLength: 500, moderation: { maxLinks: 3, mode: 'post' }, name: 'Testbloggen' });
-    const post = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer()).send({ thread: 't', body: 'x'.repeat(400) });
+    expect(res.body.site).toMatchObject({
+      maxLength: 500,
+      moderation: { maxLinks: 3, mode: 'post' },
+      name: 'Testbloggen',
+    });
+    const post = await h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer())
+      .send({ thread: 't', body: 'x'.repeat(400) });
     expect(post.status).toBe(201);
   });
 
   it('when the configuration is invalid, then 400 VALIDATION_FAILED names the fields and nothing is stored', async () => {
-    const bad = await h.http.put('/api/v1/admin/sites/exempel-bad').set(h.admin).send({ ...minimal, maxLength: 'trehundra', origins: ['not an origin'], extra: 1 });
+    const bad = await h.http
+      .put('/api/v1/admin/sites/exempel-bad')
+      .set(h.admin)
+      .send({ ...minimal, maxLength: 'trehundra', origins: ['not an origin'], extra: 1 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('VALIDATION_FAILED');
     const paths = bad.body.error.details.issues.map((i: { path: string }) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['maxLength', 'origins.0']));
     expect(await SiteModel.exists({ _id: 'exempel-bad' })).toBeNull();
-    const shortSecret = await h.http.put('/api/v1/admin/sites/exempel-bad').set(h.admin).send({ ...minimal, auth: { hs256Secret: 'kort' } });
+    const shortSecret = await h.http
+      .put('/api/v1/admin/sites/exempel-bad')
+      .set(h.admin)
+      .send({ ...minimal, auth: { hs256Secret: 'kort' } });
     expect(shortSecret.status).toBe(400);
     const badId = await h.http.put('/api/v1/admin/sites/Ogiltig_Id').set(h.admin).send(minimal);
     expect(badId.status).toBe(400);
@@ -81,13 +124,18 @@ describe('site administration', () => {
     expect(ids.filter((id: string) => id === a.id || id === b.id)).toHaveLength(2);
     const text = JSON.stringify(res.body);
     for (const secret of [a.secret, b.secret]) expect(text).not.toContain(secret);
-    expect(res.body.sites.find((s: { id: string }) => s.id === a.id).auth).toEqual({ alg: 'HS256', hs256SecretSet: true });
+    expect(res.body.sites.find((s: { id: string }) => s.id === a.id).auth).toEqual({
+      alg: 'HS256',
+      hs256SecretSet: true,
+    });
     expect((await h.http.get('/api/v1/admin/sites')).status).toBe(401);
   });
 
   it('when the admin key is missing or wrong, then 401', async () => {
     expect((await h.http.get('/api/v1/admin/sites/exempel-min')).status).toBe(401);
-    expect((await h.http.get('/api/v1/admin/sites/exempel-min').set('Authorization', `Bearer ${ADMIN_KEY}x`)).status).toBe(401);
+    expect(
+      (await h.http.get('/api/v1/admin/sites/exempel-min').set('Authorization', `Bearer ${ADMIN_KEY}x`)).status,
+    ).toBe(401);
   });
 
   it('when sites are seeded from a file under config/, then they exist and a second seed leaves them alone', async () => {

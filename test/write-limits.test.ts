@@ -8,8 +8,13 @@ import { createSite, Harness, startHarness, TestSite } from './helpers/harness';
 import { MODERATOR, postAndDecide } from './helpers/moderation';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); await h.startWorkers(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+  await h.startWorkers();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 const AUTHOR = { sub: 'limits-author', name: 'Lina Gräns' };
 
@@ -23,7 +28,10 @@ async function untouched(site: TestSite, sub: string) {
 }
 
 async function post(site: TestSite, body: string, claims: Record<string, unknown> = {}) {
-  return h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer(claims)).send({ thread: 't', body });
+  return h.http
+    .post(`/api/v1/sites/${site.id}/comments`)
+    .set(await site.bearer(claims))
+    .send({ thread: 't', body });
 }
 
 describe('rate limits', () => {
@@ -57,9 +65,15 @@ describe('edits count against the write limits', () => {
   it('when an author edits faster than the per-commenter limit, then the edit over the limit answers 429 and changes nothing', async () => {
     const site = await createSite(h, { rateLimits: { commentsPerCommenterPerMinute: 2 } });
     const comment = await postAndDecide(h, site, 'Version ett', AUTHOR);
-    const first = await h.http.patch(`/api/v1/comments/${comment._id}`).set(await site.bearer(AUTHOR)).send({ body: 'Version två' });
+    const first = await h.http
+      .patch(`/api/v1/comments/${comment._id}`)
+      .set(await site.bearer(AUTHOR))
+      .send({ body: 'Version två' });
     expect(first.status).toBe(200);
-    const second = await h.http.patch(`/api/v1/comments/${comment._id}`).set(await site.bearer(AUTHOR)).send({ body: 'Version tre' });
+    const second = await h.http
+      .patch(`/api/v1/comments/${comment._id}`)
+      .set(await site.bearer(AUTHOR))
+      .send({ body: 'Version tre' });
     expect(second.status).toBe(429);
     expect(second.body.error.code).toBe('RATE_LIMITED');
     expect(second.headers['retry-after']).toMatch(/^\d+$/);
@@ -67,12 +81,18 @@ describe('edits count against the write limits', () => {
 });
 
 describe('a refused write writes nothing', () => {
-  it('when a banned commenter posts, then the answer is 403 and neither their profile nor the site\'s cached pages are touched', async () => {
+  it("when a banned commenter posts, then the answer is 403 and neither their profile nor the site's cached pages are touched", async () => {
     const site = await createSite(h);
     await postAndDecide(h, site, 'Före avstängningen', AUTHOR);
-    await h.http.post(`/api/v1/sites/${site.id}/moderation/users/${AUTHOR.sub}/ban`).set(await site.bearer(MODERATOR)).send({ reason: 'Spam' });
+    await h.http
+      .post(`/api/v1/sites/${site.id}/moderation/users/${AUTHOR.sub}/ban`)
+      .set(await site.bearer(MODERATOR))
+      .send({ reason: 'Spam' });
     const before = await untouched(site, AUTHOR.sub);
-    const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ ...AUTHOR, name: 'Nytt namn' })).send({ thread: 't', body: 'Efter' });
+    const res = await h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer({ ...AUTHOR, name: 'Nytt namn' }))
+      .send({ thread: 't', body: 'Efter' });
     expect(res.status).toBe(403);
     expect(await untouched(site, AUTHOR.sub)).toEqual(before);
   });
@@ -81,7 +101,10 @@ describe('a refused write writes nothing', () => {
     const site = await createSite(h, { rateLimits: { commentsPerCommenterPerMinute: 1 } });
     await postAndDecide(h, site, 'Den enda', AUTHOR);
     const before = await untouched(site, AUTHOR.sub);
-    const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ ...AUTHOR, name: 'Nytt namn' })).send({ thread: 't', body: 'En till' });
+    const res = await h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer({ ...AUTHOR, name: 'Nytt namn' }))
+      .send({ thread: 't', body: 'En till' });
     expect(res.status).toBe(429);
     expect(await untouched(site, AUTHOR.sub)).toEqual(before);
   });
@@ -90,9 +113,19 @@ describe('a refused write writes nothing', () => {
     const site = await createSite(h);
     const comment = await postAndDecide(h, site, 'Anmäl mig', AUTHOR);
     const reader = { sub: 'reader', name: 'Rolf Läsare' };
-    expect((await h.http.post(`/api/v1/comments/${comment._id}/reports`).set(await site.bearer(reader)).send({ reason: 'spam' })).status).toBe(201);
+    expect(
+      (
+        await h.http
+          .post(`/api/v1/comments/${comment._id}/reports`)
+          .set(await site.bearer(reader))
+          .send({ reason: 'spam' })
+      ).status,
+    ).toBe(201);
     const before = await untouched(site, reader.sub);
-    const again = await h.http.post(`/api/v1/comments/${comment._id}/reports`).set(await site.bearer({ ...reader, name: 'Annat namn' })).send({ reason: 'spam' });
+    const again = await h.http
+      .post(`/api/v1/comments/${comment._id}/reports`)
+      .set(await site.bearer({ ...reader, name: 'Annat namn' }))
+      .send({ reason: 'spam' });
     expect(again.status).toBe(409);
     expect(await untouched(site, reader.sub)).toEqual(before);
   });
@@ -110,14 +143,20 @@ describe('erasure requests are bounded', () => {
   it('when a subject asks for erasure over and over, then requests over the hourly limit answer 429 and the request holds a bounded number of receipt tokens', async () => {
     const site = await createSite(h, { erasureGraceHours: 24 });
     const results = [];
-    for (let i = 0; i < 30; i++) results.push((await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(AUTHOR))).status);
+    for (let i = 0; i < 30; i++)
+      results.push((await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(AUTHOR))).status);
     expect(results.filter((s) => s === 202)).toHaveLength(ERASURE_REQUESTS_PER_HOUR);
     expect(results.slice(ERASURE_REQUESTS_PER_HOUR).every((s) => s === 429)).toBe(true);
 
     // The privacy officer is not rate-limited, but the open request still takes at most MAX_RECEIPT_TOKENS tokens.
     const officer = [];
     for (let i = 0; i < 15; i++) {
-      officer.push(await h.http.post(`/api/v1/admin/sites/${site.id}/erasure-requests`).set(h.admin).send({ subject: { sub: AUTHOR.sub } }));
+      officer.push(
+        await h.http
+          .post(`/api/v1/admin/sites/${site.id}/erasure-requests`)
+          .set(h.admin)
+          .send({ subject: { sub: AUTHOR.sub } }),
+      );
     }
     expect(officer.filter((r) => r.status === 202)).toHaveLength(MAX_RECEIPT_TOKENS - ERASURE_REQUESTS_PER_HOUR);
     expect(officer.at(-1)?.body.error).toMatchObject({ code: 'CONFLICT', details: { reason: 'too_many_receipts' } });

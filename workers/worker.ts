@@ -10,15 +10,23 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, { role: 'worker' });
   if (!config.MONGODB_URI || !config.REDIS_URL) {
-    logger.fatal('MONGODB_URI and REDIS_URL are required for start:worker; use `npm start` for embedded development servers');
+    logger.fatal(
+      'MONGODB_URI and REDIS_URL are required for start:worker; use `npm start` for embedded development servers',
+    );
     process.exit(1);
   }
   const workers = await startWorkers(config, logger, { mongoUri: config.MONGODB_URI, redisUrl: config.REDIS_URL });
   const { services } = workers;
-  const metricsServer = config.WORKER_METRICS_PORT === undefined ? undefined : serveMetrics({
-    port: config.WORKER_METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, metrics: services.metrics,
-    refresh: queueDepthRefresher(services.redis, services.metrics, services.jobQueues),
-  });
+  const metricsServer =
+    config.WORKER_METRICS_PORT === undefined
+      ? undefined
+      : serveMetrics({
+          port: config.WORKER_METRICS_PORT,
+          host: config.HOST,
+          token: config.METRICS_TOKEN,
+          metrics: services.metrics,
+          refresh: queueDepthRefresher(services.redis, services.metrics, services.jobQueues),
+        });
   onShutdown(logger, async () => {
     metricsServer?.close();
     await workers.close();

@@ -12,7 +12,12 @@ async function main(): Promise<void> {
   const seed = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../config/demo-sites.json'), 'utf8'));
   const demo = seed.sites.find((s: { id: string }) => s.id === 'demo');
   const token = await mintCommenterToken({
-    siteId: 'demo', secret: demo.config.auth.hs256Secret, sub, name, roles: role ? [role] : undefined, expiresIn: 8 * 3600,
+    siteId: 'demo',
+    secret: demo.config.auth.hs256Secret,
+    sub,
+    name,
+    roles: role ? [role] : undefined,
+    expiresIn: 8 * 3600,
   });
   process.stdout.write(`${token}\n`);
 }

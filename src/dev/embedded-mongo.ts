@@ -22,12 +22,16 @@ export interface EmbeddedMongo {
  * backend reads every document of a collection for any query not by _id, while on
  * PostgreSQL it pushes filters down to real indexes. The benchmarks use that.
  */
-export async function startEmbeddedMongo(dataDir?: string, options: { backend?: 'sqlite' | 'postgresql' } = {}): Promise<EmbeddedMongo> {
+export async function startEmbeddedMongo(
+  dataDir?: string,
+  options: { backend?: 'sqlite' | 'postgresql' } = {},
+): Promise<EmbeddedMongo> {
   if (process.env.KOMMENTARER_EMBEDDED_MONGO !== 'ferretdb') {
     const memory = await tryMemoryServer();
     if (memory) return memory;
   }
-  const backend = options.backend ?? (process.env.KOMMENTARER_FERRETDB_BACKEND === 'postgresql' ? 'postgresql' : 'sqlite');
+  const backend =
+    options.backend ?? (process.env.KOMMENTARER_FERRETDB_BACKEND === 'postgresql' ? 'postgresql' : 'sqlite');
   const bin = backend === 'postgresql' ? findPostgresBin() : undefined;
   if (backend === 'postgresql' && !bin) process.stderr.write('PostgreSQL is not installed; FerretDB runs on SQLite\n');
   return bin ? startFerretDbOnPostgres(bin) : startFerretDb(dataDir);
@@ -56,7 +60,13 @@ async function tryMemoryServer(): Promise<EmbeddedMongo | undefined> {
   try {
     const { MongoMemoryServer } = await import('mongodb-memory-server');
     const server = await MongoMemoryServer.create();
-    return { uri: server.getUri(), kind: 'mongodb-memory-server', stop: async () => { await server.stop(); } };
+    return {
+      uri: server.getUri(),
+      kind: 'mongodb-memory-server',
+      stop: async () => {
+        await server.stop();
+      },
+    };
   } catch (err) {
     process.stderr.write(`mongodb-memory-server unavailable (${(err as Error).name}); using FerretDB\n`);
     return undefined; // no binary and no way to download one here: fall back to FerretDB
@@ -81,23 +91,33 @@ async function startFerretDb(dataDir?: string): Promise<EmbeddedMongo> {
 }
 
 /** Runs FerretDB with the given backend flags on a free loopback port. */
-async function spawnFerretDb(backendFlags: string[], stateDir: string): Promise<{ uri: string; stop(): Promise<void> }> {
+async function spawnFerretDb(
+  backendFlags: string[],
+  stateDir: string,
+): Promise<{ uri: string; stop(): Promise<void> }> {
   const binary = installFerretDb();
   const port = await freePort();
-  const child: ChildProcess = spawn(binary, [
-    ...backendFlags,
-    `--listen-addr=127.0.0.1:${port}`,
-    '--telemetry=disable',
-    '--log-level=ERROR',
-    '--debug-addr=-',
-    `--state-dir=${path.resolve(stateDir)}`,
-  ], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      ...backendFlags,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--telemetry=disable',
+      '--log-level=ERROR',
+      '--debug-addr=-',
+      `--state-dir=${path.resolve(stateDir)}`,
+    ],
+    { stdio: 'ignore' },
+  );
   await waitForPort(port, 20_000);
   return {
     uri: `mongodb://127.0.0.1:${port}/kommentarer`,
     stop: async () => {
       if (child.exitCode !== null) return;
-      await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
     },
   };
 }
@@ -107,5 +127,8 @@ function installFerretDb(): string {
   const candidates = [script, path.resolve(__dirname, '../../../scripts/install-ferretdb.sh')];
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) throw new Error('scripts/install-ferretdb.sh not found');
-  return execFileSync('bash', [found], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() as string;
+  return execFileSync('bash', [found], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .pop() as string;
 }

@@ -14,7 +14,10 @@ export interface EmbeddedPostgres {
 export function findPostgresBin(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!fs.existsSync(root)) return undefined;
-  const versions = fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  const versions = fs
+    .readdirSync(root)
+    .filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions[0] ? path.join(root, versions[0], 'bin') : undefined;
 }
 
@@ -27,23 +30,48 @@ export async function startEmbeddedPostgres(bin: string): Promise<EmbeddedPostgr
   const asUser = process.getuid?.() === 0 ? postgresUser() : undefined;
   if (asUser) fs.chownSync(dir, asUser.uid, asUser.gid);
   const ids = asUser ? { uid: asUser.uid, gid: asUser.gid } : {};
-  execFileSync(path.join(bin, 'initdb'), ['-D', dir, '-U', 'postgres', '--auth=trust', '--no-sync'], { stdio: 'ignore', ...ids });
+  execFileSync(path.join(bin, 'initdb'), ['-D', dir, '-U', 'postgres', '--auth=trust', '--no-sync'], {
+    stdio: 'ignore',
+    ...ids,
+  });
   const port = await freePort();
-  const child: ChildProcess = spawn(path.join(bin, 'postgres'), [
-    '-D', dir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
-  ], { stdio: 'ignore', ...ids });
+  const child: ChildProcess = spawn(
+    path.join(bin, 'postgres'),
+    [
+      '-D',
+      dir,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+    ],
+    { stdio: 'ignore', ...ids },
+  );
   await waitForPort(port, 20_000);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {
-      if (child.exitCode === null) await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGINT'); });
+      if (child.exitCode === null)
+        await new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGINT');
+        });
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
 function postgresUser(): { uid: number; gid: number } {
-  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
   if (!line) throw new Error('no postgres user to run PostgreSQL as (install the postgresql package)');
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };

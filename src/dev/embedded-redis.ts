@@ -4,7 +4,10 @@ import { freePort, waitForPort } from './free-port';
 /** A redis-server child process on loopback, without persistence. Development and tests only. */
 export class EmbeddedRedis {
   private child?: ChildProcess;
-  constructor(readonly port: number, private readonly binary: string) {}
+  constructor(
+    readonly port: number,
+    private readonly binary: string,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -18,9 +21,13 @@ export class EmbeddedRedis {
 
   /** Starts (again) on the same port: tests use this to take Redis away and bring it back. */
   async restart(): Promise<void> {
-    this.child = spawn(this.binary, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    this.child = spawn(
+      this.binary,
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitForPort(this.port, 10_000);
   }
 
@@ -51,7 +58,14 @@ function findRedisServer(): string {
   if (found) return found;
   if (process.getuid?.() === 0 && which('apt-get')) {
     process.stderr.write('redis-server not found; installing Debian package redis-server…\n');
-    execFileSync('sh', ['-c', 'apt-get install -y redis-server >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y redis-server >/dev/null 2>&1)'], { stdio: 'inherit' });
+    execFileSync(
+      'sh',
+      [
+        '-c',
+        'apt-get install -y redis-server >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y redis-server >/dev/null 2>&1)',
+      ],
+      { stdio: 'inherit' },
+    );
     const installed = which('redis-server');
     if (installed) return installed;
   }

@@ -79,18 +79,51 @@ async function main(): Promise<void> {
     await api('PUT', `/api/v1/admin/sites/${id}`, { admin: true, body: siteConfig(secret) }, 201);
   }
   const commenterSub = 'fuzz-commenter';
-  const commenterToken = await mintCommenterToken({ siteId: site, secret, sub: commenterSub, name: 'Fia Fuzz', expiresIn: 2 * 3600 });
-  const moderatorToken = await mintCommenterToken({ siteId: site, secret, sub: 'fuzz-moderator', name: 'Moa Moderator', roles: ['moderator'], expiresIn: 2 * 3600 });
+  const commenterToken = await mintCommenterToken({
+    siteId: site,
+    secret,
+    sub: commenterSub,
+    name: 'Fia Fuzz',
+    expiresIn: 2 * 3600,
+  });
+  const moderatorToken = await mintCommenterToken({
+    siteId: site,
+    secret,
+    sub: 'fuzz-moderator',
+    name: 'Moa Moderator',
+    roles: ['moderator'],
+    expiresIn: 2 * 3600,
+  });
 
   const thread = '/fuzz/artikel';
-  const first = await api('POST', `/api/v1/sites/${site}/comments`, { token: commenterToken, body: { thread, body: 'Första kommentaren.' } }, 201);
+  const first = await api(
+    'POST',
+    `/api/v1/sites/${site}/comments`,
+    { token: commenterToken, body: { thread, body: 'Första kommentaren.' } },
+    201,
+  );
   const firstId = (first as { comment: { id: string } }).comment.id;
   await waitUntilPublished(api, site, thread, 1); // replies go to published comments only
-  const reply = await api('POST', `/api/v1/sites/${site}/comments`, { token: commenterToken, body: { thread, body: 'Ett svar.', parentId: firstId } }, 201);
+  const reply = await api(
+    'POST',
+    `/api/v1/sites/${site}/comments`,
+    { token: commenterToken, body: { thread, body: 'Ett svar.', parentId: firstId } },
+    201,
+  );
   const replyId = (reply as { comment: { id: string } }).comment.id;
   await waitUntilPublished(api, site, thread, 2);
 
-  const target: FuzzTarget = { baseUrl, adminKey, commenterToken, moderatorToken, site, adminSite, commentIds: [firstId, replyId], commenterSub, thread };
+  const target: FuzzTarget = {
+    baseUrl,
+    adminKey,
+    commenterToken,
+    moderatorToken,
+    site,
+    adminSite,
+    commentIds: [firstId, replyId],
+    commenterSub,
+    thread,
+  };
   fs.writeFileSync(out, JSON.stringify(target, null, 2), { mode: 0o600 });
   process.stdout.write(`fuzz target ready at ${baseUrl}\n`);
 }
@@ -107,7 +140,12 @@ function siteConfig(secret: string): Record<string, unknown> {
   };
 }
 
-type Api = (method: string, pathname: string, options: { admin?: boolean; token?: string; body?: unknown }, expected: number) => Promise<unknown>;
+type Api = (
+  method: string,
+  pathname: string,
+  options: { admin?: boolean; token?: string; body?: unknown },
+  expected: number,
+) => Promise<unknown>;
 
 function client(baseUrl: string, adminKey: string): Api {
   return async (method, pathname, { admin, token, body }, expected) => {
@@ -115,9 +153,14 @@ function client(baseUrl: string, adminKey: string): Api {
     if (admin) headers.Authorization = `Bearer ${adminKey}`;
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(`${baseUrl}${pathname}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${baseUrl}${pathname}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
-    if (res.status !== expected) throw new Error(`${method} ${pathname} answered ${res.status}, not ${expected}: ${text.slice(0, 300)}`);
+    if (res.status !== expected)
+      throw new Error(`${method} ${pathname} answered ${res.status}, not ${expected}: ${text.slice(0, 300)}`);
     return text ? JSON.parse(text) : undefined;
   };
 }
@@ -136,7 +179,10 @@ function spawnNode(script: string, env: NodeJS.ProcessEnv): void {
 async function waitUntilReady(baseUrl: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const ok = await fetch(`${baseUrl}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${baseUrl}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -146,7 +192,9 @@ async function waitUntilReady(baseUrl: string): Promise<void> {
 async function waitUntilPublished(api: Api, site: string, thread: string, count: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const state = await api('GET', `/api/v1/sites/${site}/thread?key=${encodeURIComponent(thread)}`, {}, 200) as { thread: { commentCount: number } };
+    const state = (await api('GET', `/api/v1/sites/${site}/thread?key=${encodeURIComponent(thread)}`, {}, 200)) as {
+      thread: { commentCount: number };
+    };
     if (state.thread.commentCount >= count) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -157,12 +205,20 @@ let shuttingDown = false;
 async function shutdown(code: number): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
-  await Promise.all(children.map((child) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => { clearTimeout(force); resolve(); });
-    child.kill('SIGTERM');
-  })));
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
   process.exit(code);
 }

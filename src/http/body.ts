@@ -19,4 +19,5 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
 };
 
 /** Parses JSON bodies up to limit; strict (objects and arrays only). */
-export const jsonBody = (limit: string): RequestHandler => express.json({ limit, strict: true, type: 'application/json' });
+export const jsonBody = (limit: string): RequestHandler =>
+  express.json({ limit, strict: true, type: 'application/json' });

@@ -11,7 +11,9 @@ function fromBodyParser(err: { type?: string; status?: number }): AppError | und
     case 'entity.too.large':
       return new AppError('PAYLOAD_TOO_LARGE');
     case 'entity.parse.failed':
-      return new AppError('VALIDATION_FAILED', { issues: [{ path: '', problem: 'body is not valid JSON (an object or array)' }] });
+      return new AppError('VALIDATION_FAILED', {
+        issues: [{ path: '', problem: 'body is not valid JSON (an object or array)' }],
+      });
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError('UNSUPPORTED_MEDIA_TYPE');
@@ -29,9 +31,11 @@ function fromBodyParser(err: { type?: string; status?: number }): AppError | und
  * "database is locked" under concurrent writes.
  */
 function isUnavailable(err: { name?: string; message?: string }): boolean {
-  return /^Mongo(Server)?(Selection|Network|NotConnected|Timeout)/.test(err.name ?? '')
-    || err.name === 'MongooseServerSelectionError'
-    || (err.name === 'MongoServerError' && /database is locked|SQLITE_BUSY/.test(err.message ?? ''));
+  return (
+    /^Mongo(Server)?(Selection|Network|NotConnected|Timeout)/.test(err.name ?? '') ||
+    err.name === 'MongooseServerSelectionError' ||
+    (err.name === 'MongoServerError' && /database is locked|SQLITE_BUSY/.test(err.message ?? ''))
+  );
 }
 
 /** The one error handler: every failure becomes the contract's error shape, in the reader's language. */
@@ -44,7 +48,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       // Error messages can quote stored values (a duplicate key names the value), so
       // only the error's name, code and stack frames are logged.
       const frames = typeof err?.stack === 'string' ? err.stack.split('\n').slice(1, 8).join('\n') : undefined;
-      logger.error({ traceId, errName: err?.name, errCode: err?.code, frames, path: loggablePath(req.originalUrl) }, 'unhandled error');
+      logger.error(
+        { traceId, errName: err?.name, errCode: err?.code, frames, path: loggablePath(req.originalUrl) },
+        'unhandled error',
+      );
       appError = new AppError('INTERNAL', { traceId });
     } else if (appError.status >= 500) {
       logger.warn({ traceId, code: appError.code, path: loggablePath(req.originalUrl) }, 'backing service unavailable');
@@ -52,7 +59,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
     if (appError.code === 'UNAVAILABLE') res.setHeader('Retry-After', '5');
-    res.status(appError.status).json(errorBody(appError.code, messageFor(appError.code, languageOf(req)), appError.details));
+    res
+      .status(appError.status)
+      .json(errorBody(appError.code, messageFor(appError.code, languageOf(req)), appError.details));
   };
 }
 

@@ -5,7 +5,12 @@ import { JobPayload, QueueSpec, TypedQueue } from './queue';
 export class JobQueues {
   private readonly queues = new Map<string, TypedQueue<JobPayload>>();
 
-  constructor(jobs: ReadonlyArray<QueueSpec<JobPayload> & { lockMs?: number }>, redis: RedisConnections, prefix: string, lockMs: number) {
+  constructor(
+    jobs: ReadonlyArray<QueueSpec<JobPayload> & { lockMs?: number }>,
+    redis: RedisConnections,
+    prefix: string,
+    lockMs: number,
+  ) {
     for (const job of jobs) this.queues.set(job.name, new TypedQueue(job, redis, prefix, job.lockMs ?? lockMs));
   }
 

@@ -25,7 +25,12 @@ export async function runJobs<Deps>(
   for (const job of jobs) await runJob(job, queues, deps, context);
 }
 
-async function runJob<Deps>(job: JobDefinition<JobPayload, Deps>, queues: JobQueues, deps: Deps, { config, logger, metrics }: RunnerContext): Promise<void> {
+async function runJob<Deps>(
+  job: JobDefinition<JobPayload, Deps>,
+  queues: JobQueues,
+  deps: Deps,
+  { config, logger, metrics }: RunnerContext,
+): Promise<void> {
   const queue = queues.of(job);
   // The series exists from the start, so a queue that never failed shows 0 rather than nothing.
   metrics.jobsFailed.inc({ queue: job.name }, 0);

@@ -30,13 +30,20 @@ export const REDACTED_PATHS = [
 ];
 
 /** Creates the process logger (JSON lines on stdout). */
-export function createLogger(level: string, base: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
-  return pino({
-    level,
-    base: { ...base },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  }, destination);
+export function createLogger(
+  level: string,
+  base: Record<string, unknown> = {},
+  destination?: DestinationStream,
+): Logger {
+  return pino(
+    {
+      level,
+      base: { ...base },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
 }
 
 export type { Logger };

@@ -57,7 +57,9 @@ export class PublicPageCache {
     // token (theirs could not reach Redis either): pages from before are not trusted.
     redis.commands.on('close', () => this.forgetAll());
     // Renewals that waited for Redis are delivered as soon as it is back.
-    redis.commands.on('ready', () => { this.generations.flush().catch(() => undefined); });
+    redis.commands.on('ready', () => {
+      this.generations.flush().catch(() => undefined);
+    });
   }
 
   /** The page for this site and query: from memory when still current, else from load(). */
@@ -94,7 +96,9 @@ export class PublicPageCache {
         if (this.epoch === epoch) this.pages.set(key, { json });
         return json;
       })
-      .finally(() => { if (this.loading.get(key) === loaded) this.loading.delete(key); });
+      .finally(() => {
+        if (this.loading.get(key) === loaded) this.loading.delete(key);
+      });
     this.loading.set(key, loaded);
     return loaded;
   }
@@ -112,7 +116,10 @@ export class PublicPageCache {
       await this.generations.renew(sites, 1000);
     } catch (err) {
       // The count of sites says enough without naming them.
-      this.logger.warn({ errName: (err as Error).name, sites: sites === 'all' ? 'all' : sites.length }, 'page cache invalidation not confirmed');
+      this.logger.warn(
+        { errName: (err as Error).name, sites: sites === 'all' ? 'all' : sites.length },
+        'page cache invalidation not confirmed',
+      );
     }
   }
 

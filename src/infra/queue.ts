@@ -31,7 +31,10 @@ const DEFAULT_ADD_WITHIN_MS = 1500;
 export function redactedJobError(err: unknown): Error {
   const { name, code } = (err ?? {}) as { name?: unknown; code?: unknown };
   const safeName = typeof name === 'string' && /^[A-Za-z][\w$]{0,63}$/.test(name) ? name : 'Error';
-  const safeCode = (typeof code === 'string' || typeof code === 'number') && /^[\w.-]{1,64}$/.test(String(code)) ? String(code) : undefined;
+  const safeCode =
+    (typeof code === 'string' || typeof code === 'number') && /^[\w.-]{1,64}$/.test(String(code))
+      ? String(code)
+      : undefined;
   const redacted = new Error(safeCode === undefined ? safeName : `${safeName}:${safeCode}`);
   redacted.name = safeName;
   redacted.stack = ''; // bull stores a stack only when there is one
@@ -88,7 +91,12 @@ export class TypedQueue<T extends JobPayload> {
   /** The blocking connections bull asked for; see close(). */
   private readonly blocking: Redis[] = [];
 
-  constructor(private readonly spec: QueueSpec<T>, redis: RedisConnections, prefix: string, lockMs = 30_000) {
+  constructor(
+    private readonly spec: QueueSpec<T>,
+    redis: RedisConnections,
+    prefix: string,
+    lockMs = 30_000,
+  ) {
     this.name = spec.name;
     this.bull = new Bull<T>(spec.name, {
       prefix,
@@ -99,7 +107,12 @@ export class TypedQueue<T extends JobPayload> {
       },
       defaultJobOptions: DEFAULT_JOB_OPTIONS,
       // A job whose worker died is found by the stalled check once its lock expires.
-      settings: { lockDuration: lockMs, lockRenewTime: lockMs / 2, stalledInterval: Math.min(5000, lockMs), maxStalledCount: 3 },
+      settings: {
+        lockDuration: lockMs,
+        lockRenewTime: lockMs / 2,
+        stalledInterval: Math.min(5000, lockMs),
+        maxStalledCount: 3,
+      },
     });
     // Connection errors are reported through /readyz and the callers' timeouts.
     this.bull.on('error', () => undefined);
@@ -148,7 +161,9 @@ export class TypedQueue<T extends JobPayload> {
 
   /** Calls listener for every attempt that fails in this process (it is retried while attempts last). */
   onFailed(listener: (failure: JobFailure) => void): void {
-    this.bull.on('failed', (job: Job<T>, err: Error) => listener({ jobId: String(job.id), attempt: job.attemptsMade, errName: err.name }));
+    this.bull.on('failed', (job: Job<T>, err: Error) =>
+      listener({ jobId: String(job.id), attempt: job.attemptsMade, errName: err.name }),
+    );
   }
 
   /** The job's state, or undefined when there is no job under that id. */
@@ -194,7 +209,10 @@ export class TypedQueue<T extends JobPayload> {
 async function settled(connection: Redis, ms: number): Promise<void> {
   if (connection.status === 'ready' || connection.status === 'end') return;
   const ac = new AbortController();
-  await withTimeout(Promise.race([once(connection, 'ready', { signal: ac.signal }), once(connection, 'end', { signal: ac.signal })]), ms)
+  await withTimeout(
+    Promise.race([once(connection, 'ready', { signal: ac.signal }), once(connection, 'end', { signal: ac.signal })]),
+    ms,
+  )
     .catch(() => undefined)
     .finally(() => ac.abort());
 }

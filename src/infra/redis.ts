@@ -62,7 +62,11 @@ export class RedisConnections {
    */
   waitingCommands(): number {
     // ioredis keeps its offline queue private; its length is all this reads.
-    return this.shared.reduce((sum, c) => sum + c.commandQueue.length + (c as unknown as { offlineQueue: { length: number } }).offlineQueue.length, 0);
+    return this.shared.reduce(
+      (sum, c) =>
+        sum + c.commandQueue.length + (c as unknown as { offlineQueue: { length: number } }).offlineQueue.length,
+      0,
+    );
   }
 
   async close(): Promise<void> {

@@ -30,7 +30,16 @@ export function sitesOfFilter(filter: Record<string, unknown>): string[] | 'all'
   return 'all';
 }
 
-const QUERY_WRITES = ['findOneAndUpdate', 'findOneAndDelete', 'findOneAndReplace', 'updateOne', 'updateMany', 'replaceOne', 'deleteOne', 'deleteMany'] as const;
+const QUERY_WRITES = [
+  'findOneAndUpdate',
+  'findOneAndDelete',
+  'findOneAndReplace',
+  'updateOne',
+  'updateMany',
+  'replaceOne',
+  'deleteOne',
+  'deleteMany',
+] as const;
 
 /**
  * Schema plugin: after every write the sites written to are announced. The hooks run

@@ -33,13 +33,17 @@ export class SiteGenerations {
   private waiters = 0;
   private unansweredReads = 0;
 
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+  ) {}
 
   /** True when no renewal of this site's token (or the all-sites one) waits for Redis. */
   settled(siteId: string): boolean {
     if (this.queued.size === 0 && this.sending.size === 0) return true;
-    return ![siteGenerationKey(this.keyPrefix, siteId), allSitesGenerationKey(this.keyPrefix)]
-      .some((key) => this.queued.has(key) || this.sending.has(key));
+    return ![siteGenerationKey(this.keyPrefix, siteId), allSitesGenerationKey(this.keyPrefix)].some(
+      (key) => this.queued.has(key) || this.sending.has(key),
+    );
   }
 
   /** Renewals waiting for Redis (queued or unanswered); an all-sites renewal counts one. */
@@ -53,7 +57,11 @@ export class SiteGenerations {
    * and are sent again on the next write, read or reconnect).
    */
   renew(sites: string[] | 'all', timeoutMs: number): Promise<void> {
-    this.enqueue(sites === 'all' ? [allSitesGenerationKey(this.keyPrefix)] : sites.map((s) => siteGenerationKey(this.keyPrefix, s)));
+    this.enqueue(
+      sites === 'all'
+        ? [allSitesGenerationKey(this.keyPrefix)]
+        : sites.map((s) => siteGenerationKey(this.keyPrefix, s)),
+    );
     return this.wait(this.flush(), timeoutMs);
   }
 
@@ -61,11 +69,13 @@ export class SiteGenerations {
   flush(): Promise<void> {
     if (!this.batch) return this.send();
     if (!this.next) {
-      this.next = this.batch.catch(() => undefined).then(() => {
-        this.next = null;
-        // Someone may have started a batch in between: then this one follows it in turn.
-        return this.flush();
-      });
+      this.next = this.batch
+        .catch(() => undefined)
+        .then(() => {
+          this.next = null;
+          // Someone may have started a batch in between: then this one follows it in turn.
+          return this.flush();
+        });
       this.next.catch(() => undefined);
     }
     return this.next;
@@ -110,16 +120,19 @@ export class SiteGenerations {
     const keys = [...this.queued];
     this.queued.clear();
     for (const key of keys) this.sending.add(key);
-    const sent = this.redis.mset(...keys.flatMap((key) => [key, randomUUID()])).then(
-      () => undefined,
-      (err: unknown) => {
-        this.enqueue(keys);
-        throw err;
-      },
-    ).finally(() => {
-      this.sending.clear();
-      this.batch = null;
-    });
+    const sent = this.redis
+      .mset(...keys.flatMap((key) => [key, randomUUID()]))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.enqueue(keys);
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.sending.clear();
+        this.batch = null;
+      });
     // Whoever waits sees the failure; with nobody waiting it must not crash the process.
     sent.catch(() => undefined);
     this.batch = sent;
@@ -130,14 +143,21 @@ export class SiteGenerations {
   private wait(batch: Promise<void>, timeoutMs: number): Promise<void> {
     if (this.waiters >= MAX_WAITING_WRITERS) return Promise.reject(new Error('too many waiting for Redis'));
     this.waiters += 1;
-    return withTimeout(batch.finally(() => { this.waiters -= 1; }), timeoutMs);
+    return withTimeout(
+      batch.finally(() => {
+        this.waiters -= 1;
+      }),
+      timeoutMs,
+    );
   }
 
   /** One read, unless too many are already unanswered: a hung Redis answers none of them. */
   private async read<T>(command: () => Promise<T>): Promise<T> {
     if (this.unansweredReads >= MAX_UNANSWERED_READS) throw new Error('Redis is not answering');
     this.unansweredReads += 1;
-    const answer = command().finally(() => { this.unansweredReads -= 1; });
+    const answer = command().finally(() => {
+      this.unansweredReads -= 1;
+    });
     return withTimeout(answer, 500);
   }
 }

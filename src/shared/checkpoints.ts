@@ -38,7 +38,9 @@ export interface HeldPoint {
 export function holdAt(name: CheckpointName): HeldPoint {
   let reached!: () => void;
   let release!: (error?: Error) => void;
-  const reachedPromise = new Promise<void>((r) => { reached = r; });
+  const reachedPromise = new Promise<void>((r) => {
+    reached = r;
+  });
   const releasePromise = new Promise<void>((resolve, reject) => {
     release = (error) => (error ? reject(error) : resolve());
   });

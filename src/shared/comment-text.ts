@@ -112,7 +112,8 @@ export function checkCommentText(raw: string, limit: number = DEFAULT_MAX_LENGTH
   if (length > limit) return { ok: false, reason: 'too_long', unit: 'graphemes', length, limit };
   const codePoints = countCodePoints(text);
   const codePointLimit = CODE_POINTS_PER_CHARACTER * limit;
-  if (codePoints > codePointLimit) return { ok: false, reason: 'too_long', unit: 'codePoints', length: codePoints, limit: codePointLimit };
+  if (codePoints > codePointLimit)
+    return { ok: false, reason: 'too_long', unit: 'codePoints', length: codePoints, limit: codePointLimit };
   const bytes = countUtf8Bytes(text);
   const byteLimit = BYTES_PER_CHARACTER * limit;
   if (bytes > byteLimit) return { ok: false, reason: 'too_long', unit: 'bytes', length: bytes, limit: byteLimit };

@@ -32,7 +32,8 @@ function codePointLength(s: string): number {
  * minLength/maxLength promise.
  */
 export const chars = (min: number, max: number) =>
-  z.string()
+  z
+    .string()
     .superRefine((s, ctx) => {
       const length = codePointLength(s);
       if (length < min) ctx.addIssue({ code: z.ZodIssueCode.too_small, type: 'string', minimum: min, inclusive: true });
@@ -65,7 +66,10 @@ export const httpUrl = chars(0, 2000)
 export const emailAddress = z
   .string()
   .max(320)
-  .regex(/^(?!\.)(?!.*\.\.)[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/, 'Invalid email');
+  .regex(
+    /^(?!\.)(?!.*\.\.)[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/,
+    'Invalid email',
+  );
 
 /** Removes control characters, for strings from trusted but unvalidated sources (JWT claims). */
 export function stripControls(s: string): string {

@@ -14,7 +14,8 @@ export function parseOrThrow<S extends z.ZodTypeAny>(schema: S, value: unknown):
 function validationError(error: z.ZodError): AppError {
   const issues = error.issues.slice(0, 20).map((issue) => ({
     path: issue.path.join('.'),
-    problem: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}`.slice(0, 200) : issue.message,
+    problem:
+      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}`.slice(0, 200) : issue.message,
   }));
   return new AppError('VALIDATION_FAILED', { issues });
 }

@@ -21,12 +21,16 @@ export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
 /** Builds dist/widget/ when it is missing or older than its sources (npm test builds it first anyway). */
 export function ensureWidgetBuilt(): void {
   const built = path.join(ROOT, 'dist', 'widget', 'embed.js');
-  const newest = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-    const p = path.join(dir, e.name);
-    return Math.max(max, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }, 0);
-  const sources = Math.max(newest(path.join(ROOT, 'widget')), fs.statSync(path.join(ROOT, 'src/shared/comment-text.ts')).mtimeMs,
-    fs.statSync(path.join(ROOT, 'scripts/build-widget.js')).mtimeMs);
+  const newest = (dir: string): number =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+      const p = path.join(dir, e.name);
+      return Math.max(max, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+    }, 0);
+  const sources = Math.max(
+    newest(path.join(ROOT, 'widget')),
+    fs.statSync(path.join(ROOT, 'src/shared/comment-text.ts')).mtimeMs,
+    fs.statSync(path.join(ROOT, 'scripts/build-widget.js')).mtimeMs,
+  );
   if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < sources) {
     execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-widget.js')], { stdio: 'pipe' });
   }
@@ -35,7 +39,15 @@ export function ensureWidgetBuilt(): void {
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -75,8 +87,24 @@ export async function startService(): Promise<Service> {
 export const WORKER_WAIT_MS = 45_000;
 
 /** Posts a comment through the API and waits until the worker has decided it (published or held). */
-export async function postDecided(service: Service, site: TestSite, body: string, claims: Record<string, unknown> = {}, thread = 't', parentId?: string): Promise<CommentDoc> {
-  return (await createComment(service.h, site, { body, by: claims, thread, parentId, until: 'decided', timeoutMs: WORKER_WAIT_MS })).stored;
+export async function postDecided(
+  service: Service,
+  site: TestSite,
+  body: string,
+  claims: Record<string, unknown> = {},
+  thread = 't',
+  parentId?: string,
+): Promise<CommentDoc> {
+  return (
+    await createComment(service.h, site, {
+      body,
+      by: claims,
+      thread,
+      parentId,
+      until: 'decided',
+      timeoutMs: WORKER_WAIT_MS,
+    })
+  ).stored;
 }
 
 export interface HostPageOptions {
@@ -104,7 +132,8 @@ textarea, button, select, input { display: none !important; }
 h2 { font-size: 80px !important; }
 `;
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export interface Host {
   origin: string;
@@ -142,10 +171,17 @@ export async function startHost(serviceOrigin: string): Promise<Host> {
     page(o) {
       const pathname = `/artikel-${++pageCounter}`;
       const attrs = [
-        `src="${esc(serviceOrigin)}/embed.js"`, `data-site="${esc(o.site)}"`, `data-thread="${esc(o.thread)}"`,
-        o.locale && `data-locale="${o.locale}"`, o.title && `data-title="${esc(o.title)}"`,
-        o.limit && `data-limit="${o.limit}"`, o.token && `data-token="${esc(o.token)}"`, 'async',
-      ].filter(Boolean).join(' ');
+        `src="${esc(serviceOrigin)}/embed.js"`,
+        `data-site="${esc(o.site)}"`,
+        `data-thread="${esc(o.thread)}"`,
+        o.locale && `data-locale="${o.locale}"`,
+        o.title && `data-title="${esc(o.title)}"`,
+        o.limit && `data-limit="${o.limit}"`,
+        o.token && `data-token="${esc(o.token)}"`,
+        'async',
+      ]
+        .filter(Boolean)
+        .join(' ');
       const html = `<!doctype html>
 <html lang="${o.htmlLang ?? o.locale ?? 'sv'}">
 <head><meta charset="utf-8"><title>Värdsidan – en artikel</title>${o.hostileCss ? '<link rel="stylesheet" href="/hostile.css">' : ''}</head>
@@ -184,7 +220,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: string[] }
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
 let axeSource: string | undefined;
 
 /**
@@ -195,9 +236,25 @@ export async function seriousA11yViolations(page: Page, include?: string): Promi
   axeSource ??= fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   const violations = await page.evaluate(async (selector) => {
-    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            context: unknown,
+            options: unknown,
+          ): Promise<{
+            violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }>;
+          }>;
+        };
+      }
+    ).axe;
     const result = await axe.run(selector ? { include: [[selector]] } : document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => JSON.stringify(n.target)),
+    }));
   }, include ?? null);
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

@@ -21,8 +21,10 @@ const suite = browserSuite({ width: 1000, height: 900 });
 
 async function newSite(overrides: Record<string, unknown> = {}): Promise<TestSite> {
   return createSite(suite.service.h, {
-    origins: [suite.host.origin], moderation: { mode: 'pre' },
-    rateLimits: { commentsPerCommenterPerMinute: 1000, commentsPerIpPerMinute: 10_000 }, ...overrides,
+    origins: [suite.host.origin],
+    moderation: { mode: 'pre' },
+    rateLimits: { commentsPerCommenterPerMinute: 1000, commentsPerIpPerMinute: 10_000 },
+    ...overrides,
   });
 }
 
@@ -37,30 +39,49 @@ async function openModerate(site: TestSite, extra = '', claims: Record<string, u
 const tabCount = (page: Page, name: RegExp) => page.getByRole('tab', { name }).locator('.n').getAttribute('data-count');
 
 /** Posts through the API and waits until the worker has held it for a person (pre-moderation). */
-async function heldComment(site: TestSite, body: string, claims: Record<string, unknown> = {}, thread = 't'): Promise<string> {
+async function heldComment(
+  site: TestSite,
+  body: string,
+  claims: Record<string, unknown> = {},
+  thread = 't',
+): Promise<string> {
   const c = await postDecided(suite.service, site, body, claims, thread);
   expect(c.held).toBe(true);
   return String(c._id);
 }
 
-describe('the moderators\' page', () => {
+describe("the moderators' page", () => {
   it('when a commenter posts through the widget, then a moderator approves it on /moderate and another reader sees it published', async () => {
     const site = await newSite();
     const writer = await suite.context.newPage();
     await writer.goto(suite.host.page({ site: site.id, thread: 'flöde', title: 'Flödesartikeln' }));
     await writer.locator('section.k h2').waitFor();
-    await writer.evaluate((t) => (window as unknown as { Kommentarer: { login(t: string): Promise<void> } }).Kommentarer.login(t), await site.token({ sub: 'writer', name: 'Vera Skribent' }));
+    await writer.evaluate(
+      (t) => (window as unknown as { Kommentarer: { login(t: string): Promise<void> } }).Kommentarer.login(t),
+      await site.token({ sub: 'writer', name: 'Vera Skribent' }),
+    );
     await writer.getByLabel('Din kommentar').fill('Viktigt att små företag får stöd!');
     await writer.getByRole('button', { name: 'Skicka' }).click();
     await writer.locator('section.k .badge', { hasText: 'Väntar på granskning' }).waitFor();
-    await eventually(async () => (await CommentModel.findOne({ siteId: site.id }).lean())?.held === true, WORKER_WAIT_MS);
+    await eventually(
+      async () => (await CommentModel.findOne({ siteId: site.id }).lean())?.held === true,
+      WORKER_WAIT_MS,
+    );
 
     const page = await openModerate(site);
     const item = page.locator('li.item', { hasText: 'Viktigt att små företag får stöd!' });
     await item.waitFor();
     expect(await tabCount(page, /Väntande/)).toBe('1');
     const text = await item.innerText();
-    for (const s of ['Kommentar av Vera Skribent (writer)', 'Flödesartikeln', 'Författarens historik', '0 publicerade · 0 avvisade · 1 väntande', 'Regler som slog till', 'Anmälningar']) expect(text).toContain(s);
+    for (const s of [
+      'Kommentar av Vera Skribent (writer)',
+      'Flödesartikeln',
+      'Författarens historik',
+      '0 publicerade · 0 avvisade · 1 väntande',
+      'Regler som slog till',
+      'Anmälningar',
+    ])
+      expect(text).toContain(s);
     expect(await page.locator('#who').innerText()).toBe(`Inloggad som Maja Moderator på ${site.id}`);
     await checkState(page, 'moderate-pending');
 
@@ -99,10 +120,18 @@ describe('the moderators\' page', () => {
     const page = await openModerate(site);
     await page.locator('li.item').nth(1).waitFor();
 
-    const colleague = await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/comments/${first}/decision`).set(await site.bearer(MODERATOR_2)).send({ action: 'reject', reason: 'dubblett' });
+    const colleague = await suite.service.h.http
+      .post(`/api/v1/sites/${site.id}/moderation/comments/${first}/decision`)
+      .set(await site.bearer(MODERATOR_2))
+      .send({ action: 'reject', reason: 'dubblett' });
     expect(colleague.status).toBe(200);
-    await page.locator('li.item', { hasText: 'Den som kollegan hinner före med.' }).getByRole('button', { name: 'Godkänn' }).click();
-    await page.getByText('En annan moderator har redan beslutat om den här kommentaren. Listan är uppdaterad.').waitFor();
+    await page
+      .locator('li.item', { hasText: 'Den som kollegan hinner före med.' })
+      .getByRole('button', { name: 'Godkänn' })
+      .click();
+    await page
+      .getByText('En annan moderator har redan beslutat om den här kommentaren. Listan är uppdaterad.')
+      .waitFor();
     await eventually(async () => (await page.locator('li.item').count()) === 1);
     expect(await page.locator('li.item').innerText()).toContain('Den som ligger kvar.');
     expect(await tabCount(page, /Väntande/)).toBe('1');
@@ -145,7 +174,9 @@ describe('the moderators\' page', () => {
     await page.keyboard.press('Enter');
     await page.getByText('Kommentaren är avvisad.').waitFor();
     await eventually(async () => (await tabCount(page, /Avvisade/)) === '1');
-    const log = await suite.service.h.http.get(`/api/v1/sites/${site.id}/moderation/log`).set(await site.bearer(MODERATOR));
+    const log = await suite.service.h.http
+      .get(`/api/v1/sites/${site.id}/moderation/log`)
+      .set(await site.bearer(MODERATOR));
     expect(JSON.stringify(log.body)).toContain('Osakligt');
 
     // The remaining item (Karin's) is selected: ban her, then close the thread.
@@ -154,7 +185,10 @@ describe('the moderators\' page', () => {
     await page.getByLabel('Skäl till avstängningen').fill('Upprepade övertramp');
     await page.getByRole('button', { name: 'Stäng av', exact: true }).click();
     await page.getByText('Karin är avstängd från att kommentera.').waitFor();
-    const banned = await suite.service.h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ sub: 'k1', name: 'Karin' })).send({ thread: 'tangent', body: 'Hej igen' });
+    const banned = await suite.service.h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer({ sub: 'k1', name: 'Karin' }))
+      .send({ thread: 'tangent', body: 'Hej igen' });
     expect(banned.body.error.code).toBe('BANNED');
 
     await page.locator('li.item.selected').focus();
@@ -166,13 +200,18 @@ describe('the moderators\' page', () => {
     await checkState(page, 'moderate-after-ban-and-close');
 
     await page.keyboard.press('2');
-    await eventually(async () => (await page.getByRole('tab', { name: /Anmälda/ }).getAttribute('aria-selected')) === 'true');
+    await eventually(
+      async () => (await page.getByRole('tab', { name: /Anmälda/ }).getAttribute('aria-selected')) === 'true',
+    );
   });
 
   it('when a published comment is reported, then the reported queue shows the reports and approving keeps it published', async () => {
     const site = await newSite({ moderation: { mode: 'post' } });
     const c = await postDecided(suite.service, site, 'Anmäld men ok.', { sub: 'r1', name: 'Rut' }, 'anmäld');
-    const report = await suite.service.h.http.post(`/api/v1/comments/${c._id}/reports`).set(await site.bearer({ sub: 'r2', name: 'Rolf' })).send({ reason: 'off_topic', note: 'Fel tråd?' });
+    const report = await suite.service.h.http
+      .post(`/api/v1/comments/${c._id}/reports`)
+      .set(await site.bearer({ sub: 'r2', name: 'Rolf' }))
+      .send({ reason: 'off_topic', note: 'Fel tråd?' });
     expect(report.status).toBe(201);
     const page = await openModerate(site, '&lang=en');
     await page.getByRole('tab', { name: /Reported/ }).click();
@@ -187,10 +226,12 @@ describe('the moderators\' page', () => {
     expect(list.body.comments.map((x: { body: string }) => x.body)).toEqual(['Anmäld men ok.']);
   });
 
-  it('when the token is not a moderator\'s, then the login form says so, and a moderator token pasted there logs in', async () => {
+  it("when the token is not a moderator's, then the login form says so, and a moderator token pasted there logs in", async () => {
     const site = await newSite();
     const page = await suite.context.newPage();
-    await page.goto(`${suite.service.origin}/moderate#site=${site.id}&token=${await site.token({ sub: 'reader', name: 'Vanlig Läsare' })}`);
+    await page.goto(
+      `${suite.service.origin}/moderate#site=${site.id}&token=${await site.token({ sub: 'reader', name: 'Vanlig Läsare' })}`,
+    );
     await page.getByText('Du har inte behörighet att göra detta.').waitFor();
     expect(page.url()).not.toContain('token='); // the token does not stay in the address bar
     await checkState(page, 'moderate-login-forbidden');
@@ -200,13 +241,19 @@ describe('the moderators\' page', () => {
   });
 });
 
-describe('thread links on the moderators\' page', () => {
-  it('when a thread\'s stored address is on another origin, then the page shows its title as text and links nowhere', async () => {
+describe("thread links on the moderators' page", () => {
+  it("when a thread's stored address is on another origin, then the page shows its title as text and links nowhere", async () => {
     const site = await newSite();
     await heldComment(site, 'I en tråd med egen adress', {}, 'egen');
     await heldComment(site, 'I en tråd med främmande adress', {}, 'främmande');
-    await ThreadModel.updateOne({ siteId: site.id, key: 'egen' }, { $set: { url: `${suite.host.origin}/artikel/egen`, title: 'Egen artikel' } });
-    await ThreadModel.updateOne({ siteId: site.id, key: 'främmande' }, { $set: { url: 'https://evil.example/phish', title: '<img src=x onerror="window.pwned=1">Falsk' } });
+    await ThreadModel.updateOne(
+      { siteId: site.id, key: 'egen' },
+      { $set: { url: `${suite.host.origin}/artikel/egen`, title: 'Egen artikel' } },
+    );
+    await ThreadModel.updateOne(
+      { siteId: site.id, key: 'främmande' },
+      { $set: { url: 'https://evil.example/phish', title: '<img src=x onerror="window.pwned=1">Falsk' } },
+    );
 
     const page = await openModerate(site);
     const own = page.locator('li.item', { hasText: 'I en tråd med egen adress' });
@@ -239,7 +286,9 @@ describe('the demo', () => {
     await seedDemo();
     const page = await suite.context.newPage();
     const cspProblems: string[] = [];
-    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspProblems.push(m.text()); });
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspProblems.push(m.text());
+    });
     const response = await page.goto(`${suite.service.origin}/demo`);
     expect(response?.headers()['content-security-policy']).toBe(PAGE_CSP);
     expect(await page.locator('h1').innerText()).toBe('Vi jobbar vidare för industrins digitalisering');
@@ -255,7 +304,9 @@ describe('the demo', () => {
     await page.getByText('Tack! Din kommentar väntar på granskning.').waitFor();
     await checkState(page, 'demo-logged-in');
 
-    await eventually(async () => (await page.locator('#demo-moderate').getAttribute('href'))?.startsWith('/moderate#site=demo&token='));
+    await eventually(async () =>
+      (await page.locator('#demo-moderate').getAttribute('href'))?.startsWith('/moderate#site=demo&token='),
+    );
     await page.locator('#demo-moderate').click();
     await page.getByRole('tab', { name: /Väntande/ }).waitFor();
     expect(await page.locator('#who').innerText()).toBe('Inloggad som Demo Moderator på demo');
@@ -267,13 +318,15 @@ describe('the demo', () => {
     await english.locator('section.k h2', { hasText: 'Comments' }).waitFor();
   });
 
-  it('when /demo/token is asked for, then it signs with the demo site\'s stored secret, and refuses other sites and unknown roles', async () => {
+  it("when /demo/token is asked for, then it signs with the demo site's stored secret, and refuses other sites and unknown roles", async () => {
     await seedDemo();
     const site = await newSite();
     const minted = await suite.service.h.http.get('/demo/token?role=moderator&site=demo');
     expect(minted.status).toBe(200);
     expect(minted.headers['cache-control']).toBe('no-store');
-    const queues = await suite.service.h.http.get('/api/v1/sites/demo/moderation/queues').set({ Authorization: `Bearer ${minted.body.token}` });
+    const queues = await suite.service.h.http
+      .get('/api/v1/sites/demo/moderation/queues')
+      .set({ Authorization: `Bearer ${minted.body.token}` });
     expect(queues.status).toBe(200);
     expect((await suite.service.h.http.get(`/demo/token?role=moderator&site=${site.id}`)).status).toBe(404);
     expect((await suite.service.h.http.get('/demo/token?site=no-such-site')).status).toBe(404);

@@ -17,19 +17,27 @@ const suite = browserSuite({ width: 900, height: 900 });
 const noLimits = { rateLimits: { commentsPerCommenterPerMinute: 1000, commentsPerIpPerMinute: 10_000 } };
 
 async function newSite(overrides: Record<string, unknown> = {}): Promise<TestSite> {
-  return createSite(suite.service.h, { origins: [suite.host.origin], loginUrl: `${suite.host.origin}/logga-in?return={url}`, ...noLimits, ...overrides });
+  return createSite(suite.service.h, {
+    origins: [suite.host.origin],
+    loginUrl: `${suite.host.origin}/logga-in?return={url}`,
+    ...noLimits,
+    ...overrides,
+  });
 }
 
 /** Opens a host page and waits until the widget has rendered its thread. */
 async function open(options: HostPageOptions, page?: Page): Promise<Page> {
-  const p = page ?? await suite.context.newPage();
+  const p = page ?? (await suite.context.newPage());
   await p.goto(suite.host.page(options));
   await p.locator('section.k h2').waitFor();
   return p;
 }
 
 async function login(page: Page, token: string): Promise<void> {
-  await page.evaluate((t) => (window as unknown as { Kommentarer: { login(t: string): Promise<void> } }).Kommentarer.login(t), token);
+  await page.evaluate(
+    (t) => (window as unknown as { Kommentarer: { login(t: string): Promise<void> } }).Kommentarer.login(t),
+    token,
+  );
   await page.locator('section.k textarea').waitFor();
 }
 
@@ -38,7 +46,8 @@ function recordApi(page: Page): string[] {
   const seen: string[] = [];
   page.on('request', (r: Request) => {
     const url = new URL(r.url());
-    if (url.origin === suite.service.origin && url.pathname.startsWith('/api/') && r.method() !== 'OPTIONS') seen.push(`${r.method()} ${url.pathname}`);
+    if (url.origin === suite.service.origin && url.pathname.startsWith('/api/') && r.method() !== 'OPTIONS')
+      seen.push(`${r.method()} ${url.pathname}`);
   });
   return seen;
 }
@@ -48,10 +57,29 @@ const widgetText = (page: Page) => page.locator('section.k').innerText();
 describe('reading', () => {
   it('when a reader opens a thread, then one request shows the count and the comments oldest first with replies, and "Visa fler" and the sort order work', async () => {
     const site = await newSite();
-    const first = await postDecided(suite.service, site, 'Första kommentaren om industrin.', { sub: 'u1', name: 'Anna Andersson' }, 'read');
+    const first = await postDecided(
+      suite.service,
+      site,
+      'Första kommentaren om industrin.',
+      { sub: 'u1', name: 'Anna Andersson' },
+      'read',
+    );
     await postDecided(suite.service, site, 'Andra kommentaren, om robotar.', { sub: 'u2', name: 'Bo Berg' }, 'read');
-    await postDecided(suite.service, site, 'Tredje kommentaren, om kompetens.', { sub: 'u3', name: 'Cecilia Ek' }, 'read');
-    await postDecided(suite.service, site, 'Ett svar på den första.', { sub: 'u2', name: 'Bo Berg' }, 'read', String(first._id));
+    await postDecided(
+      suite.service,
+      site,
+      'Tredje kommentaren, om kompetens.',
+      { sub: 'u3', name: 'Cecilia Ek' },
+      'read',
+    );
+    await postDecided(
+      suite.service,
+      site,
+      'Ett svar på den första.',
+      { sub: 'u2', name: 'Bo Berg' },
+      'read',
+      String(first._id),
+    );
 
     const page = await suite.context.newPage();
     const api = recordApi(page);
@@ -65,7 +93,11 @@ describe('reading', () => {
 
     await page.getByRole('button', { name: 'Visa fler' }).click();
     await page.locator('section.k .list > li').nth(2).waitFor();
-    expect(await bodies()).toEqual(['Första kommentaren om industrin.', 'Andra kommentaren, om robotar.', 'Tredje kommentaren, om kompetens.']);
+    expect(await bodies()).toEqual([
+      'Första kommentaren om industrin.',
+      'Andra kommentaren, om robotar.',
+      'Tredje kommentaren, om kompetens.',
+    ]);
     await expect(page.getByRole('button', { name: 'Visa fler' }).count()).resolves.toBe(0);
 
     await page.getByLabel('Sortering').selectOption('newest');
@@ -75,13 +107,27 @@ describe('reading', () => {
 
   it('when a comment has more replies than are shown, then "Visa fler svar" loads the rest in order and focus moves to the first new one', async () => {
     const site = await newSite();
-    const top = await postDecided(suite.service, site, 'En kommentar med många svar.', { sub: 'r0', name: 'Rut Rot' }, 'svar');
+    const top = await postDecided(
+      suite.service,
+      site,
+      'En kommentar med många svar.',
+      { sub: 'r0', name: 'Rut Rot' },
+      'svar',
+    );
     // 53 replies stored directly: posting them would take 53 rounds through the worker.
     const at = top.createdAt.getTime();
-    await CommentModel.insertMany(Array.from({ length: 53 }, (_, i) => ({
-      siteId: site.id, threadKey: 'svar', parentId: top._id, authorId: top.authorId, body: `Svar nummer ${i + 1}.`,
-      status: 'published', createdAt: new Date(at + 1000 + i), updatedAt: new Date(at + 1000 + i),
-    })));
+    await CommentModel.insertMany(
+      Array.from({ length: 53 }, (_, i) => ({
+        siteId: site.id,
+        threadKey: 'svar',
+        parentId: top._id,
+        authorId: top.authorId,
+        body: `Svar nummer ${i + 1}.`,
+        status: 'published',
+        createdAt: new Date(at + 1000 + i),
+        updatedAt: new Date(at + 1000 + i),
+      })),
+    );
     const page = await open({ site: site.id, thread: 'svar' });
     const replies = () => page.locator('section.k .replies .body').allInnerTexts();
     expect(await replies()).toHaveLength(50);
@@ -102,11 +148,23 @@ describe('reading', () => {
     expect(await english.getByRole('button', { name: 'Show more replies' }).count()).toBe(1);
   });
 
-  it('when a reader follows a link to one comment on a later page, then the widget pages to it, scrolls to it and marks it; clicking another comment\'s time does the same', async () => {
+  it("when a reader follows a link to one comment on a later page, then the widget pages to it, scrolls to it and marks it; clicking another comment's time does the same", async () => {
     const site = await newSite();
     const ids: string[] = [];
     for (let i = 1; i <= 5; i++) {
-      ids.push(String((await postDecided(suite.service, site, `Kommentar nummer ${i}.`, { sub: `p${i}`, name: `Person ${i}` }, 'länk'))._id));
+      ids.push(
+        String(
+          (
+            await postDecided(
+              suite.service,
+              site,
+              `Kommentar nummer ${i}.`,
+              { sub: `p${i}`, name: `Person ${i}` },
+              'länk',
+            )
+          )._id,
+        ),
+      );
     }
     const article = suite.host.page({ site: site.id, thread: 'länk', limit: 2 });
     const page = await suite.context.newPage();
@@ -148,7 +206,9 @@ describe('the thread request behind it', () => {
     await postDecided(suite.service, site, 'Med i samma svar.', {}, 'ett-anrop');
     const plain = await suite.service.h.http.get(`/api/v1/sites/${site.id}/thread?key=ett-anrop`);
     expect(plain.body.comments).toBeUndefined();
-    const withComments = await suite.service.h.http.get(`/api/v1/sites/${site.id}/thread?key=ett-anrop&include=comments&sort=newest&limit=5`);
+    const withComments = await suite.service.h.http.get(
+      `/api/v1/sites/${site.id}/thread?key=ett-anrop&include=comments&sort=newest&limit=5`,
+    );
     expect(withComments.status).toBe(200);
     expect(withComments.body.thread).toEqual(plain.body.thread);
     expect(withComments.body.site).toEqual(plain.body.site);
@@ -227,7 +287,9 @@ describe('writing', () => {
     await page.getByRole('button', { name: 'Skicka' }).click();
     const mine = page.locator('section.k .list article', { hasText: 'Publiceras snart' });
     await mine.waitFor();
-    await page.locator('section.k .list article[data-status="published"]', { hasText: 'Publiceras snart' }).waitFor({ timeout: WORKER_WAIT_MS });
+    await page
+      .locator('section.k .list article[data-status="published"]', { hasText: 'Publiceras snart' })
+      .waitFor({ timeout: WORKER_WAIT_MS });
     expect(await mine.locator('.badge').count()).toBe(0);
     expect(await page.locator('section.k h2').innerText()).toBe('Kommentarer (1)');
     expect(await page.locator('section.k p[role="status"]').innerText()).toBe('Din kommentar är nu publicerad.');
@@ -237,7 +299,10 @@ describe('writing', () => {
   it('when the thread is closed, then "Stängd för fler kommentarer" and the public reason are shown and there is no form, even for a logged-in commenter', async () => {
     const site = await newSite();
     await postDecided(suite.service, site, 'Sista ordet innan stängning.', {}, 'stängd');
-    const closed = await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'stängd', reason: 'Internt: för många troll' });
+    const closed = await suite.service.h.http
+      .post(`/api/v1/sites/${site.id}/moderation/threads/close`)
+      .set(await site.bearer(MODERATOR))
+      .send({ thread: 'stängd', reason: 'Internt: för många troll' });
     expect(closed.status).toBe(200);
     const page = await open({ site: site.id, thread: 'stängd', token: await site.token() });
     const text = await widgetText(page);
@@ -256,7 +321,13 @@ describe('safety', () => {
     const site = await newSite();
     const img = '<img src=x onerror="window.__pwned=\'img\'">';
     const script = '<script>window.__pwned="script"</script> <b>fet?</b>';
-    await postDecided(suite.service, site, img, { sub: 'x1', name: '<img src=y onerror="window.__pwned=\'name\'">' }, 'xss');
+    await postDecided(
+      suite.service,
+      site,
+      img,
+      { sub: 'x1', name: '<img src=y onerror="window.__pwned=\'name\'">' },
+      'xss',
+    );
     await postDecided(suite.service, site, script, { sub: 'x2' }, 'xss');
     const page = await open({ site: site.id, thread: 'xss' });
     await page.waitForTimeout(300); // an image error would have fired by now
@@ -265,7 +336,11 @@ describe('safety', () => {
     expect(await widgetText(page)).toContain('<img src=y onerror="window.__pwned=\'name\'">');
     const elements = await page.evaluate(() => {
       const root = document.getElementById('kommentarer')?.shadowRoot;
-      return { img: root?.querySelectorAll('img').length, script: root?.querySelectorAll('script').length, b: root?.querySelectorAll('b').length };
+      return {
+        img: root?.querySelectorAll('img').length,
+        script: root?.querySelectorAll('script').length,
+        b: root?.querySelectorAll('b').length,
+      };
     });
     expect(elements).toEqual({ img: 0, script: 0, b: 0 });
     expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
@@ -279,7 +354,15 @@ describe('languages', () => {
     await postDecided(suite.service, site, 'A comment in English.', {}, 'english');
     const page = await open({ site: site.id, thread: 'english', locale: 'en' });
     let text = await widgetText(page);
-    for (const s of ['Comments (1)', '1 comment', 'Oldest first', 'You must be logged in to comment', 'Log in', 'Processing of personal data']) expect(text).toContain(s);
+    for (const s of [
+      'Comments (1)',
+      '1 comment',
+      'Oldest first',
+      'You must be logged in to comment',
+      'Log in',
+      'Processing of personal data',
+    ])
+      expect(text).toContain(s);
     expect(text).not.toMatch(/Kommentarer|Du måste/);
     await checkState(page, 'widget-english-logged-out');
 
@@ -293,13 +376,16 @@ describe('languages', () => {
     expect(text).toContain('My data');
     await checkState(page, 'widget-english-error');
 
-    await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'english' });
+    await suite.service.h.http
+      .post(`/api/v1/sites/${site.id}/moderation/threads/close`)
+      .set(await site.bearer(MODERATOR))
+      .send({ thread: 'english' });
     const closed = await open({ site: site.id, thread: 'english', locale: 'en' });
     expect(await widgetText(closed)).toContain('Closed for more comments');
     expect(await widgetText(closed)).toContain('A moderator closed the thread.');
   });
 
-  it('when no locale is given, then the site\'s language is used: Swedish by default, English for an English site', async () => {
+  it("when no locale is given, then the site's language is used: Swedish by default, English for an English site", async () => {
     const site = await newSite();
     const sv = await open({ site: site.id, thread: 'svenska' });
     await login(sv, await site.token());
@@ -323,11 +409,21 @@ describe('host page', () => {
     await page.addInitScript(() => {
       const w = window as unknown as { __csp: string[] };
       w.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener('securitypolicyviolation', (e) =>
+        w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
+      );
     });
     const consoleErrors: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-    const url = suite.host.page({ site: site.id, thread: 'fientlig', hostileCss: true, strictCsp: true, noContainer: true });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    const url = suite.host.page({
+      site: site.id,
+      thread: 'fientlig',
+      hostileCss: true,
+      strictCsp: true,
+      noContainer: true,
+    });
     const response = await page.goto(url);
     expect(response?.headers()['content-security-policy']).toContain(`script-src ${suite.service.origin}`);
     await page.locator('section.k h2').waitFor();
@@ -340,14 +436,29 @@ describe('host page', () => {
       const root = hostEl.shadowRoot as ShadowRoot;
       const h2 = root.querySelector('h2') as HTMLElement;
       const box = hostEl.getBoundingClientRect();
-      return { display: getComputedStyle(hostEl).display, visibility: getComputedStyle(hostEl).visibility, width: box.width, height: box.height,
-        color: getComputedStyle(h2).color, size: getComputedStyle(h2).fontSize, background: getComputedStyle(root.querySelector('section') as Element).backgroundColor };
+      return {
+        display: getComputedStyle(hostEl).display,
+        visibility: getComputedStyle(hostEl).visibility,
+        width: box.width,
+        height: box.height,
+        color: getComputedStyle(h2).color,
+        size: getComputedStyle(h2).fontSize,
+        background: getComputedStyle(root.querySelector('section') as Element).backgroundColor,
+      };
     });
-    expect(look).toMatchObject({ display: 'block', visibility: 'visible', color: 'rgb(27, 27, 27)', size: '24px', background: 'rgb(255, 255, 255)' });
+    expect(look).toMatchObject({
+      display: 'block',
+      visibility: 'visible',
+      color: 'rgb(27, 27, 27)',
+      size: '24px',
+      background: 'rgb(255, 255, 255)',
+    });
     expect(look.width).toBeGreaterThan(300);
     expect(look.height).toBeGreaterThan(100);
     // The widget's button styles do not leak out to the host's button.
-    expect(await page.locator('button.host-button').evaluate((e) => getComputedStyle(e).borderTopColor)).toBe('rgb(0, 255, 0)');
+    expect(await page.locator('button.host-button').evaluate((e) => getComputedStyle(e).borderTopColor)).toBe(
+      'rgb(0, 255, 0)',
+    );
 
     await login(page, await site.token({ sub: 'csp', name: 'Strikt Sida' }));
     expect(await page.locator('section.k textarea').isVisible()).toBe(true);
@@ -400,9 +511,16 @@ describe('own comments, reports and my data', () => {
     await page.getByRole('button', { name: 'Skicka anmälan' }).click();
     await page.getByText('Tack! Anmälan är skickad till moderatorerna.').waitFor();
 
-    const queue = await suite.service.h.http.get(`/api/v1/sites/${site.id}/moderation/queues/reported`).set(await site.bearer(MODERATOR));
-    expect(queue.body.items.map((i: { comment: { body: string }; reports: Array<{ reason: string; note: string }> }) => [i.comment.body, i.reports[0]?.reason, i.reports[0]?.note]))
-      .toEqual([['Någon annans åsikt.', 'off_topic', 'Handlar om något annat.']]);
+    const queue = await suite.service.h.http
+      .get(`/api/v1/sites/${site.id}/moderation/queues/reported`)
+      .set(await site.bearer(MODERATOR));
+    expect(
+      queue.body.items.map((i: { comment: { body: string }; reports: Array<{ reason: string; note: string }> }) => [
+        i.comment.body,
+        i.reports[0]?.reason,
+        i.reports[0]?.note,
+      ]),
+    ).toEqual([['Någon annans åsikt.', 'off_topic', 'Handlar om något annat.']]);
     // The edit went through moderation again (post-moderation: published again); the deleted one is gone.
     await eventually(async () => {
       const list = await suite.service.h.http.get(`/api/v1/sites/${site.id}/comments?thread=egna`);
@@ -413,17 +531,25 @@ describe('own comments, reports and my data', () => {
 
   it('when a logged-in commenter opens "Mina uppgifter", then the export and erasure buttons call the privacy endpoints', async () => {
     const site = await newSite();
-    const page = await open({ site: site.id, thread: 'mina-uppgifter', token: await site.token({ sub: 'gdpr', name: 'Greta Data' }) });
+    const page = await open({
+      site: site.id,
+      thread: 'mina-uppgifter',
+      token: await site.token({ sub: 'gdpr', name: 'Greta Data' }),
+    });
     await page.getByText('Mina uppgifter', { exact: true }).click();
     await checkState(page, 'widget-my-data');
 
-    const exportRequest = page.waitForRequest((r) => r.url() === `${suite.service.origin}/api/v1/sites/${site.id}/me/export` && r.method() === 'GET');
+    const exportRequest = page.waitForRequest(
+      (r) => r.url() === `${suite.service.origin}/api/v1/sites/${site.id}/me/export` && r.method() === 'GET',
+    );
     await page.getByRole('button', { name: 'Hämta mina uppgifter' }).click();
     expect((await exportRequest).headers().authorization).toMatch(/^Bearer /);
 
     await page.getByRole('button', { name: 'Begär radering' }).click();
     expect(await widgetText(page)).toContain('Allt som sparats om dig raderas');
-    const erasureRequest = page.waitForRequest((r) => r.url() === `${suite.service.origin}/api/v1/sites/${site.id}/me/erasure` && r.method() === 'POST');
+    const erasureRequest = page.waitForRequest(
+      (r) => r.url() === `${suite.service.origin}/api/v1/sites/${site.id}/me/erasure` && r.method() === 'POST',
+    );
     await page.getByRole('button', { name: 'Ja, radera mina uppgifter' }).click();
     expect((await erasureRequest).headers().authorization).toMatch(/^Bearer /);
     // Whatever the privacy endpoints answer (they may not exist yet), the widget says so in words.
@@ -433,13 +559,19 @@ describe('own comments, reports and my data', () => {
 });
 
 describe('comment counts on article lists', () => {
-  it('when an article list loads count.js, then every marked element shows its thread\'s count from one request, under a strict CSP, in Swedish or English', async () => {
+  it("when an article list loads count.js, then every marked element shows its thread's count from one request, under a strict CSP, in Swedish or English", async () => {
     const site = await newSite();
     await postDecided(suite.service, site, 'Om den första artikeln.', { sub: 'c1', name: 'Cilla Count' }, 'lista-1');
     await postDecided(suite.service, site, 'Också om den första.', { sub: 'c2', name: 'Carl Count' }, 'lista-1');
     await postDecided(suite.service, site, 'Om den andra artikeln.', { sub: 'c1', name: 'Cilla Count' }, 'lista-2');
-    await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'lista-2' }).expect(200);
-    const list = (locale: 'sv' | 'en') => suite.host.rawPage(`
+    await suite.service.h.http
+      .post(`/api/v1/sites/${site.id}/moderation/threads/close`)
+      .set(await site.bearer(MODERATOR))
+      .send({ thread: 'lista-2' })
+      .expect(200);
+    const list = (locale: 'sv' | 'en') =>
+      suite.host.rawPage(
+        `
 <main>
 <h1>${locale === 'sv' ? 'Senaste artiklarna' : 'Latest articles'}</h1>
 <ul>
@@ -449,7 +581,9 @@ describe('comment counts on article lists', () => {
   <li><a href="/artikel-a">Artikel A igen</a> · <span data-kommentarer-count="lista-1">–</span></li>
 </ul>
 <script src="${suite.service.origin}/count.js" data-site="${site.id}" async></script>
-</main>`, { lang: locale, strictCsp: true });
+</main>`,
+        { lang: locale, strictCsp: true },
+      );
 
     const page = await suite.context.newPage();
     const api = recordApi(page);
@@ -457,7 +591,9 @@ describe('comment counts on article lists', () => {
     const counts = () => page.locator('[data-kommentarer-count]').allInnerTexts();
     await eventually(async () => !(await counts()).includes('–'));
     expect(await counts()).toEqual(['2 kommentarer', '1 kommentar', '0 kommentarer', '2 kommentarer']);
-    expect(await page.locator('[data-kommentarer-count="lista-2"]').getAttribute('data-kommentarer-status')).toBe('closed');
+    expect(await page.locator('[data-kommentarer-count="lista-2"]').getAttribute('data-kommentarer-status')).toBe(
+      'closed',
+    );
     expect(api).toEqual([`GET /api/v1/sites/${site.id}/counts`]);
     await checkState(page, 'count-article-list');
 
@@ -472,7 +608,11 @@ describe('comment counts on article lists', () => {
 describe('errors and tokens', () => {
   it('when the API refuses a write, then its message is shown inline and the widget follows (closed, banned, empty, rate limited, logged out)', async () => {
     const site = await newSite({ rateLimits: { commentsPerCommenterPerMinute: 1, commentsPerIpPerMinute: 1000 } });
-    const page = await open({ site: site.id, thread: 'fel', token: await site.token({ sub: 'err', name: 'Fel Felsson' }) });
+    const page = await open({
+      site: site.id,
+      thread: 'fel',
+      token: await site.token({ sub: 'err', name: 'Fel Felsson' }),
+    });
     const textarea = page.getByLabel('Din kommentar');
     const send = () => page.getByRole('button', { name: 'Skicka' }).click();
 
@@ -484,14 +624,26 @@ describe('errors and tokens', () => {
     await page.getByText('Du skickar för många kommentarer. Vänta en stund och försök igen.').waitFor();
     await checkState(page, 'widget-error-rate-limited');
 
-    await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/users/err/ban`).set(await site.bearer(MODERATOR)).send({ reason: 'test' }).expect(201);
+    await suite.service.h.http
+      .post(`/api/v1/sites/${site.id}/moderation/users/err/ban`)
+      .set(await site.bearer(MODERATOR))
+      .send({ reason: 'test' })
+      .expect(201);
     await send();
     await page.getByText('Du är avstängd från att kommentera på den här webbplatsen.').waitFor();
     expect(await page.locator('section.k textarea').count()).toBe(0);
 
-    const closing = await open({ site: site.id, thread: 'stängs', token: await site.token({ sub: 'late', name: 'Sen Sensson' }) });
+    const closing = await open({
+      site: site.id,
+      thread: 'stängs',
+      token: await site.token({ sub: 'late', name: 'Sen Sensson' }),
+    });
     await closing.getByLabel('Din kommentar').fill('Hinner jag?');
-    await suite.service.h.http.post(`/api/v1/sites/${site.id}/moderation/threads/close`).set(await site.bearer(MODERATOR)).send({ thread: 'stängs' }).expect(200);
+    await suite.service.h.http
+      .post(`/api/v1/sites/${site.id}/moderation/threads/close`)
+      .set(await site.bearer(MODERATOR))
+      .send({ thread: 'stängs' })
+      .expect(200);
     await closing.getByRole('button', { name: 'Skicka' }).click();
     await closing.locator('section.k .compose .closed', { hasText: 'Stängd för fler kommentarer' }).waitFor();
     expect(await closing.locator('section.k > .status').innerText()).toBe('Stängd för fler kommentarer.');
@@ -500,17 +652,23 @@ describe('errors and tokens', () => {
     // An expired token and no getToken to refresh it: logged out, with the reason.
     const expired = await site.token({ sub: 'old', name: 'Gammal Token' }, { expiresIn: -120 });
     const stale = await open({ site: site.id, thread: 'utgången' });
-    await stale.evaluate((t) => (window as unknown as { Kommentarer: { login(t: string): Promise<void> } }).Kommentarer.login(t), expired);
+    await stale.evaluate(
+      (t) => (window as unknown as { Kommentarer: { login(t: string): Promise<void> } }).Kommentarer.login(t),
+      expired,
+    );
     await stale.getByLabel('Din kommentar').fill('Skickas med gammal token.');
     await stale.getByRole('button', { name: 'Skicka' }).click();
     await stale.getByText('Inloggningen är ogiltig eller har gått ut. Logga in igen.').waitFor();
     expect(await widgetText(stale)).toContain('Du måste vara inloggad för att få kommentera');
   });
 
-  it('when the token is refused and the host\'s getToken gives a fresh one, then the write succeeds without a reload; logout switches back', async () => {
+  it("when the token is refused and the host's getToken gives a fresh one, then the write succeeds without a reload; logout switches back", async () => {
     const site = await newSite({ moderation: { mode: 'pre' } });
     const fresh = await site.token({ sub: 'fresh', name: 'Färsk Token' });
-    const forged = await site.token({ sub: 'fresh', name: 'Färsk Token' }, { secret: 'a-different-secret-of-at-least-32-chars' });
+    const forged = await site.token(
+      { sub: 'fresh', name: 'Färsk Token' },
+      { secret: 'a-different-secret-of-at-least-32-chars' },
+    );
     const page = await suite.context.newPage();
     await page.addInitScript((t) => {
       (window as unknown as { Kommentarer: unknown }).Kommentarer = { getToken: async () => t };

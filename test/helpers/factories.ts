@@ -63,16 +63,39 @@ export interface SettledComment extends CreatedComment {
  * Posts a comment through the API (201 or it throws), and with `until` waits for the
  * moderation worker, which the harness must have started.
  */
-export async function createComment(h: Harness, site: TestSite, options: CommentOptions & { until: 'decided' | 'published' }): Promise<SettledComment>;
+export async function createComment(
+  h: Harness,
+  site: TestSite,
+  options: CommentOptions & { until: 'decided' | 'published' },
+): Promise<SettledComment>;
 export async function createComment(h: Harness, site: TestSite, options?: CommentOptions): Promise<CreatedComment>;
-export async function createComment(h: Harness, site: TestSite, options: CommentOptions = {}): Promise<CreatedComment | SettledComment> {
-  const { body = 'En kommentar', thread = 't', parentId, threadTitle, threadUrl, by = {}, headers = {}, until, timeoutMs } = options;
-  const claims = 'claims' in by && typeof by.claims === 'object' ? (by as Commenter).claims : by as Record<string, unknown>;
+export async function createComment(
+  h: Harness,
+  site: TestSite,
+  options: CommentOptions = {},
+): Promise<CreatedComment | SettledComment> {
+  const {
+    body = 'En kommentar',
+    thread = 't',
+    parentId,
+    threadTitle,
+    threadUrl,
+    by = {},
+    headers = {},
+    until,
+    timeoutMs,
+  } = options;
+  const claims =
+    'claims' in by && typeof by.claims === 'object' ? (by as Commenter).claims : (by as Record<string, unknown>);
   const send: Record<string, unknown> = { thread, body };
   if (parentId !== undefined) send.parentId = parentId;
   if (threadTitle !== undefined) send.threadTitle = threadTitle;
   if (threadUrl !== undefined) send.threadUrl = threadUrl;
-  const res = await h.http.post(`/api/v1/sites/${site.id}/comments`).set(await site.bearer({ ...claims })).set(headers).send(send);
+  const res = await h.http
+    .post(`/api/v1/sites/${site.id}/comments`)
+    .set(await site.bearer({ ...claims }))
+    .set(headers)
+    .send(send);
   if (res.status !== 201) throw new Error(`comment not created: ${res.status} ${JSON.stringify(res.body)}`);
   const created: CreatedComment = { id: res.body.comment.id, view: res.body.comment };
   if (!until) return created;
@@ -103,6 +126,12 @@ export interface CreatedThread {
  */
 export async function createThread(h: Harness, site: TestSite, options: ThreadOptions = {}): Promise<CreatedThread> {
   const { key = `/artikel/${randomUUID().slice(0, 8)}`, title, url, by } = options;
-  const firstComment = await createComment(h, site, { thread: key, threadTitle: title, threadUrl: url, by, body: 'Första kommentaren' });
+  const firstComment = await createComment(h, site, {
+    thread: key,
+    threadTitle: title,
+    threadUrl: url,
+    by,
+    body: 'Första kommentaren',
+  });
   return { key, firstComment };
 }

@@ -27,7 +27,10 @@ export interface Harness {
  * The app over HTTP against the real servers from global-setup. Each test file gets its
  * own queue prefix, so workers of one file never take another file's jobs.
  */
-export async function startHarness(env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<Harness> {
   const config = parseEnv({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -53,7 +56,12 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     http: request(app),
     admin: { Authorization: `Bearer ${ADMIN_KEY}` },
     startWorkers: async () => {
-      const w = await startWorkers(config, logger, { mongoUri: '', redisUrl: config.REDIS_URL as string }, { connectMongo: false, sweepEveryMs: 500, metrics: services.metrics });
+      const w = await startWorkers(
+        config,
+        logger,
+        { mongoUri: '', redisUrl: config.REDIS_URL as string },
+        { connectMongo: false, sweepEveryMs: 500, metrics: services.metrics },
+      );
       workers.push(w);
       return w;
     },
@@ -91,13 +99,23 @@ export interface TestSite {
 export async function createSite(h: Harness, overrides: Record<string, unknown> = {}): Promise<TestSite> {
   const id = `s-${randomUUID().slice(0, 12)}`;
   const secret = randomBytes(32).toString('hex');
-  const res = await h.http.put(`/api/v1/admin/sites/${id}`).set(h.admin).send({
-    name: 'Testbloggen', origins: ['https://www.example.se'], auth: { hs256Secret: secret }, ...overrides,
-  });
+  const res = await h.http
+    .put(`/api/v1/admin/sites/${id}`)
+    .set(h.admin)
+    .send({
+      name: 'Testbloggen',
+      origins: ['https://www.example.se'],
+      auth: { hs256Secret: secret },
+      ...overrides,
+    });
   if (res.status !== 201) throw new Error(`site not created: ${res.status} ${JSON.stringify(res.body)}`);
-  const token: TestSite['token'] = async (claims = {}, options = {}) => mintCommenterToken({
-    ...commenterClaims(claims), siteId: id, secret: options.secret ?? secret, expiresIn: options.expiresIn ?? 600,
-  });
+  const token: TestSite['token'] = async (claims = {}, options = {}) =>
+    mintCommenterToken({
+      ...commenterClaims(claims),
+      siteId: id,
+      secret: options.secret ?? secret,
+      expiresIn: options.expiresIn ?? 600,
+    });
   return { id, secret, token, bearer: async (claims) => ({ Authorization: `Bearer ${await token(claims)}` }) };
 }
 
@@ -105,16 +123,26 @@ export async function createSite(h: Harness, overrides: Record<string, unknown> 
 function commenterClaims(claims: Record<string, unknown>): CommenterClaims {
   const { sub, name, email, roles, ...rest } = { ...DEFAULT_COMMENTER, ...claims };
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new Error(`TestSite.token takes sub, name, email and roles, not ${unknown.join(', ')}: sign such tokens with signJwt`);
-  if (typeof sub !== 'string' || typeof name !== 'string' || (email !== undefined && typeof email !== 'string')
-    || (roles !== undefined && !(Array.isArray(roles) && roles.every((r) => typeof r === 'string')))) {
+  if (unknown.length > 0)
+    throw new Error(
+      `TestSite.token takes sub, name, email and roles, not ${unknown.join(', ')}: sign such tokens with signJwt`,
+    );
+  if (
+    typeof sub !== 'string' ||
+    typeof name !== 'string' ||
+    (email !== undefined && typeof email !== 'string') ||
+    (roles !== undefined && !(Array.isArray(roles) && roles.every((r) => typeof r === 'string')))
+  ) {
     throw new Error('TestSite.token takes string claims (roles: strings): sign malformed claims with signJwt');
   }
   return { sub, name, ...(email !== undefined ? { email } : {}), ...(roles !== undefined ? { roles } : {}) };
 }
 
 /** Polls until check() returns a value, or fails after timeoutMs. */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

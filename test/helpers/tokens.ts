@@ -20,7 +20,12 @@ export async function signJwt(
 /** The usual claims of a commenter of `siteId`, valid for ten minutes; override or drop (undefined) any. */
 export function claimsFor(siteId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const claims: Record<string, unknown> = {
-    sub: 'user-1', name: 'Anna Andersson', aud: siteId, iat: nowSeconds(), exp: nowSeconds() + 600, ...overrides,
+    sub: 'user-1',
+    name: 'Anna Andersson',
+    aud: siteId,
+    iat: nowSeconds(),
+    exp: nowSeconds() + 600,
+    ...overrides,
   };
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
   return claims;

@@ -19,7 +19,9 @@ export default async function globalSetup(): Promise<void> {
     process.env.REDIS_URL = redis.url;
     started.push(() => redis.stop());
   }
-  console.log(`\ntests use MongoDB-compatible ${process.env.TEST_MONGO_KIND ?? 'server'} at ${process.env.MONGODB_URI}, Redis at ${process.env.REDIS_URL}`);
+  console.log(
+    `\ntests use MongoDB-compatible ${process.env.TEST_MONGO_KIND ?? 'server'} at ${process.env.MONGODB_URI}, Redis at ${process.env.REDIS_URL}`,
+  );
   (globalThis as { __stopTestServers?: () => Promise<void> }).__stopTestServers = async () => {
     for (const stop of started.reverse()) await stop();
   };

@@ -16,10 +16,16 @@ import { apiBase } from '../shared/api-client';
 const KEYS_PER_REQUEST = 50;
 const ATTRIBUTE = 'data-kommentarer-count';
 
-interface ThreadCount { key: string; status: 'open' | 'closed'; commentCount: number }
+interface ThreadCount {
+  key: string;
+  status: 'open' | 'closed';
+  commentCount: number;
+}
 
 declare global {
-  interface Window { KommentarerCount?: { refresh: () => Promise<void> } }
+  interface Window {
+    KommentarerCount?: { refresh: () => Promise<void> };
+  }
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
@@ -40,7 +46,9 @@ async function refresh(): Promise<void> {
   for (let i = 0; i < keys.length; i += KEYS_PER_REQUEST) {
     const query = new URLSearchParams(keys.slice(i, i + KEYS_PER_REQUEST).map((k) => ['key', k]));
     try {
-      const res = await fetch(`${base}/api/v1/sites/${encodeURIComponent(data.site)}/counts?${query}`, { credentials: 'omit' });
+      const res = await fetch(`${base}/api/v1/sites/${encodeURIComponent(data.site)}/counts?${query}`, {
+        credentials: 'omit',
+      });
       if (!res.ok) continue;
       for (const t of ((await res.json()) as { threads: ThreadCount[] }).threads) found.set(t.key, t);
     } catch {

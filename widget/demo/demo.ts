@@ -25,7 +25,10 @@ const call = apiClient({ base: '', lang: () => 'sv', session: ANONYMOUS, network
 
 async function mint(role: 'commenter' | 'moderator'): Promise<string | null> {
   try {
-    return (await call<{ token?: string }>('GET', `/demo/token?role=${role}`, undefined, { Accept: 'application/json' })).token ?? null;
+    return (
+      (await call<{ token?: string }>('GET', `/demo/token?role=${role}`, undefined, { Accept: 'application/json' }))
+        .token ?? null
+    );
   } catch (err) {
     // An error answer means no demo login here; a network failure still fails the click.
     if (err instanceof ApiError && err.code !== 'NETWORK') return null;

@@ -1,6 +1,8 @@
 /** The comment API's answers as the widget reads them (the client is ../shared/api-client). */
 
-export interface Author { name: string }
+export interface Author {
+  name: string;
+}
 export interface Comment {
   id: string;
   thread: string;
@@ -15,11 +17,29 @@ export interface Comment {
   /** Where a top-level comment's further replies start; null when all are here. */
   repliesCursor?: string | null;
 }
-export interface ReplyPage { replies: Comment[]; nextCursor: string | null }
-export interface Notice { title: string; text: string; url: string | null }
+export interface ReplyPage {
+  replies: Comment[];
+  nextCursor: string | null;
+}
+export interface Notice {
+  title: string;
+  text: string;
+  url: string | null;
+}
 export interface ThreadInfo {
-  thread: { key: string; status: 'open' | 'closed'; closedReason: string | null; commentCount: number; maxLength: number };
-  site: { locale: 'sv' | 'en'; loginUrl: string | null; privacyNotice: Record<'sv' | 'en', Notice>; editWindowMinutes?: number };
+  thread: {
+    key: string;
+    status: 'open' | 'closed';
+    closedReason: string | null;
+    commentCount: number;
+    maxLength: number;
+  };
+  site: {
+    locale: 'sv' | 'en';
+    loginUrl: string | null;
+    privacyNotice: Record<'sv' | 'en', Notice>;
+    editWindowMinutes?: number;
+  };
   comments: Comment[];
   nextCursor: string | null;
 }

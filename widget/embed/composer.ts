@@ -26,7 +26,13 @@ export function composer(o: ComposerOptions): { form: HTMLFormElement; textarea:
   const { t } = o;
   const countId = `${o.id}-count`;
   const errId = `${o.id}-err`;
-  const textarea = h('textarea', { id: `${o.id}-text`, name: 'body', rows: 4, 'aria-describedby': `${countId} ${errId}`, oninput: () => update(true) });
+  const textarea = h('textarea', {
+    id: `${o.id}-text`,
+    name: 'body',
+    rows: 4,
+    'aria-describedby': `${countId} ${errId}`,
+    oninput: () => update(true),
+  });
   textarea.value = o.initial ?? '';
   const count = h('p', { id: countId, class: 'count' });
   const live = h('p', { class: 'sr', 'aria-live': 'polite' });
@@ -65,15 +71,20 @@ export function composer(o: ComposerOptions): { form: HTMLFormElement; textarea:
     else err.removeAttribute('data-local');
   }
 
-  const form = h('form', { class: 'composer', novalidate: true, 'data-sending': 'false' },
+  const form = h(
+    'form',
+    { class: 'composer', novalidate: true, 'data-sending': 'false' },
     h('label', { for: textarea.id }, o.label),
     textarea,
     count,
     live,
     err,
-    h('div', { class: 'row' },
+    h(
+      'div',
+      { class: 'row' },
       button,
-      o.cancel && h('button', { type: 'button', onclick: () => o.cancel?.() }, t.cancel)),
+      o.cancel && h('button', { type: 'button', onclick: () => o.cancel?.() }, t.cancel),
+    ),
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

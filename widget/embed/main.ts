@@ -25,7 +25,9 @@ interface HostApi {
 }
 
 declare global {
-  interface Window { Kommentarer?: HostApi }
+  interface Window {
+    Kommentarer?: HostApi;
+  }
 }
 
 const api: HostApi = (window.Kommentarer ??= {});
@@ -86,11 +88,22 @@ function start(script: HTMLScriptElement): void {
     },
   };
   const locale = isLang(data.locale) ? data.locale : null;
-  const url = data.url || location.href.split('#')[0] as string;
+  const url = data.url || (location.href.split('#')[0] as string);
   const widget: Widget = new Widget(root, {
-    base, site: data.site, thread: data.thread, lang: locale, title: data.title || null, url,
+    base,
+    site: data.site,
+    thread: data.thread,
+    lang: locale,
+    title: data.title || null,
+    url,
     limit: Math.min(100, Math.max(1, Number(data.limit) || 20)),
-    call: apiClient({ base, lang: (): Lang => widget.language, session, networkMessage: () => STRINGS[widget.language].network, credentials: 'omit' }),
+    call: apiClient({
+      base,
+      lang: (): Lang => widget.language,
+      session,
+      networkMessage: () => STRINGS[widget.language].network,
+      credentials: 'omit',
+    }),
     token: () => token,
   });
   sessions.push({

@@ -46,7 +46,10 @@ export class Widget {
   /** Replies the reader posted in this view. */
   private readonly postedHere = new Set<string>();
 
-  constructor(private readonly root: ShadowRoot, private readonly o: WidgetOptions) {
+  constructor(
+    private readonly root: ShadowRoot,
+    private readonly o: WidgetOptions,
+  ) {
     this.lang = o.lang ?? 'sv';
     this.t = STRINGS[this.lang];
     root.append(this.box);
@@ -86,21 +89,36 @@ export class Widget {
   private render(): void {
     const { t, id } = this;
     const info = this.info as ThreadInfo;
-    const sortSelect = h('select', { id: `${id}-sort`, onchange: (e) => this.changeSort((e.target as HTMLSelectElement).value) },
+    const sortSelect = h(
+      'select',
+      { id: `${id}-sort`, onchange: (e) => this.changeSort((e.target as HTMLSelectElement).value) },
       h('option', { value: 'oldest', selected: this.sort === 'oldest' }, t.oldest),
-      h('option', { value: 'newest', selected: this.sort === 'newest' }, t.newest));
+      h('option', { value: 'newest', selected: this.sort === 'newest' }, t.newest),
+    );
     this.box.setAttribute('lang', this.lang);
     this.box.setAttribute('aria-labelledby', `${id}-h`);
-    fill(this.box,
-      h('h2', { id: `${id}-h`, tabindex: -1 }, t.heading, ' ', h('span', { class: 'n' }, `(${info.thread.commentCount})`)),
-      h('div', { class: 'bar' },
+    fill(
+      this.box,
+      h(
+        'h2',
+        { id: `${id}-h`, tabindex: -1 },
+        t.heading,
+        ' ',
+        h('span', { class: 'n' }, `(${info.thread.commentCount})`),
+      ),
+      h(
+        'div',
+        { class: 'bar' },
         h('p', { class: 'muted' }, t.count(info.thread.commentCount)),
-        h('label', { for: sortSelect.id }, t.sort), sortSelect),
+        h('label', { for: sortSelect.id }, t.sort),
+        sortSelect,
+      ),
       this.status,
       this.list,
       this.more,
       this.compose,
-      this.aside);
+      this.aside,
+    );
     this.renderList();
     this.renderCompose();
     this.renderAside();
@@ -116,15 +134,21 @@ export class Widget {
     const comments = (this.info as ThreadInfo).comments;
     fill(this.list, ...comments.map((c) => this.item(c)));
     this.list.hidden = comments.length === 0;
-    fill(this.more, comments.length === 0 && h('p', { class: 'muted' }, this.t.empty),
-      this.nextCursor && h('button', { type: 'button', onclick: () => this.loadMore() }, this.t.more));
+    fill(
+      this.more,
+      comments.length === 0 && h('p', { class: 'muted' }, this.t.empty),
+      this.nextCursor && h('button', { type: 'button', onclick: () => this.loadMore() }, this.t.more),
+    );
   }
 
   private async loadMore(focusNew = true): Promise<boolean> {
     const info = this.info as ThreadInfo;
     try {
-      const page = await this.o.call<{ comments: Comment[]; nextCursor: string | null }>('GET',
-        `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments?thread=${encodeURIComponent(this.o.thread)}&sort=${this.sort}&limit=${this.o.limit}&cursor=${encodeURIComponent(this.nextCursor as string)}`);
+      const page = await this.o.call<{ comments: Comment[]; nextCursor: string | null }>(
+        'GET',
+        `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments?thread=${encodeURIComponent(this.o.thread)}` +
+          `&sort=${this.sort}&limit=${this.o.limit}&cursor=${encodeURIComponent(this.nextCursor as string)}`,
+      );
       const known = new Set(info.comments.map((c) => c.id));
       const fresh = page.comments.filter((c) => !known.has(c.id));
       info.comments.push(...fresh);
@@ -167,7 +191,9 @@ export class Widget {
   }
 
   private dateText(iso: string): string {
-    return new Intl.DateTimeFormat(this.t.dateLocale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+    return new Intl.DateTimeFormat(this.t.dateLocale, { dateStyle: 'medium', timeStyle: 'short' }).format(
+      new Date(iso),
+    );
   }
 
   private item(c: Comment): HTMLLIElement {
@@ -175,18 +201,35 @@ export class Widget {
     const removed = c.status === 'removed';
     const slot = h('div', { class: 'slot' });
     const actions = h('div', { class: 'actions' });
-    const article = h('article', { class: 'c', tabindex: -1, 'aria-label': `${t.by} ${c.author?.name ?? t.anonymous}`, 'data-id': c.id, 'data-status': c.status },
-      h('p', { class: 'meta' },
-        h('span', { class: 'author' }, removed ? t.anonymous : c.author?.name ?? t.anonymous),
+    const article = h(
+      'article',
+      {
+        class: 'c',
+        tabindex: -1,
+        'aria-label': `${t.by} ${c.author?.name ?? t.anonymous}`,
+        'data-id': c.id,
+        'data-status': c.status,
+      },
+      h(
+        'p',
+        { class: 'meta' },
+        h('span', { class: 'author' }, removed ? t.anonymous : (c.author?.name ?? t.anonymous)),
         ' ',
         // The time links to the comment itself, as in most comment systems: a URL to share.
-        removed ? h('time', { datetime: c.createdAt }, this.dateText(c.createdAt))
-          : h('a', { class: 'permalink', href: permalink(this.o.url, c.id) }, h('time', { datetime: c.createdAt }, this.dateText(c.createdAt))),
+        removed
+          ? h('time', { datetime: c.createdAt }, this.dateText(c.createdAt))
+          : h(
+              'a',
+              { class: 'permalink', href: permalink(this.o.url, c.id) },
+              h('time', { datetime: c.createdAt }, this.dateText(c.createdAt)),
+            ),
         c.editedAt && !removed && h('span', { class: 'muted' }, ` (${t.edited})`),
-        c.status === 'pending' && h('span', { class: 'badge' }, t.awaiting)),
+        c.status === 'pending' && h('span', { class: 'badge' }, t.awaiting),
+      ),
       removed ? h('p', { class: 'body muted' }, t.removed) : h('p', { class: 'body' }, c.body),
       actions,
-      slot);
+      slot,
+    );
     const li = h('li', { id: `${this.id}-c-${c.id}` }, article);
     if (!removed) this.fillActions(c, actions, slot, li);
     const replies = c.replies ?? [];
@@ -201,7 +244,15 @@ export class Widget {
   }
 
   private fillMoreReplies(c: Comment, ol: HTMLOListElement, more: HTMLElement): void {
-    fill(more, c.repliesCursor && h('button', { type: 'button', class: 'link', onclick: () => this.loadMoreReplies(c, ol, more) }, this.t.moreReplies));
+    fill(
+      more,
+      c.repliesCursor &&
+        h(
+          'button',
+          { type: 'button', class: 'link', onclick: () => this.loadMoreReplies(c, ol, more) },
+          this.t.moreReplies,
+        ),
+    );
   }
 
   /**
@@ -230,8 +281,10 @@ export class Widget {
   }
 
   private replyPage(id: string, cursor: string, limit: number): Promise<ReplyPage> {
-    return this.o.call<ReplyPage>('GET',
-      `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments/${id}/replies?limit=${limit}&cursor=${encodeURIComponent(cursor)}`);
+    return this.o.call<ReplyPage>(
+      'GET',
+      `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments/${id}/replies?limit=${limit}&cursor=${encodeURIComponent(cursor)}`,
+    );
   }
 
   private fillActions(c: Comment, actions: HTMLElement, slot: HTMLElement, li: HTMLLIElement): void {
@@ -240,15 +293,24 @@ export class Widget {
     const loggedIn = !!this.o.token();
     const open = info.thread.status === 'open';
     const opener = (label: string, build: (button: HTMLButtonElement) => Child) => {
-      const button: HTMLButtonElement = h('button', { type: 'button', class: 'link', 'aria-expanded': 'false', onclick: () => {
-        const wasOpen = button.getAttribute('aria-expanded') === 'true';
-        actions.querySelectorAll('button').forEach((b) => b.setAttribute('aria-expanded', 'false'));
-        fill(slot);
-        if (wasOpen) return;
-        button.setAttribute('aria-expanded', 'true');
-        fill(slot, build(button));
-        slot.querySelector<HTMLElement>('textarea, select, button')?.focus();
-      } }, label);
+      const button: HTMLButtonElement = h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          'aria-expanded': 'false',
+          onclick: () => {
+            const wasOpen = button.getAttribute('aria-expanded') === 'true';
+            actions.querySelectorAll('button').forEach((b) => b.setAttribute('aria-expanded', 'false'));
+            fill(slot);
+            if (wasOpen) return;
+            button.setAttribute('aria-expanded', 'true');
+            fill(slot, build(button));
+            slot.querySelector<HTMLElement>('textarea, select, button')?.focus();
+          },
+        },
+        label,
+      );
       return button;
     };
     const close = (button: HTMLButtonElement) => {
@@ -258,35 +320,68 @@ export class Widget {
     };
     const windowMinutes = info.site.editWindowMinutes ?? 15;
     const editable = c.mine && open && Date.now() < Date.parse(c.createdAt) + windowMinutes * 60_000;
-    append(actions,
-      loggedIn && open && !this.banned && c.parentId === null && c.status === 'published' &&
-        opener(t.reply, (b) => composer({
-          id: `${this.id}-r-${c.id}`, label: t.yourReply, submitLabel: t.send, max: info.thread.maxLength, t, cancel: () => close(b),
-          submit: (text, key) => this.post(text, key, c, () => close(b)),
-        }).form),
-      editable && opener(t.edit, (b) => composer({
-        id: `${this.id}-e-${c.id}`, label: t.editLabel, submitLabel: t.save, max: info.thread.maxLength, t, initial: c.body, cancel: () => close(b),
-        submit: async (text) => {
-          try {
-            const { comment } = await this.o.call<{ comment: Comment }>('PATCH', `/api/v1/comments/${c.id}`, { body: text });
-            const wasPublished = c.status === 'published';
-            Object.assign(c, comment, { replies: c.replies });
-            if (wasPublished && comment.status !== 'published') this.countBy(-1);
-            const fresh = this.item(c);
-            li.replaceWith(fresh);
-            fresh.querySelector<HTMLElement>('article')?.focus();
-            this.say(t.saved);
-            void this.watch();
-            return null;
-          } catch (err) {
-            return this.problem(err);
-          }
-        },
-      }).form),
-      c.mine && opener(t.del, (b) => h('div', { class: 'confirm', role: 'group', 'aria-label': t.deleteConfirm },
-        h('p', null, t.deleteConfirm),
-        h('button', { type: 'button', class: 'danger', onclick: () => this.remove(c, li, slot) }, t.deleteYes),
-        h('button', { type: 'button', onclick: () => close(b) }, t.cancel))),
+    append(
+      actions,
+      loggedIn &&
+        open &&
+        !this.banned &&
+        c.parentId === null &&
+        c.status === 'published' &&
+        opener(
+          t.reply,
+          (b) =>
+            composer({
+              id: `${this.id}-r-${c.id}`,
+              label: t.yourReply,
+              submitLabel: t.send,
+              max: info.thread.maxLength,
+              t,
+              cancel: () => close(b),
+              submit: (text, key) => this.post(text, key, c, () => close(b)),
+            }).form,
+        ),
+      editable &&
+        opener(
+          t.edit,
+          (b) =>
+            composer({
+              id: `${this.id}-e-${c.id}`,
+              label: t.editLabel,
+              submitLabel: t.save,
+              max: info.thread.maxLength,
+              t,
+              initial: c.body,
+              cancel: () => close(b),
+              submit: async (text) => {
+                try {
+                  const { comment } = await this.o.call<{ comment: Comment }>('PATCH', `/api/v1/comments/${c.id}`, {
+                    body: text,
+                  });
+                  const wasPublished = c.status === 'published';
+                  Object.assign(c, comment, { replies: c.replies });
+                  if (wasPublished && comment.status !== 'published') this.countBy(-1);
+                  const fresh = this.item(c);
+                  li.replaceWith(fresh);
+                  fresh.querySelector<HTMLElement>('article')?.focus();
+                  this.say(t.saved);
+                  void this.watch();
+                  return null;
+                } catch (err) {
+                  return this.problem(err);
+                }
+              },
+            }).form,
+        ),
+      c.mine &&
+        opener(t.del, (b) =>
+          h(
+            'div',
+            { class: 'confirm', role: 'group', 'aria-label': t.deleteConfirm },
+            h('p', null, t.deleteConfirm),
+            h('button', { type: 'button', class: 'danger', onclick: () => this.remove(c, li, slot) }, t.deleteYes),
+            h('button', { type: 'button', onclick: () => close(b) }, t.cancel),
+          ),
+        ),
       loggedIn && !c.mine && c.status === 'published' && opener(t.report, (b) => this.reportForm(c, () => close(b))),
     );
   }
@@ -294,17 +389,28 @@ export class Widget {
   private reportForm(c: Comment, done: () => void): HTMLFormElement {
     const { t } = this;
     const base = `${this.id}-p-${c.id}`;
-    const select = h('select', { id: `${base}-reason`, name: 'reason' },
-      ...Object.entries(t.reasons).map(([value, label]) => h('option', { value }, label)));
+    const select = h(
+      'select',
+      { id: `${base}-reason`, name: 'reason' },
+      ...Object.entries(t.reasons).map(([value, label]) => h('option', { value }, label)),
+    );
     const note = h('input', { id: `${base}-note`, name: 'note', type: 'text', maxlength: 500 });
     const err = h('p', { class: 'err', 'aria-live': 'polite' });
-    const form = h('form', { class: 'report', novalidate: true },
-      h('label', { for: select.id }, t.reason), select,
-      h('label', { for: note.id }, t.note), note,
+    const form = h(
+      'form',
+      { class: 'report', novalidate: true },
+      h('label', { for: select.id }, t.reason),
+      select,
+      h('label', { for: note.id }, t.note),
+      note,
       err,
-      h('div', { class: 'row' },
+      h(
+        'div',
+        { class: 'row' },
         h('button', { type: 'submit', class: 'primary' }, t.sendReport),
-        h('button', { type: 'button', onclick: done }, t.cancel)));
+        h('button', { type: 'button', onclick: done }, t.cancel),
+      ),
+    );
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       try {
@@ -360,8 +466,12 @@ export class Widget {
     if (this.o.title) body.threadTitle = this.o.title;
     if (parent) body.parentId = parent.id;
     try {
-      const { comment } = await this.o.call<{ comment: Comment }>('POST', `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments`, body,
-        { 'Idempotency-Key': key });
+      const { comment } = await this.o.call<{ comment: Comment }>(
+        'POST',
+        `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments`,
+        body,
+        { 'Idempotency-Key': key },
+      );
       if (parent) {
         (parent.replies ??= []).push(comment);
         // Newer than any reply "Visa fler svar" may still load: those go before it.
@@ -405,10 +515,14 @@ export class Widget {
       for (let round = 0; round < 20; round++) {
         await new Promise((r) => setTimeout(r, 1000 + round * 500));
         const info = this.info as ThreadInfo;
-        const pending = info.comments.flatMap((c) => [c, ...(c.replies ?? [])]).filter((c) => c.mine && c.status === 'pending');
+        const pending = info.comments
+          .flatMap((c) => [c, ...(c.replies ?? [])])
+          .filter((c) => c.mine && c.status === 'pending');
         if (pending.length === 0) return;
-        const page = await this.o.call<{ comments: Comment[] }>('GET',
-          `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments?thread=${encodeURIComponent(this.o.thread)}&sort=newest&limit=100`);
+        const page = await this.o.call<{ comments: Comment[] }>(
+          'GET',
+          `/api/v1/sites/${encodeURIComponent(this.o.site)}/comments?thread=${encodeURIComponent(this.o.thread)}&sort=newest&limit=100`,
+        );
         const fresh = new Map(page.comments.flatMap((c) => [c, ...(c.replies ?? [])]).map((c) => [c.id, c]));
         // An own reply past a comment's first replies is looked for in its further reply pages.
         for (const top of page.comments) {
@@ -475,15 +589,29 @@ export class Widget {
       fill(this.compose, h('p', { class: 'closed' }, t.closed), why && h('p', { class: 'closed-why' }, why));
     } else if (!token) {
       const login = safeHref(info.site.loginUrl?.replace('{url}', encodeURIComponent(location.href)));
-      fill(this.compose, note, h('p', { class: 'login' }, t.loginRequired), login && h('a', { href: login, class: 'button' }, t.logIn));
+      fill(
+        this.compose,
+        note,
+        h('p', { class: 'login' }, t.loginRequired),
+        login && h('a', { href: login, class: 'button' }, t.logIn),
+      );
     } else if (this.banned) {
       fill(this.compose, note);
     } else {
       const name = claimsOf(token)?.name;
-      fill(this.compose,
+      fill(
+        this.compose,
         note,
         name && h('p', { class: 'muted' }, `${t.loggedInAs} `, h('strong', null, name)),
-        composer({ id: `${id}-new`, label: t.yourComment, submitLabel: t.send, max: info.thread.maxLength, t, submit: (text, key) => this.post(text, key, null) }).form);
+        composer({
+          id: `${id}-new`,
+          label: t.yourComment,
+          submitLabel: t.send,
+          max: info.thread.maxLength,
+          t,
+          submit: (text, key) => this.post(text, key, null),
+        }).form,
+      );
     }
   }
 
@@ -492,10 +620,13 @@ export class Widget {
     const info = this.info as ThreadInfo;
     const notice = info.site.privacyNotice[this.lang];
     const url = safeHref(notice.url);
-    const privacy = h('aside', { class: 'privacy', 'aria-labelledby': `${id}-pn` },
+    const privacy = h(
+      'aside',
+      { class: 'privacy', 'aria-labelledby': `${id}-pn` },
       h('h3', { id: `${id}-pn` }, notice.title),
       h('p', null, notice.text),
-      url && h('a', { href: url }, t.privacyLink));
+      url && h('a', { href: url }, t.privacyLink),
+    );
     fill(this.aside, privacy, this.o.token() && this.myData());
   }
 
@@ -512,7 +643,10 @@ export class Widget {
     const download = async () => {
       try {
         const data = await this.o.call<unknown>('GET', `${site}/me/export`);
-        const link = h('a', { href: URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' })), download: `kommentarer-${this.o.site}.json` });
+        const link = h('a', {
+          href: URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' })),
+          download: `kommentarer-${this.o.site}.json`,
+        });
         link.click();
         setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
         show(t.exported, false);
@@ -521,10 +655,22 @@ export class Widget {
       }
     };
     const askErase = () => {
-      fill(actions,
+      fill(
+        actions,
         h('p', null, t.eraseConfirm),
         h('button', { type: 'button', class: 'danger', onclick: erase }, t.eraseYes),
-        h('button', { type: 'button', onclick: () => { resetActions(); actions.querySelector<HTMLElement>('.erase')?.focus(); } }, t.cancel));
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => {
+              resetActions();
+              actions.querySelector<HTMLElement>('.erase')?.focus();
+            },
+          },
+          t.cancel,
+        ),
+      );
       actions.querySelector<HTMLElement>('.danger')?.focus();
     };
     const erase = async () => {
@@ -532,16 +678,24 @@ export class Widget {
         const r = await this.o.call<{ id: string; receiptToken?: string }>('POST', `${site}/me/erasure`, {});
         const statusUrl = `${this.o.base}/api/v1/erasure-requests/${encodeURIComponent(r.id)}?token=${encodeURIComponent(r.receiptToken ?? '')}`;
         resetActions();
-        show(t.erasureReceived(r.id), false, ' ', h('a', { href: statusUrl, target: '_blank', rel: 'noopener' }, t.erasureStatus));
+        show(
+          t.erasureReceived(r.id),
+          false,
+          ' ',
+          h('a', { href: statusUrl, target: '_blank', rel: 'noopener' }, t.erasureStatus),
+        );
         this.root.host.dispatchEvent(new CustomEvent('kommentarer:erasure', { bubbles: true, detail: { id: r.id } }));
       } catch (err) {
         resetActions();
         show((err as Error).message, true);
       }
     };
-    const resetActions = () => fill(actions,
-      h('button', { type: 'button', class: 'export', onclick: download }, t.exportBtn),
-      h('button', { type: 'button', class: 'erase', onclick: askErase }, t.erase));
+    const resetActions = () =>
+      fill(
+        actions,
+        h('button', { type: 'button', class: 'export', onclick: download }, t.exportBtn),
+        h('button', { type: 'button', class: 'erase', onclick: askErase }, t.erase),
+      );
     resetActions();
     return h('details', { class: 'mydata' }, h('summary', null, t.myData), h('p', null, t.myDataText), actions, msg);
   }

@@ -15,9 +15,22 @@ type Queue = 'pending' | 'reported' | 'rejected' | 'approved';
 const QUEUES: Queue[] = ['pending', 'reported', 'rejected', 'approved'];
 
 interface Item {
-  comment: { id: string; thread: string; parentId: string | null; body: string; status: string; createdAt: string; editedAt: string | null };
+  comment: {
+    id: string;
+    thread: string;
+    parentId: string | null;
+    body: string;
+    status: string;
+    createdAt: string;
+    editedAt: string | null;
+  };
   thread: { key: string; title: string | null; url: string | null; status: 'open' | 'closed' };
-  author: { id: string; sub: string; name: string; history: { published: number; rejected: number; pending: number } } | null;
+  author: {
+    id: string;
+    sub: string;
+    name: string;
+    history: { published: number; rejected: number; pending: number };
+  } | null;
   rules: Array<{ rule: string; action: string; detail: string | null }>;
   reports: Array<{ reason: string; note: string | null; createdAt: string; resolved: boolean }>;
   version: number;
@@ -35,12 +48,16 @@ const TEXT = {
     loginHeading: 'Logga in som moderator',
     site: 'Webbplats (site-id)',
     token: 'Moderatorns JWT',
-    tokenHint: 'En JWT som värdsidan signerat för webbplatsen, med rollen moderator eller admin. Demosidan länkar hit med en färdig token.',
+    tokenHint:
+      'En JWT som värdsidan signerat för webbplatsen, med rollen moderator eller admin. Demosidan länkar hit med en färdig token.',
     logIn: 'Logga in',
     logOut: 'Logga ut',
     who: (name: string, site: string) => `Inloggad som ${name} på ${site}`,
     queues: 'Köer',
-    names: { pending: 'Väntande', reported: 'Anmälda', rejected: 'Avvisade', approved: 'Godkända' } as Record<Queue, string>,
+    names: { pending: 'Väntande', reported: 'Anmälda', rejected: 'Avvisade', approved: 'Godkända' } as Record<
+      Queue,
+      string
+    >,
     empty: 'Inget här just nu.',
     more: 'Visa fler',
     loading: 'Laddar…',
@@ -49,11 +66,18 @@ const TEXT = {
     thread: 'Tråd',
     closedThread: 'stängd',
     history: 'Författarens historik',
-    historyText: (h: { published: number; rejected: number; pending: number }) => `${h.published} publicerade · ${h.rejected} avvisade · ${h.pending} väntande`,
+    historyText: (h: { published: number; rejected: number; pending: number }) =>
+      `${h.published} publicerade · ${h.rejected} avvisade · ${h.pending} väntande`,
     rules: 'Regler som slog till',
     reports: 'Anmälningar',
     none: 'Inga',
-    reasons: { spam: 'Reklam eller spam', abuse: 'Kränkande eller hotfullt', personal_data: 'Personuppgifter', off_topic: 'Hör inte till ämnet', other: 'Annat' } as Record<string, string>,
+    reasons: {
+      spam: 'Reklam eller spam',
+      abuse: 'Kränkande eller hotfullt',
+      personal_data: 'Personuppgifter',
+      off_topic: 'Hör inte till ämnet',
+      other: 'Annat',
+    } as Record<string, string>,
     approve: 'Godkänn',
     reject: 'Avvisa…',
     rejectNow: 'Avvisa',
@@ -72,7 +96,8 @@ const TEXT = {
     reopened: 'Tråden är öppen igen.',
     alreadyDecided: 'En annan moderator har redan beslutat om den här kommentaren. Listan är uppdaterad.',
     newItems: 'Kön har ändrats. Uppdatera listan',
-    countsLive: (c: Record<Queue, number>) => `Väntande ${c.pending}, anmälda ${c.reported}, avvisade ${c.rejected}, godkända ${c.approved}.`,
+    countsLive: (c: Record<Queue, number>) =>
+      `Väntande ${c.pending}, anmälda ${c.reported}, avvisade ${c.rejected}, godkända ${c.approved}.`,
     shortcuts: 'Kortkommandon',
     keys: [
       ['j / k', 'nästa / föregående kommentar'],
@@ -84,7 +109,10 @@ const TEXT = {
       ['u', 'uppdatera listan'],
     ],
     network: 'Kunde inte nå tjänsten. Försök igen.',
-    status: { pending: 'väntar', published: 'publicerad', rejected: 'avvisad', removed: 'borttagen' } as Record<string, string>,
+    status: { pending: 'väntar', published: 'publicerad', rejected: 'avvisad', removed: 'borttagen' } as Record<
+      string,
+      string
+    >,
     dateLocale: 'sv-SE',
   },
   en: {
@@ -92,12 +120,16 @@ const TEXT = {
     loginHeading: 'Log in as a moderator',
     site: 'Site (site id)',
     token: 'Moderator JWT',
-    tokenHint: 'A JWT the host signed for the site, with the role moderator or admin. The demo page links here with a ready token.',
+    tokenHint:
+      'A JWT the host signed for the site, with the role moderator or admin. The demo page links here with a ready token.',
     logIn: 'Log in',
     logOut: 'Log out',
     who: (name: string, site: string) => `Logged in as ${name} on ${site}`,
     queues: 'Queues',
-    names: { pending: 'Pending', reported: 'Reported', rejected: 'Rejected', approved: 'Approved' } as Record<Queue, string>,
+    names: { pending: 'Pending', reported: 'Reported', rejected: 'Rejected', approved: 'Approved' } as Record<
+      Queue,
+      string
+    >,
     empty: 'Nothing here right now.',
     more: 'Show more',
     loading: 'Loading…',
@@ -106,11 +138,18 @@ const TEXT = {
     thread: 'Thread',
     closedThread: 'closed',
     history: "Author's history",
-    historyText: (h: { published: number; rejected: number; pending: number }) => `${h.published} published · ${h.rejected} rejected · ${h.pending} pending`,
+    historyText: (h: { published: number; rejected: number; pending: number }) =>
+      `${h.published} published · ${h.rejected} rejected · ${h.pending} pending`,
     rules: 'Rules fired',
     reports: 'Reports',
     none: 'None',
-    reasons: { spam: 'Advertising or spam', abuse: 'Abusive or threatening', personal_data: 'Personal data', off_topic: 'Off topic', other: 'Other' } as Record<string, string>,
+    reasons: {
+      spam: 'Advertising or spam',
+      abuse: 'Abusive or threatening',
+      personal_data: 'Personal data',
+      off_topic: 'Off topic',
+      other: 'Other',
+    } as Record<string, string>,
     approve: 'Approve',
     reject: 'Reject…',
     rejectNow: 'Reject',
@@ -129,7 +168,8 @@ const TEXT = {
     reopened: 'The thread is open again.',
     alreadyDecided: 'Another moderator has already decided on this comment. The list has been updated.',
     newItems: 'The queue has changed. Refresh the list',
-    countsLive: (c: Record<Queue, number>) => `Pending ${c.pending}, reported ${c.reported}, rejected ${c.rejected}, approved ${c.approved}.`,
+    countsLive: (c: Record<Queue, number>) =>
+      `Pending ${c.pending}, reported ${c.reported}, rejected ${c.rejected}, approved ${c.approved}.`,
     shortcuts: 'Keyboard shortcuts',
     keys: [
       ['j / k', 'next / previous comment'],
@@ -141,7 +181,10 @@ const TEXT = {
       ['u', 'refresh the list'],
     ],
     network: 'Could not reach the service. Please try again.',
-    status: { pending: 'pending', published: 'published', rejected: 'rejected', removed: 'removed' } as Record<string, string>,
+    status: { pending: 'pending', published: 'published', rejected: 'rejected', removed: 'removed' } as Record<
+      string,
+      string
+    >,
     dateLocale: 'en-GB',
   },
 };
@@ -175,7 +218,12 @@ const refreshBox = h('div');
 const tabs = new Map<Queue, HTMLButtonElement>();
 
 // Same origin as the API, with the token the moderator logged in with (never refreshed).
-const call = apiClient({ base: '', lang: () => lang, session: { token: async () => session?.token ?? null }, networkMessage: () => t.network });
+const call = apiClient({
+  base: '',
+  lang: () => lang,
+  session: { token: async () => session?.token ?? null },
+  networkMessage: () => t.network,
+});
 
 const sitePath = () => `/api/v1/sites/${encodeURIComponent((session as { site: string }).site)}/moderation`;
 
@@ -190,16 +238,33 @@ function showLogin(message = ''): void {
   clearInterval(timer);
   session = null;
   who.textContent = '';
-  const site = h('input', { id: 'site', name: 'site', required: true, autocomplete: 'off', value: params.get('site') ?? '' });
-  const token = h('textarea', { id: 'token', name: 'token', required: true, 'aria-describedby': 'token-hint', spellcheck: 'false' });
+  const site = h('input', {
+    id: 'site',
+    name: 'site',
+    required: true,
+    autocomplete: 'off',
+    value: params.get('site') ?? '',
+  });
+  const token = h('textarea', {
+    id: 'token',
+    name: 'token',
+    required: true,
+    'aria-describedby': 'token-hint',
+    spellcheck: 'false',
+  });
   const err = h('p', { class: 'err', 'aria-live': 'polite' }, message);
-  const form = h('form', { class: 'card login' },
+  const form = h(
+    'form',
+    { class: 'card login' },
     h('h2', null, t.loginHeading),
-    h('label', { for: 'site' }, t.site), site,
-    h('label', { for: 'token' }, t.token), token,
+    h('label', { for: 'site' }, t.site),
+    site,
+    h('label', { for: 'token' }, t.token),
+    token,
     h('p', { id: 'token-hint', class: 'hint' }, t.tokenHint),
     err,
-    h('button', { type: 'submit', class: 'primary' }, t.logIn));
+    h('button', { type: 'submit', class: 'primary' }, t.logIn),
+  );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const ok = await tryLogin(site.value.trim(), token.value.trim());
@@ -234,14 +299,31 @@ function showQueues(): void {
   who.textContent = t.who(String(claimsOf(s.token)?.name ?? '') || '?', s.site);
   const tablist = h('div', { role: 'tablist', 'aria-label': t.queues, onkeydown: (e) => tabKeys(e as KeyboardEvent) });
   for (const q of QUEUES) {
-    const tab = h('button', { type: 'button', role: 'tab', id: `tab-${q}`, 'aria-controls': 'panel', 'data-queue': q, onclick: () => switchQueue(q) });
+    const tab = h('button', {
+      type: 'button',
+      role: 'tab',
+      id: `tab-${q}`,
+      'aria-controls': 'panel',
+      'data-queue': q,
+      onclick: () => switchQueue(q),
+    });
     tabs.set(q, tab);
     tablist.append(tab);
   }
   const panel = h('section', { role: 'tabpanel', id: 'panel', tabindex: -1 }, status, refreshBox, list, moreBox);
-  fill(app,
-    h('div', { class: 'bar' }, h('p', { class: 'hint' }, `${t.shortcuts}: j/k, a, r, b, c, 1–4, u`), h('button', { type: 'button', onclick: logout }, t.logOut)),
-    tablist, countsLive, panel, help());
+  fill(
+    app,
+    h(
+      'div',
+      { class: 'bar' },
+      h('p', { class: 'hint' }, `${t.shortcuts}: j/k, a, r, b, c, 1–4, u`),
+      h('button', { type: 'button', onclick: logout }, t.logOut),
+    ),
+    tablist,
+    countsLive,
+    panel,
+    help(),
+  );
   renderTabs();
   void switchQueue(queue, false);
   clearInterval(timer);
@@ -250,7 +332,8 @@ function showQueues(): void {
 
 function help(): HTMLElement {
   const dl = h('dl');
-  for (const [key, what] of t.keys) append(dl, h('dt', null, h('kbd', null, key as string)), h('dd', null, what as string));
+  for (const [key, what] of t.keys)
+    append(dl, h('dt', null, h('kbd', null, key as string)), h('dd', null, what as string));
   return h('aside', { class: 'help card', 'aria-labelledby': 'help-h' }, h('h2', { id: 'help-h' }, t.shortcuts), dl);
 }
 
@@ -259,7 +342,12 @@ function renderTabs(): void {
     const selectedTab = q === queue;
     tab.setAttribute('aria-selected', String(selectedTab));
     tab.tabIndex = selectedTab ? 0 : -1;
-    fill(tab, t.names[q], ' ', h('span', { class: 'n', 'data-count': counts ? counts[q] : '' }, counts ? `(${counts[q]})` : ''));
+    fill(
+      tab,
+      t.names[q],
+      ' ',
+      h('span', { class: 'n', 'data-count': counts ? counts[q] : '' }, counts ? `(${counts[q]})` : ''),
+    );
   }
   document.getElementById('panel')?.setAttribute('aria-labelledby', `tab-${queue}`);
 }
@@ -280,7 +368,10 @@ async function refreshCounts(): Promise<void> {
     renderTabs();
     if (changed) countsLive.textContent = t.countsLive(next);
     if (next[queue] !== shownCount) {
-      fill(refreshBox, h('button', { type: 'button', class: 'primary', onclick: () => void loadList(true) }, t.newItems));
+      fill(
+        refreshBox,
+        h('button', { type: 'button', class: 'primary', onclick: () => void loadList(true) }, t.newItems),
+      );
     } else {
       fill(refreshBox);
     }
@@ -321,7 +412,10 @@ async function loadList(focusFirst: boolean): Promise<void> {
 
 async function loadMore(): Promise<void> {
   try {
-    const page = await call<QueuePage>('GET', `${sitePath()}/queues/${queue}?limit=20&cursor=${encodeURIComponent(cursor as string)}`);
+    const page = await call<QueuePage>(
+      'GET',
+      `${sitePath()}/queues/${queue}?limit=20&cursor=${encodeURIComponent(cursor as string)}`,
+    );
     const from = items.length;
     items.push(...page.items);
     cursor = page.nextCursor;
@@ -350,38 +444,106 @@ function itemView(item: Item, index: number): HTMLLIElement {
   const threadLink = articleUrl && comment.status === 'published' ? permalink(articleUrl, comment.id) : articleUrl;
   const threadName = thread.title ?? thread.key;
   const slot = h('div', { class: 'slot' });
-  const decide = queue !== 'approved' && h('button', { type: 'button', class: 'approve', 'data-action': 'approve', onclick: () => void decision(index, 'approve') }, t.approve);
-  const reject = queue !== 'rejected' && h('button', { type: 'button', class: 'reject', 'data-action': 'reject', onclick: () => openReject(index) }, t.reject);
-  const li = h('li', {
-    class: index === selected ? 'item selected' : 'item', tabindex: -1, 'data-id': comment.id, 'aria-labelledby': headingId,
-    onfocus: () => select(index),
-  },
-  h('h3', { id: headingId }, `${t.by} ${author?.name ?? t.unknownAuthor}`, author && h('span', { class: 'hint' }, ` (${author.sub})`)),
-  h('p', { class: 'meta' },
-    h('time', { datetime: comment.createdAt }, dateText(comment.createdAt)), ' · ', t.status[comment.status] ?? comment.status, ' · ',
-    `${t.thread}: `, threadLink ? h('a', { href: threadLink }, threadName) : threadName,
-    thread.status === 'closed' && ` (${t.closedThread})`),
-  h('p', { class: 'body' }, comment.body),
-  h('dl', { class: 'facts' },
-    h('dt', null, t.history), h('dd', null, author ? t.historyText(author.history) : t.none),
-    h('dt', null, t.rules), h('dd', null, item.rules.length
-      ? h('ul', null, ...item.rules.map((r) => h('li', null, `${r.rule}: ${r.action}${r.detail ? ` (${r.detail})` : ''}`)))
-      : t.none),
-    h('dt', null, t.reports), h('dd', null, item.reports.length
-      ? h('ul', null, ...item.reports.map((r) => h('li', null, `${t.reasons[r.reason] ?? r.reason}${r.note ? ` – ${r.note}` : ''} (${dateText(r.createdAt)})`)))
-      : t.none)),
-  h('div', { class: 'actions' },
-    decide, reject,
-    author && h('button', { type: 'button', 'data-action': 'ban', onclick: () => openBan(index) }, t.ban),
-    thread.status === 'open'
-      ? h('button', { type: 'button', 'data-action': 'close', onclick: () => void closeThread(index, true) }, t.close)
-      : h('button', { type: 'button', 'data-action': 'reopen', onclick: () => void closeThread(index, false) }, t.reopen)),
-  slot);
+  const decide =
+    queue !== 'approved' &&
+    h(
+      'button',
+      { type: 'button', class: 'approve', 'data-action': 'approve', onclick: () => void decision(index, 'approve') },
+      t.approve,
+    );
+  const reject =
+    queue !== 'rejected' &&
+    h(
+      'button',
+      { type: 'button', class: 'reject', 'data-action': 'reject', onclick: () => openReject(index) },
+      t.reject,
+    );
+  const li = h(
+    'li',
+    {
+      class: index === selected ? 'item selected' : 'item',
+      tabindex: -1,
+      'data-id': comment.id,
+      'aria-labelledby': headingId,
+      onfocus: () => select(index),
+    },
+    h(
+      'h3',
+      { id: headingId },
+      `${t.by} ${author?.name ?? t.unknownAuthor}`,
+      author && h('span', { class: 'hint' }, ` (${author.sub})`),
+    ),
+    h(
+      'p',
+      { class: 'meta' },
+      h('time', { datetime: comment.createdAt }, dateText(comment.createdAt)),
+      ' · ',
+      t.status[comment.status] ?? comment.status,
+      ' · ',
+      `${t.thread}: `,
+      threadLink ? h('a', { href: threadLink }, threadName) : threadName,
+      thread.status === 'closed' && ` (${t.closedThread})`,
+    ),
+    h('p', { class: 'body' }, comment.body),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', null, t.history),
+      h('dd', null, author ? t.historyText(author.history) : t.none),
+      h('dt', null, t.rules),
+      h(
+        'dd',
+        null,
+        item.rules.length
+          ? h(
+              'ul',
+              null,
+              ...item.rules.map((r) => h('li', null, `${r.rule}: ${r.action}${r.detail ? ` (${r.detail})` : ''}`)),
+            )
+          : t.none,
+      ),
+      h('dt', null, t.reports),
+      h(
+        'dd',
+        null,
+        item.reports.length
+          ? h(
+              'ul',
+              null,
+              ...item.reports.map((r) =>
+                h(
+                  'li',
+                  null,
+                  `${t.reasons[r.reason] ?? r.reason}${r.note ? ` – ${r.note}` : ''} (${dateText(r.createdAt)})`,
+                ),
+              ),
+            )
+          : t.none,
+      ),
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      decide,
+      reject,
+      author && h('button', { type: 'button', 'data-action': 'ban', onclick: () => openBan(index) }, t.ban),
+      thread.status === 'open'
+        ? h('button', { type: 'button', 'data-action': 'close', onclick: () => void closeThread(index, true) }, t.close)
+        : h(
+            'button',
+            { type: 'button', 'data-action': 'reopen', onclick: () => void closeThread(index, false) },
+            t.reopen,
+          ),
+    ),
+    slot,
+  );
   return li;
 }
 
 function itemElement(index: number): HTMLLIElement | null {
-  return list.children[index] instanceof HTMLLIElement && list.children[index]?.classList.contains('item') ? list.children[index] as HTMLLIElement : null;
+  return list.children[index] instanceof HTMLLIElement && list.children[index]?.classList.contains('item')
+    ? (list.children[index] as HTMLLIElement)
+    : null;
 }
 
 function select(index: number): void {
@@ -422,7 +584,13 @@ async function decision(index: number, action: 'approve' | 'reject', reason?: st
   }
 }
 
-function inlineForm(index: number, fields: HTMLElement[], submitLabel: string, submitClass: string, onSubmit: () => Promise<void>): void {
+function inlineForm(
+  index: number,
+  fields: HTMLElement[],
+  submitLabel: string,
+  submitClass: string,
+  onSubmit: () => Promise<void>,
+): void {
   const li = itemElement(index);
   const slot = li?.querySelector('.slot');
   if (!li || !slot) return;
@@ -430,9 +598,22 @@ function inlineForm(index: number, fields: HTMLElement[], submitLabel: string, s
     fill(slot);
     li.focus();
   };
-  const form = h('form', { novalidate: true, onkeydown: (e) => { if ((e as KeyboardEvent).key === 'Escape') cancel(); } },
+  const form = h(
+    'form',
+    {
+      novalidate: true,
+      onkeydown: (e) => {
+        if ((e as KeyboardEvent).key === 'Escape') cancel();
+      },
+    },
     ...fields,
-    h('div', { class: 'row' }, h('button', { type: 'submit', class: submitClass }, submitLabel), h('button', { type: 'button', onclick: cancel }, t.cancel)));
+    h(
+      'div',
+      { class: 'row' },
+      h('button', { type: 'submit', class: submitClass }, submitLabel),
+      h('button', { type: 'button', onclick: cancel }, t.cancel),
+    ),
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void onSubmit();
@@ -444,7 +625,9 @@ function inlineForm(index: number, fields: HTMLElement[], submitLabel: string, s
 function openReject(index: number): void {
   const id = `reject-${index}`;
   const input = h('input', { id, type: 'text', maxlength: 500 });
-  inlineForm(index, [h('label', { for: id }, t.rejectReason), input], t.rejectNow, 'reject', () => decision(index, 'reject', input.value.trim() || undefined));
+  inlineForm(index, [h('label', { for: id }, t.rejectReason), input], t.rejectNow, 'reject', () =>
+    decision(index, 'reject', input.value.trim() || undefined),
+  );
 }
 
 function openBan(index: number): void {
@@ -454,18 +637,24 @@ function openBan(index: number): void {
   const reason = h('input', { id: `ban-${index}-reason`, type: 'text', maxlength: 500, required: true });
   const until = h('input', { id: `ban-${index}-until`, type: 'date' });
   const err = h('p', { class: 'err', 'aria-live': 'polite' });
-  inlineForm(index, [h('label', { for: reason.id }, t.banReason), reason, h('label', { for: until.id }, t.banUntil), until, err], t.banNow, 'danger', async () => {
-    const body: Record<string, unknown> = { reason: reason.value.trim() };
-    if (until.value) body.until = new Date(`${until.value}T23:59:59`).toISOString();
-    try {
-      await call('POST', `${sitePath()}/users/${encodeURIComponent(author.sub)}/ban`, body);
-      say(t.banned(author.name));
-      fill(itemElement(index)?.querySelector('.slot') as Element);
-      itemElement(index)?.focus();
-    } catch (e) {
-      err.textContent = (e as Error).message;
-    }
-  });
+  inlineForm(
+    index,
+    [h('label', { for: reason.id }, t.banReason), reason, h('label', { for: until.id }, t.banUntil), until, err],
+    t.banNow,
+    'danger',
+    async () => {
+      const body: Record<string, unknown> = { reason: reason.value.trim() };
+      if (until.value) body.until = new Date(`${until.value}T23:59:59`).toISOString();
+      try {
+        await call('POST', `${sitePath()}/users/${encodeURIComponent(author.sub)}/ban`, body);
+        say(t.banned(author.name));
+        fill(itemElement(index)?.querySelector('.slot') as Element);
+        itemElement(index)?.focus();
+      } catch (e) {
+        err.textContent = (e as Error).message;
+      }
+    },
+  );
 }
 
 async function closeThread(index: number, close: boolean): Promise<void> {
@@ -473,7 +662,8 @@ async function closeThread(index: number, close: boolean): Promise<void> {
   if (!item) return;
   try {
     await call('POST', `${sitePath()}/threads/${close ? 'close' : 'reopen'}`, { thread: item.thread.key });
-    for (const other of items) if (other.thread.key === item.thread.key) other.thread.status = close ? 'closed' : 'open';
+    for (const other of items)
+      if (other.thread.key === item.thread.key) other.thread.status = close ? 'closed' : 'open';
     say(close ? t.closed : t.reopened);
     renderList();
     focusItem(index);
@@ -523,7 +713,10 @@ document.addEventListener('visibilitychange', () => {
 document.documentElement.lang = lang;
 document.title = `${t.title} – Kommentarer`;
 (document.getElementById('title') as HTMLElement).textContent = t.title;
-const fromHash = params.get('token') && params.get('site') ? { site: params.get('site') as string, token: params.get('token') as string } : null;
+const fromHash =
+  params.get('token') && params.get('site')
+    ? { site: params.get('site') as string, token: params.get('token') as string }
+    : null;
 if (location.hash) history.replaceState(null, '', location.pathname + location.search);
 let stored: { site: string; token: string } | null = null;
 try {

@@ -6,7 +6,12 @@
 
 /** An error answer of the API, or a request that got no answer (status 0, code NETWORK). */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -49,7 +54,12 @@ export type Call = <T>(method: string, path: string, body?: unknown, headers?: R
  * refresh, a 401 INVALID_TOKEN asks it for a fresh token once and retries.
  */
 export function apiClient(o: ClientOptions): Call {
-  return async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
+  return async function call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { 'Accept-Language': o.lang(), ...extra };
       const token = await o.session.token();
@@ -57,7 +67,12 @@ export function apiClient(o: ClientOptions): Call {
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       let res: Response;
       try {
-        res = await fetch(o.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: o.credentials });
+        res = await fetch(o.base + path, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          credentials: o.credentials,
+        });
       } catch {
         throw networkError(o.networkMessage());
       }
@@ -69,7 +84,12 @@ export function apiClient(o: ClientOptions): Call {
         const fresh = await o.session.refresh();
         if (fresh && fresh !== token) continue;
       }
-      throw new ApiError(res.status, error.code || `HTTP_${res.status}`, error.message || o.networkMessage(), error.details || {});
+      throw new ApiError(
+        res.status,
+        error.code || `HTTP_${res.status}`,
+        error.message || o.networkMessage(),
+        error.details || {},
+      );
     }
   };
 }

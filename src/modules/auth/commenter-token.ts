@@ -37,9 +37,10 @@ async function keyFor(site: Site): Promise<{ key: KeyObject | KeyLike; alg: stri
   const version = site.updatedAt.getTime();
   const cached = keyCache.get(site.id);
   if (cached && cached.version === version) return { key: cached.key, alg };
-  const key = 'hs256Secret' in auth
-    ? createSecretKey(Buffer.from(auth.hs256Secret, 'utf8'))
-    : await importSPKI(auth.publicKeyPem, auth.alg);
+  const key =
+    'hs256Secret' in auth
+      ? createSecretKey(Buffer.from(auth.hs256Secret, 'utf8'))
+      : await importSPKI(auth.publicKeyPem, auth.alg);
   keyCache.set(site.id, { version, key });
   return { key, alg };
 }
@@ -84,7 +85,10 @@ function cleanName(raw: string): string {
   const name = stripControls(raw.normalize('NFC')).trim();
   if (countGraphemes(name) <= MAX_NAME_GRAPHEMES) return name;
   const segments = new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(name);
-  return Array.from(segments).slice(0, MAX_NAME_GRAPHEMES).map((s) => s.segment).join('');
+  return Array.from(segments)
+    .slice(0, MAX_NAME_GRAPHEMES)
+    .map((s) => s.segment)
+    .join('');
 }
 
 /** True when the identity may moderate its site. */

@@ -5,7 +5,9 @@ import { safeLine } from '../../shared/safe-text';
 /** The host user id in …/moderation/users/{sub}/ban. */
 export const subParam = safeLine(256);
 
-export const banBody = z.object({ reason: safeLine(500), until: z.string().datetime({ offset: true }).optional() }).strict();
+export const banBody = z
+  .object({ reason: safeLine(500), until: z.string().datetime({ offset: true }).optional() })
+  .strict();
 
 /**
  * The end of a ban as a date, or null for a ban without end. A ban that would already

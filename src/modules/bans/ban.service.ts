@@ -19,7 +19,9 @@ export class BanService {
   /** The ban in force for a host user id, if any. */
   async active(siteId: string, sub: string): Promise<BanDoc | null> {
     return BanModel.findOne({
-      siteId, subjectRef: subjectRef(this.secret, siteId, sub), liftedAt: null,
+      siteId,
+      subjectRef: subjectRef(this.secret, siteId, sub),
+      liftedAt: null,
       $or: [{ until: null }, { until: { $gt: new Date() } }],
     }).lean();
   }
@@ -31,13 +33,28 @@ export class BanService {
   }
 
   /** Bans the commenter with this host user id; replaces any ban in force. */
-  async ban(siteId: string, sub: string, reason: string, until: Date | null, actor: Actor & { kind: 'moderator' }): Promise<BanDoc> {
+  async ban(
+    siteId: string,
+    sub: string,
+    reason: string,
+    until: Date | null,
+    actor: Actor & { kind: 'moderator' },
+  ): Promise<BanDoc> {
     const target = await this.commenters.find(siteId, sub);
     if (!target) throw notFound('commenter');
     const ref = subjectRef(this.secret, siteId, sub);
     const now = new Date();
     await BanModel.updateMany({ siteId, subjectRef: ref, liftedAt: null }, { $set: { liftedAt: now } });
-    const ban = await BanModel.create({ siteId, subjectRef: ref, commenterId: target._id, reason, until, createdAt: now, createdBy: actor.id, liftedAt: null });
+    const ban = await BanModel.create({
+      siteId,
+      subjectRef: ref,
+      commenterId: target._id,
+      reason,
+      until,
+      createdAt: now,
+      createdBy: actor.id,
+      liftedAt: null,
+    });
     await this.log.append({ siteId, actor, action: 'banned', subjectId: target._id, reason, until });
     return ban.toObject();
   }
@@ -48,9 +65,18 @@ export class BanService {
    */
   async lift(siteId: string, sub: string, actor: Actor & { kind: 'moderator' }): Promise<void> {
     const ref = subjectRef(this.secret, siteId, sub);
-    const result = await BanModel.updateMany({ siteId, subjectRef: ref, liftedAt: null }, { $set: { liftedAt: new Date() } });
+    const result = await BanModel.updateMany(
+      { siteId, subjectRef: ref, liftedAt: null },
+      { $set: { liftedAt: new Date() } },
+    );
     if (result.modifiedCount === 0) throw notFound('ban');
     const target = await this.commenters.find(siteId, sub);
-    await this.log.append({ siteId, actor, action: 'unbanned', subjectId: target?._id ?? null, subjectRef: target ? null : ref });
+    await this.log.append({
+      siteId,
+      actor,
+      action: 'unbanned',
+      subjectId: target?._id ?? null,
+      subjectRef: target ? null : ref,
+    });
   }
 }

@@ -18,8 +18,13 @@ export class CommenterService {
    */
   async upsert(identity: Identity, known?: CommenterDoc | null): Promise<CommenterDoc> {
     const existing = known === undefined ? await this.find(identity.siteId, identity.sub) : known;
-    if (existing && existing.name === identity.name && existing.email === identity.email
-      && Date.now() - existing.lastSeenAt.getTime() < LAST_SEEN_RESOLUTION_MS) return existing;
+    if (
+      existing &&
+      existing.name === identity.name &&
+      existing.email === identity.email &&
+      Date.now() - existing.lastSeenAt.getTime() < LAST_SEEN_RESOLUTION_MS
+    )
+      return existing;
     const now = new Date();
     const filter = { siteId: identity.siteId, sub: identity.sub };
     const update = {
@@ -46,9 +51,10 @@ export class CommenterService {
    * NOT_FOUND when nothing is stored about them.
    */
   async findSubject(siteId: string, subject: { sub: string } | { email: string }): Promise<CommenterDoc[]> {
-    const profiles = 'sub' in subject
-      ? await CommenterModel.find({ siteId, sub: subject.sub }).lean()
-      : await CommenterModel.find({ siteId, email: subject.email.trim().toLowerCase() }).lean();
+    const profiles =
+      'sub' in subject
+        ? await CommenterModel.find({ siteId, sub: subject.sub }).lean()
+        : await CommenterModel.find({ siteId, email: subject.email.trim().toLowerCase() }).lean();
     if (profiles.length === 0) throw notFound('subject');
     return profiles;
   }

@@ -8,8 +8,6 @@ export function meView(identity: Identity, profile: CommenterDoc | null) {
     name: identity.name,
     email: identity.email,
     roles: identity.roles,
-    stored: profile
-      ? { name: profile.name, email: profile.email, createdAt: profile.createdAt.toISOString() }
-      : null,
+    stored: profile ? { name: profile.name, email: profile.email, createdAt: profile.createdAt.toISOString() } : null,
   };
 }

@@ -36,21 +36,34 @@ export interface Removal {
  */
 export async function removeComments(siteId: string, ids: Types.ObjectId[], removal: Removal): Promise<RemovalCounts> {
   if (ids.length === 0) return { deleted: 0, tombstoned: 0, reports: 0 };
-  const comments = await CommentModel.find({ siteId, _id: { $in: ids } }, { threadKey: 1, parentId: 1, version: 1, authorId: 1, status: 1 }).lean();
+  const comments = await CommentModel.find(
+    { siteId, _id: { $in: ids } },
+    { threadKey: 1, parentId: 1, version: 1, authorId: 1, status: 1 },
+  ).lean();
   const withReplies = new Set(
-    (await CommentModel.find({ siteId, parentId: { $in: comments.map((c) => c._id) } }, { parentId: 1 }).lean())
-      .map((r) => String(r.parentId)),
+    (await CommentModel.find({ siteId, parentId: { $in: comments.map((c) => c._id) } }, { parentId: 1 }).lean()).map(
+      (r) => String(r.parentId),
+    ),
   );
   const keep = comments.filter((c) => withReplies.has(String(c._id))).map((c) => c._id);
   const drop = comments.filter((c) => !withReplies.has(String(c._id))).map((c) => c._id);
 
-  const versions = await claimTombstones(siteId, comments.filter((c) => withReplies.has(String(c._id))), removal);
+  const versions = await claimTombstones(
+    siteId,
+    comments.filter((c) => withReplies.has(String(c._id))),
+    removal,
+  );
   const now = new Date();
   const tombstoned = versions.length
-    ? (await CommentModel.updateMany(
-      { siteId, $or: versions.map(([id, version]) => ({ _id: id, version })) },
-      { $set: { status: 'removed', body: '', authorId: null, ipHash: null, rules: [], held: false, updatedAt: now }, $inc: { version: 1 } },
-    )).modifiedCount
+    ? (
+        await CommentModel.updateMany(
+          { siteId, $or: versions.map(([id, version]) => ({ _id: id, version })) },
+          {
+            $set: { status: 'removed', body: '', authorId: null, ipHash: null, rules: [], held: false, updatedAt: now },
+            $inc: { version: 1 },
+          },
+        )
+      ).modifiedCount
     : 0;
   const reports = (await ReportModel.deleteMany({ commentId: { $in: [...keep, ...drop] } })).deletedCount;
   await IdempotencyModel.deleteMany({ siteId, commentId: { $in: drop } });
@@ -58,8 +71,14 @@ export async function removeComments(siteId: string, ids: Types.ObjectId[], remo
   const deleted = drop.length ? (await CommentModel.deleteMany({ siteId, _id: { $in: drop } })).deletedCount : 0;
 
   // Parents that were tombstones and have just lost their last reply go as well.
-  const parents = [...new Set(comments.map((c) => c.parentId).filter((p): p is Types.ObjectId => !!p).map(String))]
-    .map((id) => new Types.ObjectId(id));
+  const parents = [
+    ...new Set(
+      comments
+        .map((c) => c.parentId)
+        .filter((p): p is Types.ObjectId => !!p)
+        .map(String),
+    ),
+  ].map((id) => new Types.ObjectId(id));
   let emptied = 0;
   for (const parentId of parents) {
     if (await CommentModel.exists({ siteId, parentId })) continue;
@@ -71,7 +90,13 @@ export async function removeComments(siteId: string, ids: Types.ObjectId[], remo
 /** Claims the version each tombstone is written on; returns [id, claimed version] pairs. */
 async function claimTombstones(
   siteId: string,
-  comments: Array<{ _id: Types.ObjectId; version: number; authorId: Types.ObjectId | null; threadKey: string; status: string }>,
+  comments: Array<{
+    _id: Types.ObjectId;
+    version: number;
+    authorId: Types.ObjectId | null;
+    threadKey: string;
+    status: string;
+  }>,
   removal: Removal,
 ): Promise<Array<[Types.ObjectId, number]>> {
   const log = removal.log ?? new ModerationLogService();
@@ -82,9 +107,20 @@ async function claimTombstones(
       claimed.push([c._id, held]);
       continue;
     }
-    const current = await claimNextVersion(log, c._id, {
-      siteId, actor: removal.actor, action: 'removed', subjectId: c.authorId, threadKey: c.threadKey, reason: removal.reason,
-    }, 'erasure.tombstones.waiting', (now) => now.status === 'removed' && !now.authorId);
+    const current = await claimNextVersion(
+      log,
+      c._id,
+      {
+        siteId,
+        actor: removal.actor,
+        action: 'removed',
+        subjectId: c.authorId,
+        threadKey: c.threadKey,
+        reason: removal.reason,
+      },
+      'erasure.tombstones.waiting',
+      (now) => now.status === 'removed' && !now.authorId,
+    );
     if (current) claimed.push([c._id, current.version]);
   }
   return claimed;

@@ -4,7 +4,15 @@ import { clientIp } from '../../http/request-context';
 import { parseOrThrow } from '../../shared/validate';
 import type { SiteService } from '../sites/site.service';
 import { siteOfComment } from './comment-site';
-import { assertThreadUrlOnOrigins, commentIdOr404, createCommentSchema, editCommentSchema, idempotencyKeySchema, listCommentsQuery, listRepliesQuery } from './comment.schemas';
+import {
+  assertThreadUrlOnOrigins,
+  commentIdOr404,
+  createCommentSchema,
+  editCommentSchema,
+  idempotencyKeySchema,
+  listCommentsQuery,
+  listRepliesQuery,
+} from './comment.schemas';
 import type { CommentService } from './comment.service';
 
 export interface CommentRouteDeps {

@@ -31,16 +31,19 @@ const bodyText = z.string().openapi({
   // Some character that is neither white space (as String.prototype.trim sees it) nor a
   // control character other than tab and line breaks: the rules of COMMENT_EMPTY and COMMENT_INVALID.
   pattern: `^[^${CONTROLS}]*[^${CONTROLS}${WHITE_SPACE}\\u0000-\\u0020\\u007F-\\u009F][^${CONTROLS}]*$`,
-  description: 'Not blank; at most the site\'s maxLength user-perceived characters, and at most 8 code points and 16 UTF-8 bytes per allowed character (422 COMMENT_TOO_LONG otherwise)',
+  description:
+    "Not blank; at most the site's maxLength user-perceived characters, and at most 8 code points and 16 UTF-8 bytes per allowed character (422 COMMENT_TOO_LONG otherwise)",
 });
 
-export const createCommentSchema = z.object({
-  thread: threadKeySchema,
-  body: bodyText,
-  parentId: objectIdString.nullable().optional(),
-  threadTitle: safeLine(300).optional(),
-  threadUrl: httpUrl.optional(),
-}).strict();
+export const createCommentSchema = z
+  .object({
+    thread: threadKeySchema,
+    body: bodyText,
+    parentId: objectIdString.nullable().optional(),
+    threadTitle: safeLine(300).optional(),
+    threadUrl: httpUrl.optional(),
+  })
+  .strict();
 
 /**
  * A thread's address is shown to moderators as the link to the article, and the first
@@ -48,23 +51,29 @@ export const createCommentSchema = z.object({
  */
 export function assertThreadUrlOnOrigins(threadUrl: string | undefined, origins: readonly string[]): void {
   if (threadUrl === undefined || isOnOrigins(threadUrl, origins)) return;
-  throw new AppError('VALIDATION_FAILED', { issues: [{ path: 'threadUrl', problem: 'must be an address on one of the site\'s origins' }] });
+  throw new AppError('VALIDATION_FAILED', {
+    issues: [{ path: 'threadUrl', problem: "must be an address on one of the site's origins" }],
+  });
 }
 
 export const editCommentSchema = z.object({ body: bodyText }).strict();
 
-export const listCommentsQuery = z.object({
-  thread: threadKeySchema,
-  cursor: cursorSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  sort: z.enum(['oldest', 'newest']).default('oldest'),
-}).strict();
+export const listCommentsQuery = z
+  .object({
+    thread: threadKeySchema,
+    cursor: cursorSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    sort: z.enum(['oldest', 'newest']).default('oldest'),
+  })
+  .strict();
 
 /** A top-level comment's replies, oldest first: the cursor comes from its repliesCursor or the previous page. */
-export const listRepliesQuery = z.object({
-  cursor: listCommentsQuery.shape.cursor,
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-}).strict();
+export const listRepliesQuery = z
+  .object({
+    cursor: listCommentsQuery.shape.cursor,
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+  })
+  .strict();
 
 /** Idempotency-Key header: a client-chosen token, 1–200 visible ASCII characters. */
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/);

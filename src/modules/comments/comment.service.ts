@@ -77,8 +77,15 @@ export class CommentService {
     const hasMore = page.length > query.limit;
     const top = page.slice(0, query.limit);
     // Each comment brings its first replies; the rest are paged by its repliesCursor, so none is lost.
-    const replies = await firstReplies(site.id, query.thread, top.map((c) => c._id), visible);
-    const authorIds = [...top, ...[...replies.values()].flatMap((r) => r.replies)].map((c) => c.authorId).filter((id): id is Types.ObjectId => !!id);
+    const replies = await firstReplies(
+      site.id,
+      query.thread,
+      top.map((c) => c._id),
+      visible,
+    );
+    const authorIds = [...top, ...[...replies.values()].flatMap((r) => r.replies)]
+      .map((c) => c.authorId)
+      .filter((id): id is Types.ObjectId => !!id);
     const names = await this.deps.commenters.namesById(site.id, authorIds);
     const comments = top.map((c) => {
       const slice = replies.get(String(c._id)) ?? { replies: [], cursor: null };
@@ -102,7 +109,12 @@ export class CommentService {
     return this.deps.pageCache.read(site.id, key, () => this.loadReplies(site, commentId, query, null));
   }
 
-  private async loadReplies(site: Site, commentId: string, query: ListRepliesQuery, viewer: Identity | null): Promise<ReplyPage> {
+  private async loadReplies(
+    site: Site,
+    commentId: string,
+    query: ListRepliesQuery,
+    viewer: Identity | null,
+  ): Promise<ReplyPage> {
     const profile = viewer ? await this.deps.commenters.find(site.id, viewer.sub) : null;
     const viewerId = profile?._id ?? null;
     const visible = visibleTo(viewerId);
@@ -110,7 +122,10 @@ export class CommentService {
     const parent = await CommentModel.findOne({ _id: commentId, siteId: site.id, ...visible }).lean();
     if (!parent) throw notFound('comment');
     const slice = await replyPage(parent, visible, query.cursor, query.limit);
-    const names = await this.deps.commenters.namesById(site.id, slice.replies.map((r) => r.authorId).filter((id): id is Types.ObjectId => !!id));
+    const names = await this.deps.commenters.namesById(
+      site.id,
+      slice.replies.map((r) => r.authorId).filter((id): id is Types.ObjectId => !!id),
+    );
     return { replies: slice.replies.map((r) => toCommentView(r, names, viewerId)), nextCursor: slice.cursor };
   }
 
@@ -146,7 +161,13 @@ export class CommentService {
     const id = new Types.ObjectId();
     if (keyHash) {
       try {
-        await IdempotencyModel.create({ siteId: site.id, authorId: author._id, keyHash, commentId: id, createdAt: new Date() });
+        await IdempotencyModel.create({
+          siteId: site.id,
+          authorId: author._id,
+          keyHash,
+          commentId: id,
+          createdAt: new Date(),
+        });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         const winner = await this.replay(site.id, author, keyHash, 3000);
@@ -155,16 +176,27 @@ export class CommentService {
       }
     }
     // The thread is created by its first comment; an existing one needs no write.
-    if (!thread) await this.deps.threads.ensure(site.id, input.thread, { title: input.threadTitle, url: input.threadUrl });
+    if (!thread)
+      await this.deps.threads.ensure(site.id, input.thread, { title: input.threadTitle, url: input.threadUrl });
     const now = new Date();
     await this.deps.moderation.record(id, 1);
     let doc: CommentDoc;
     try {
-      doc = (await CommentModel.create({
-        _id: id, siteId: site.id, threadKey: input.thread, parentId, authorId: author._id, body: text,
-        status: 'pending', revision: 1,
-        ipHash, createdAt: now, updatedAt: now,
-      })).toObject();
+      doc = (
+        await CommentModel.create({
+          _id: id,
+          siteId: site.id,
+          threadKey: input.thread,
+          parentId,
+          authorId: author._id,
+          body: text,
+          status: 'pending',
+          revision: 1,
+          ipHash,
+          createdAt: now,
+          updatedAt: now,
+        })
+      ).toObject();
     } catch (err) {
       if (keyHash) await IdempotencyModel.deleteOne({ siteId: site.id, authorId: author._id, keyHash });
       await this.deps.moderation.forget(id, 1);
@@ -184,13 +216,20 @@ export class CommentService {
    * Edits the author's own comment inside the edit window; it goes through moderation
    * again. Edits count against the site's write limits like new comments.
    */
-  async edit(site: Site, identity: Identity, commentId: string, body: string, context: { ip: string }): Promise<CommentView> {
+  async edit(
+    site: Site,
+    identity: Identity,
+    commentId: string,
+    body: string,
+    context: { ip: string },
+  ): Promise<CommentView> {
     const { comment, author } = await this.ownComment(site, identity, commentId);
     await this.deps.bans.assertNotBanned(site.id, identity.sub);
     await assertNotBeingErased(site.id, author._id);
     if (comment.status === 'removed' || comment.status === 'rejected') throw forbidden();
     const windowEnds = comment.createdAt.getTime() + site.config.editWindowMinutes * 60_000;
-    if (Date.now() > windowEnds) throw new AppError('EDIT_WINDOW_CLOSED', { editWindowMinutes: site.config.editWindowMinutes });
+    if (Date.now() > windowEnds)
+      throw new AppError('EDIT_WINDOW_CLOSED', { editWindowMinutes: site.config.editWindowMinutes });
     this.deps.threads.assertOpen(site, await this.deps.threads.find(site.id, comment.threadKey));
     const text = checkedText(body, site.config.maxLength);
     const names = new Map([[String(author._id), author.name]]);
@@ -202,8 +241,13 @@ export class CommentService {
     let claim: LogEntryDoc;
     try {
       claim = await this.deps.log.append({
-        siteId: site.id, actor: { kind: 'author', id: author._id, name: author.name }, action: 'edited',
-        commentId: comment._id, subjectId: author._id, threadKey: comment.threadKey, claimKey: commentClaimKey(comment._id, comment.version),
+        siteId: site.id,
+        actor: { kind: 'author', id: author._id, name: author.name },
+        action: 'edited',
+        commentId: comment._id,
+        subjectId: author._id,
+        threadKey: comment.threadKey,
+        claimKey: commentClaimKey(comment._id, comment.version),
       });
     } catch (err) {
       if (err instanceof ClaimTaken) throw new AppError('CONFLICT');
@@ -215,7 +259,13 @@ export class CommentService {
       const now = new Date();
       await this.deps.moderation.record(comment._id, comment.revision + 1);
       updated = await CommentModel.findOneAndUpdate(
-        { _id: comment._id, siteId: site.id, version: comment.version, revision: comment.revision, status: { $ne: 'removed' } },
+        {
+          _id: comment._id,
+          siteId: site.id,
+          version: comment.version,
+          revision: comment.revision,
+          status: { $ne: 'removed' },
+        },
         {
           $set: { body: text, status: 'pending', held: false, rules: [], editedAt: now, updatedAt: now },
           $inc: { revision: 1, version: 1 },
@@ -247,15 +297,32 @@ export class CommentService {
     const own = !!author && !!comment.authorId && author._id.equals(comment.authorId);
     if (!own && !isModerator(identity)) throw forbidden();
     if (comment.status === 'removed') return;
-    const actor: Actor = own && author
-      ? { kind: 'author', id: author._id, name: author.name }
-      : await moderatorActor(this.deps.commenters, identity);
+    const actor: Actor =
+      own && author
+        ? { kind: 'author', id: author._id, name: author.name }
+        : await moderatorActor(this.deps.commenters, identity);
     const reason = own ? 'removed_by_author' : 'removed_by_moderator';
-    const claimed = await claimNextVersion(this.deps.log, comment._id, {
-      siteId: site.id, actor, action: 'removed', subjectId: comment.authorId, threadKey: comment.threadKey, reason,
-    }, 'comment.remove.waiting', (c) => c.status === 'removed');
+    const claimed = await claimNextVersion(
+      this.deps.log,
+      comment._id,
+      {
+        siteId: site.id,
+        actor,
+        action: 'removed',
+        subjectId: comment.authorId,
+        threadKey: comment.threadKey,
+        reason,
+      },
+      'comment.remove.waiting',
+      (c) => c.status === 'removed',
+    );
     if (!claimed) return;
-    await removeComments(site.id, [comment._id], { actor, reason, claimed: new Map([[String(comment._id), claimed.version]]), log: this.deps.log });
+    await removeComments(site.id, [comment._id], {
+      actor,
+      reason,
+      claimed: new Map([[String(comment._id), claimed.version]]),
+      log: this.deps.log,
+    });
   }
 
   /**
@@ -279,7 +346,11 @@ export class CommentService {
     return comment;
   }
 
-  private async ownComment(site: Site, identity: Identity, commentId: string): Promise<{ comment: CommentDoc; author: CommenterDoc }> {
+  private async ownComment(
+    site: Site,
+    identity: Identity,
+    commentId: string,
+  ): Promise<{ comment: CommentDoc; author: CommenterDoc }> {
     const comment = await this.findOnSite(site.id, commentId);
     const author = await this.deps.commenters.find(site.id, identity.sub);
     if (!author || !comment.authorId || !author._id.equals(comment.authorId)) throw forbidden();
@@ -300,7 +371,11 @@ export class CommentService {
   }
 
   /** Replies are one level deep: a reply to a reply attaches to the top-level comment. */
-  private async resolveParent(siteId: string, threadKey: string, parentId: string | null): Promise<Types.ObjectId | null> {
+  private async resolveParent(
+    siteId: string,
+    threadKey: string,
+    parentId: string | null,
+  ): Promise<Types.ObjectId | null> {
     if (!parentId) return null;
     const parent = await CommentModel.findOne({ _id: parentId, siteId, threadKey }, { parentId: 1, status: 1 }).lean();
     if (!parent || parent.status !== 'published') throw notFound('parent');

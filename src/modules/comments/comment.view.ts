@@ -21,7 +21,11 @@ export interface CommentView {
  * Shapes a stored comment for readers. A removed comment keeps its place as a tombstone
  * without text or author.
  */
-export function toCommentView(doc: CommentDoc, names: Map<string, string>, viewerId: Types.ObjectId | null): CommentView {
+export function toCommentView(
+  doc: CommentDoc,
+  names: Map<string, string>,
+  viewerId: Types.ObjectId | null,
+): CommentView {
   const removed = doc.status === 'removed';
   const authorName = doc.authorId ? names.get(String(doc.authorId)) : undefined;
   return {

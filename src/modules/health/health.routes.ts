@@ -31,7 +31,9 @@ export function healthRoutes({ redis, metrics, queues, metricsToken }: HealthRou
   router.get('/readyz', async (_req, res) => {
     const [mongodb, redisUp] = await Promise.all([pingMongo(), redis.ping()]);
     const ready = mongodb && redisUp;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { mongodb, redis: redisUp } });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'unavailable', checks: { mongodb, redis: redisUp } });
   });
 
   if (metricsToken) {

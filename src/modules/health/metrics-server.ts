@@ -19,18 +19,23 @@ export interface MetricsListener {
  */
 export function serveMetrics(options: MetricsListener): http.Server {
   const { metrics, token, refresh } = options;
-  return http.createServer((req, res) => {
-    if (req.url !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404).end();
-      return;
-    }
-    const given = bearerToken(req);
-    if (token && (!given || !sameKey(given, token))) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Bearer' }).end();
-      return;
-    }
-    (refresh ?? (async () => undefined))()
-      .then(() => metrics.registry.metrics())
-      .then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text), () => res.writeHead(500).end());
-  }).listen(options.port, options.host);
+  return http
+    .createServer((req, res) => {
+      if (req.url !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+        res.writeHead(404).end();
+        return;
+      }
+      const given = bearerToken(req);
+      if (token && (!given || !sameKey(given, token))) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Bearer' }).end();
+        return;
+      }
+      (refresh ?? (async () => undefined))()
+        .then(() => metrics.registry.metrics())
+        .then(
+          (text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text),
+          () => res.writeHead(500).end(),
+        );
+    })
+    .listen(options.port, options.host);
 }

@@ -2,8 +2,16 @@ import mongoose, { Schema, Types } from 'mongoose';
 import type { RuleHit } from '../comments/comment.model';
 
 export type LogAction =
-  | 'published' | 'held' | 'rejected' | 'approved' | 'edited' | 'removed'
-  | 'banned' | 'unbanned' | 'thread_closed' | 'thread_reopened';
+  | 'published'
+  | 'held'
+  | 'rejected'
+  | 'approved'
+  | 'edited'
+  | 'removed'
+  | 'banned'
+  | 'unbanned'
+  | 'thread_closed'
+  | 'thread_reopened';
 
 /**
  * One entry of the append-only moderation log: who (a moderator or `system`), what, when,

@@ -27,7 +27,10 @@ export interface NewLogEntry {
 }
 
 /** A moderator as the log records them: their profile on the site (created on first action). */
-export async function moderatorActor(commenters: CommenterService, identity: Identity): Promise<Actor & { kind: 'moderator' }> {
+export async function moderatorActor(
+  commenters: CommenterService,
+  identity: Identity,
+): Promise<Actor & { kind: 'moderator' }> {
   const profile = await commenters.upsert(identity);
   return { kind: 'moderator', id: profile._id, name: profile.name };
 }
@@ -74,10 +77,17 @@ export class ModerationLogService {
   }
 
   /** One page of a site's log, newest first. */
-  async list(siteId: string, cursor: string | undefined, limit: number): Promise<{ entries: LogEntryView[]; nextCursor: string | null }> {
+  async list(
+    siteId: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ entries: LogEntryView[]; nextCursor: string | null }> {
     const filter: Record<string, unknown> = { siteId };
     if (cursor) Object.assign(filter, afterCursor(decodeCursor(cursor), -1, 'at'));
-    const page = await ModerationLogModel.find(filter).sort({ at: -1, _id: -1 }).limit(limit + 1).lean();
+    const page = await ModerationLogModel.find(filter)
+      .sort({ at: -1, _id: -1 })
+      .limit(limit + 1)
+      .lean();
     const items = page.slice(0, limit);
     const last = items[items.length - 1];
     return {

@@ -46,7 +46,8 @@ export async function evaluateRules(site: Site, comment: CommentDoc): Promise<Ru
   }
 
   const links = countLinks(comment.body);
-  if (links > settings.maxLinks) hits.push({ rule: 'too_many_links', action: 'hold', detail: `${links} > ${settings.maxLinks}` });
+  if (links > settings.maxLinks)
+    hits.push({ rule: 'too_many_links', action: 'hold', detail: `${links} > ${settings.maxLinks}` });
 
   if (comment.authorId) {
     const since = new Date(comment.createdAt.getTime() - Math.max(DUPLICATE_WINDOW_MS, BURST_WINDOW_MS));
@@ -55,11 +56,17 @@ export async function evaluateRules(site: Site, comment: CommentDoc): Promise<Ru
       { body: 1, createdAt: 1, status: 1 },
     ).lean();
     const others = recent.filter((c) => !c._id.equals(comment._id));
-    const duplicate = others.some((c) => c.status !== 'removed' && c.body === comment.body
-      && comment.createdAt.getTime() - c.createdAt.getTime() <= DUPLICATE_WINDOW_MS);
+    const duplicate = others.some(
+      (c) =>
+        c.status !== 'removed' &&
+        c.body === comment.body &&
+        comment.createdAt.getTime() - c.createdAt.getTime() <= DUPLICATE_WINDOW_MS,
+    );
     if (duplicate) hits.push({ rule: 'duplicate', action: 'reject', detail: null });
-    const burst = others.filter((c) => comment.createdAt.getTime() - c.createdAt.getTime() <= BURST_WINDOW_MS).length + 1;
-    if (burst > BURST_COUNT) hits.push({ rule: 'burst', action: 'hold', detail: `${burst} comments in ${BURST_WINDOW_MS / 60_000} minutes` });
+    const burst =
+      others.filter((c) => comment.createdAt.getTime() - c.createdAt.getTime() <= BURST_WINDOW_MS).length + 1;
+    if (burst > BURST_COUNT)
+      hits.push({ rule: 'burst', action: 'hold', detail: `${burst} comments in ${BURST_WINDOW_MS / 60_000} minutes` });
   }
   return hits;
 }

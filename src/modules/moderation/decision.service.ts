@@ -42,12 +42,19 @@ export class DecisionService {
    * removed comment, is 409 ALREADY_DECIDED. The moderator's profile is made only once
    * the decision goes ahead.
    */
-  async decideByModerator(site: Site, commentId: string, request: DecisionRequest, moderator: Identity): Promise<ReviewItem> {
+  async decideByModerator(
+    site: Site,
+    commentId: string,
+    request: DecisionRequest,
+    moderator: Identity,
+  ): Promise<ReviewItem> {
     const comment = await CommentModel.findOne({ _id: commentId, siteId: site.id }).lean();
     if (!comment) throw notFound('comment');
-    const stale = request.version !== undefined
-      ? request.version !== comment.version
-      : !(comment.status === 'pending' && comment.held) && !(comment.status === 'published' && await hasOpenReports(comment._id));
+    const stale =
+      request.version !== undefined
+        ? request.version !== comment.version
+        : !(comment.status === 'pending' && comment.held) &&
+          !(comment.status === 'published' && (await hasOpenReports(comment._id)));
     if (stale || comment.status === 'removed') {
       throw new AppError('ALREADY_DECIDED', { currentVersion: comment.version, status: comment.status });
     }
@@ -70,20 +77,31 @@ export class DecisionService {
     const claimKey = commentClaimKey(comment._id, comment.version);
     try {
       await this.log.append({
-        siteId: comment.siteId, actor, action: outcome as LogAction, commentId: comment._id,
-        subjectId: comment.authorId, threadKey: comment.threadKey, reason: details.reason ?? null,
-        rules: details.rules ?? [], claimKey,
+        siteId: comment.siteId,
+        actor,
+        action: outcome as LogAction,
+        commentId: comment._id,
+        subjectId: comment.authorId,
+        threadKey: comment.threadKey,
+        reason: details.reason ?? null,
+        rules: details.rules ?? [],
+        claimKey,
       });
     } catch (err) {
       if (!(err instanceof ClaimTaken)) throw err;
       const earlier = await this.log.byClaim(claimKey);
       // An author's edit that claimed this version and never landed (its process died)
       // would block the comment for good: once it is clearly stale, it is voided.
-      if (earlier && !sameActor(earlier, actor) && Date.now() - earlier.at.getTime() > STALE_CLAIM_MS
-        && await voidUnappliedClaim(comment, earlier, { editsOnly: true })) {
+      if (
+        earlier &&
+        !sameActor(earlier, actor) &&
+        Date.now() - earlier.at.getTime() > STALE_CLAIM_MS &&
+        (await voidUnappliedClaim(comment, earlier, { editsOnly: true }))
+      ) {
         return this.decide(comment, outcome, actor, details);
       }
-      if (!earlier || !sameActor(earlier, actor)) throw new AppError('ALREADY_DECIDED', { currentVersion: comment.version + 1 });
+      if (!earlier || !sameActor(earlier, actor))
+        throw new AppError('ALREADY_DECIDED', { currentVersion: comment.version + 1 });
       // Our own earlier attempt (a retried job, a repeated click) claimed this version:
       // finish what it decided, not what this attempt would decide.
       const rules = earlier.rules.map((r) => ({ rule: r.rule, action: r.action, detail: r.detail }));
@@ -93,11 +111,19 @@ export class DecisionService {
     return this.apply(comment, outcome, actor, details.rules);
   }
 
-  private async apply(comment: CommentDoc, outcome: Outcome, actor: Actor, rules?: RuleHit[]): Promise<CommentDoc | null> {
+  private async apply(
+    comment: CommentDoc,
+    outcome: Outcome,
+    actor: Actor,
+    rules?: RuleHit[],
+  ): Promise<CommentDoc | null> {
     const now = new Date();
     const { status, held } = STATUS_OF[outcome];
     const set: Record<string, unknown> = {
-      status, held, decidedAt: now, updatedAt: now,
+      status,
+      held,
+      decidedAt: now,
+      updatedAt: now,
       decidedBy: actor.kind === 'system' ? 'system' : String(actor.id),
     };
     if (rules) set.rules = rules;

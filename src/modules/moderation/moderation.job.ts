@@ -6,10 +6,12 @@ import type { DecisionService } from './decision.service';
 import { processModeration } from './moderation.processor';
 
 /** A moderation job names a comment and the revision to decide; nothing else. */
-export const moderationPayload = z.object({
-  commentId: z.string().regex(/^[a-f0-9]{24}$/),
-  revision: z.number().int().min(1),
-}).strict();
+export const moderationPayload = z
+  .object({
+    commentId: z.string().regex(/^[a-f0-9]{24}$/),
+    revision: z.number().int().min(1),
+  })
+  .strict();
 export type ModerationPayload = z.infer<typeof moderationPayload>;
 
 interface ModerationJobDeps {

@@ -33,6 +33,9 @@ export async function processModeration(job: ModerationPayload, deps: ProcessorD
   if (!updated) return 'repeated';
   const since = (comment.editedAt ?? comment.createdAt).getTime();
   deps.observeDecision?.((updated.decidedAt!.getTime() - since) / 1000, outcome);
-  log.info({ commentId: job.commentId, revision: job.revision, outcome, rules: rules.map((r) => r.rule) }, 'comment decided');
+  log.info(
+    { commentId: job.commentId, revision: job.revision, outcome, rules: rules.map((r) => r.rule) },
+    'comment decided',
+  );
   return outcome;
 }

@@ -10,7 +10,10 @@ import { OutboxModel } from './outbox.model';
  * not taken (Redis down at the time, process died in between).
  */
 export class ModerationQueue {
-  constructor(private readonly queue: TypedQueue<ModerationPayload>, private readonly logger: Logger) {}
+  constructor(
+    private readonly queue: TypedQueue<ModerationPayload>,
+    private readonly logger: Logger,
+  ) {}
 
   /** Records the intent to moderate a revision; call before writing the comment. */
   async record(commentId: Types.ObjectId, revision: number): Promise<void> {
@@ -27,7 +30,10 @@ export class ModerationQueue {
     try {
       await this.queue.add(moderationJob.jobId({ commentId, revision }), { commentId, revision });
     } catch (err) {
-      this.logger.warn({ commentId, revision, errName: (err as Error).name }, 'moderation job not enqueued; the sweeper will retry');
+      this.logger.warn(
+        { commentId, revision, errName: (err as Error).name },
+        'moderation job not enqueued; the sweeper will retry',
+      );
       return false;
     }
     await OutboxModel.deleteMany({ commentId: new Types.ObjectId(commentId), revision });
@@ -37,7 +43,9 @@ export class ModerationQueue {
   /** Enqueues revisions whose job never reached Redis; returns how many were taken. */
   async sweep(olderThanMs = 5000, batch = 200): Promise<number> {
     const stuck = await OutboxModel.find({ createdAt: { $lt: new Date(Date.now() - olderThanMs) } })
-      .sort({ createdAt: 1 }).limit(batch).lean();
+      .sort({ createdAt: 1 })
+      .limit(batch)
+      .lean();
     let taken = 0;
     for (const entry of stuck) {
       // A revision whose comment was never written (or is gone) yields a job the processor skips.

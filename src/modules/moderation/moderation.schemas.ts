@@ -9,15 +9,19 @@ export type ReviewQueueName = (typeof REVIEW_QUEUES)[number];
 /** The {queue} of …/moderation/queues/{queue}; any other name is answered 404. */
 export const reviewQueueParam = z.enum(REVIEW_QUEUES);
 
-export const reviewQueueQuery = z.object({
-  cursor: cursorSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  thread: threadKeySchema.optional(),
-}).strict();
+export const reviewQueueQuery = z
+  .object({
+    cursor: cursorSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    thread: threadKeySchema.optional(),
+  })
+  .strict();
 
-export const decisionBody = z.object({
-  action: z.enum(['approve', 'reject']),
-  reason: safeLine(500).optional(),
-  version: z.number().int().min(1).optional(),
-}).strict();
+export const decisionBody = z
+  .object({
+    action: z.enum(['approve', 'reject']),
+    reason: safeLine(500).optional(),
+    version: z.number().int().min(1).optional(),
+  })
+  .strict();
 export type DecisionRequest = z.output<typeof decisionBody>;

@@ -47,7 +47,9 @@ export async function hasOpenReports(commentId: Types.ObjectId): Promise<boolean
  */
 export class ReviewQueueService {
   async counts(site: Site): Promise<Record<ReviewQueueName, number>> {
-    const entries = await Promise.all(REVIEW_QUEUES.map(async (q) => [q, await CommentModel.countDocuments(await queueFilter(site, q))] as const));
+    const entries = await Promise.all(
+      REVIEW_QUEUES.map(async (q) => [q, await CommentModel.countDocuments(await queueFilter(site, q))] as const),
+    );
     return Object.fromEntries(entries) as Record<ReviewQueueName, number>;
   }
 
@@ -55,15 +57,27 @@ export class ReviewQueueService {
    * A page of a queue, with the site's origins: the moderators' page links a thread only
    * to an address on them.
    */
-  async list(site: Site, queue: ReviewQueueName, options: { cursor?: string; limit: number; thread?: string }): Promise<{ items: ReviewItem[]; nextCursor: string | null; origins: string[] }> {
+  async list(
+    site: Site,
+    queue: ReviewQueueName,
+    options: { cursor?: string; limit: number; thread?: string },
+  ): Promise<{ items: ReviewItem[]; nextCursor: string | null; origins: string[] }> {
     const filter: Record<string, unknown> = await queueFilter(site, queue);
     if (options.thread) filter.threadKey = options.thread;
     if (options.cursor) filter.$and = [afterCursor(decodeCursor(options.cursor), 1)];
-    const page = await CommentModel.find(filter).sort({ createdAt: 1, _id: 1 }).limit(options.limit + 1).lean();
+    const page = await CommentModel.find(filter)
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(options.limit + 1)
+      .lean();
     const comments = page.slice(0, options.limit);
     const items = await this.items(site, comments);
     const last = comments[comments.length - 1];
-    return { items, nextCursor: page.length > options.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null, origins: site.config.origins };
+    return {
+      items,
+      nextCursor:
+        page.length > options.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null,
+      origins: site.config.origins,
+    };
   }
 
   /** One item, for answering a decision. */
@@ -74,7 +88,14 @@ export class ReviewQueueService {
   /** Looks up what the items show with a fixed number of queries per page (no $lookup). */
   private async items(site: Site, comments: CommentDoc[]): Promise<ReviewItem[]> {
     if (comments.length === 0) return [];
-    const authorIds = [...new Set(comments.map((c) => c.authorId).filter((id): id is Types.ObjectId => !!id).map(String))].map((id) => new Types.ObjectId(id));
+    const authorIds = [
+      ...new Set(
+        comments
+          .map((c) => c.authorId)
+          .filter((id): id is Types.ObjectId => !!id)
+          .map(String),
+      ),
+    ].map((id) => new Types.ObjectId(id));
     const threadKeys = [...new Set(comments.map((c) => c.threadKey))];
     const [authors, history, threads, reports] = await Promise.all([
       CommenterModel.find({ siteId: site.id, _id: { $in: authorIds } }, { sub: 1, name: 1 }).lean(),
@@ -83,7 +104,9 @@ export class ReviewQueueService {
         { $group: { _id: { a: '$authorId', s: '$status' }, n: { $sum: 1 } } },
       ]),
       ThreadModel.find({ siteId: site.id, key: { $in: threadKeys } }).lean(),
-      ReportModel.find({ commentId: { $in: comments.map((c) => c._id) } }).sort({ createdAt: 1 }).lean(),
+      ReportModel.find({ commentId: { $in: comments.map((c) => c._id) } })
+        .sort({ createdAt: 1 })
+        .lean(),
     ]);
     const authorById = new Map(authors.map((a) => [String(a._id), a]));
     const threadByKey = new Map(threads.map((t) => [t.key, t]));
@@ -93,7 +116,11 @@ export class ReviewQueueService {
       const authorId = String(c.authorId);
       return toReviewItem(c, {
         author: c.authorId ? authorById.get(authorId) : undefined,
-        history: { published: countOf(authorId, 'published'), rejected: countOf(authorId, 'rejected'), pending: countOf(authorId, 'pending') },
+        history: {
+          published: countOf(authorId, 'published'),
+          rejected: countOf(authorId, 'rejected'),
+          pending: countOf(authorId, 'pending'),
+        },
         thread: threadByKey.get(c.threadKey),
         reports: reports.filter((r) => r.commentId.equals(c._id)),
         origins: site.config.origins,

@@ -28,7 +28,9 @@ function errorSchema(status: number): z.ZodTypeAny {
   return z.object({
     error: z.object({
       code: z.enum(codes as [ErrorCode, ...ErrorCode[]]),
-      message: z.string().openapi({ description: 'For people, in the language of Accept-Language (Swedish unless English is preferred)' }),
+      message: z.string().openapi({
+        description: 'For people, in the language of Accept-Language (Swedish unless English is preferred)',
+      }),
       details: z.record(z.unknown()),
     }),
   });
@@ -40,7 +42,9 @@ function errorSchema(status: number): z.ZodTypeAny {
  */
 export function errorResponses(...statuses: number[]): Record<number, ResponseConfig> {
   // Node.js itself refuses a request line and headers over 16 kB, before any of our code.
-  const responses: Record<number, ResponseConfig> = { 431: { description: 'The request line and headers are over 16 kB (answered by Node.js, without a body)' } };
+  const responses: Record<number, ResponseConfig> = {
+    431: { description: 'The request line and headers are over 16 kB (answered by Node.js, without a body)' },
+  };
   for (const status of [...new Set([...statuses, 500])].sort()) {
     const codes = (Object.keys(ERROR_STATUS) as ErrorCode[]).filter((code) => ERROR_STATUS[code] === status);
     responses[status] = {

@@ -9,7 +9,10 @@ import { REPORT_REASONS } from '../reports/report.model';
 
 const isoDate = z.string().openapi({ format: 'date-time' });
 const objectId = z.string().regex(/^[a-f0-9]{24}$/);
-const nextCursor = z.string().nullable().openapi({ description: 'Pass back as cursor for the next page; null on the last page' });
+const nextCursor = z
+  .string()
+  .nullable()
+  .openapi({ description: 'Pass back as cursor for the next page; null on the last page' });
 
 const commentFields = {
   id: objectId,
@@ -27,7 +30,9 @@ export const commentView = z.object(commentFields);
 const listedComment = z.object({
   ...commentFields,
   replies: z.array(commentView).optional(),
-  repliesCursor: z.string().nullable().optional().openapi({ description: 'Pass as cursor to …/comments/{id}/replies for the next replies; null when there are no more' }),
+  repliesCursor: z.string().nullable().optional().openapi({
+    description: 'Pass as cursor to …/comments/{id}/replies for the next replies; null when there are no more',
+  }),
 });
 export const commentPage = { comments: z.array(listedComment), nextCursor };
 export const replyPage = { replies: z.array(commentView), nextCursor };
@@ -53,7 +58,9 @@ export const widgetSite = z.object({
 });
 
 export const threadCounts = z.object({
-  threads: z.array(z.object({ key: z.string(), status: z.enum(['open', 'closed']), commentCount: z.number().int().min(0) })),
+  threads: z.array(
+    z.object({ key: z.string(), status: z.enum(['open', 'closed']), commentCount: z.number().int().min(0) }),
+  ),
 });
 
 export const me = z.object({
@@ -71,28 +78,35 @@ export const report = z.object({
 });
 
 export const queueCounts = z.object({
-  pending: z.number().int().min(0), reported: z.number().int().min(0), rejected: z.number().int().min(0), approved: z.number().int().min(0),
+  pending: z.number().int().min(0),
+  reported: z.number().int().min(0),
+  rejected: z.number().int().min(0),
+  approved: z.number().int().min(0),
 });
 
 /** A queue item: the comment with what a moderator needs to decide; described in docs/api.md. */
-const queueItem = z.object({ comment: z.object({ id: objectId }).passthrough(), version: z.number().int() }).passthrough();
+const queueItem = z
+  .object({ comment: z.object({ id: objectId }).passthrough(), version: z.number().int() })
+  .passthrough();
 export const queuePage = z.object({ items: z.array(queueItem), nextCursor });
 export const decision = z.object({ item: queueItem });
 
 export const ban = z.object({ ban: z.object({ reason: z.string(), until: isoDate.nullable(), createdAt: isoDate }) });
 
 export const logPage = z.object({
-  entries: z.array(z.object({
-    id: objectId,
-    at: isoDate,
-    actor: z.object({ kind: z.string(), name: z.string().nullable() }),
-    action: z.string(),
-    commentId: objectId.nullable(),
-    threadKey: z.string().nullable(),
-    reason: z.string().nullable(),
-    rules: z.array(z.object({}).passthrough()),
-    until: isoDate.nullable(),
-  })),
+  entries: z.array(
+    z.object({
+      id: objectId,
+      at: isoDate,
+      actor: z.object({ kind: z.string(), name: z.string().nullable() }),
+      action: z.string(),
+      commentId: objectId.nullable(),
+      threadKey: z.string().nullable(),
+      reason: z.string().nullable(),
+      rules: z.array(z.object({}).passthrough()),
+      until: isoDate.nullable(),
+    }),
+  ),
   nextCursor,
 });
 
@@ -110,16 +124,32 @@ export const erasureRequest = z.object({
   completedAt: isoDate.nullable(),
   receipt: z.record(z.number()).nullable().openapi({ description: 'Counts of what was erased, once completed' }),
   overdue: z.boolean(),
-  kept: z.array(z.object({ what: z.string(), count: z.number().int(), why: z.string() })).nullable()
-    .openapi({ description: 'Once completed: what the erasure deliberately kept (a ban in force, the request itself) and why' }),
+  kept: z
+    .array(z.object({ what: z.string(), count: z.number().int(), why: z.string() }))
+    .nullable()
+    .openapi({
+      description: 'Once completed: what the erasure deliberately kept (a ban in force, the request itself) and why',
+    }),
 });
 export const erasureWithReceipt = erasureRequest.extend({
-  receiptToken: z.string().openapi({ description: 'Shown once: reads the request (and its receipt) later without a login' }),
+  receiptToken: z
+    .string()
+    .openapi({ description: 'Shown once: reads the request (and its receipt) later without a login' }),
 });
 
 /** A site as admins read it back: the configuration with defaults applied, secrets left out. */
-export const adminSite = z.object({ id: z.string(), name: z.string(), origins: z.array(z.string()), auth: z.object({}).passthrough() }).passthrough();
+export const adminSite = z
+  .object({ id: z.string(), name: z.string(), origins: z.array(z.string()), auth: z.object({}).passthrough() })
+  .passthrough();
 
 export const health = z.object({ status: z.literal('ok') });
-export const readiness = z.object({ status: z.enum(['ready', 'unavailable']), checks: z.object({ mongodb: z.boolean(), redis: z.boolean() }) });
-export const demoToken = z.object({ token: z.string(), expiresIn: z.number().int(), site: z.string(), role: z.enum(['commenter', 'moderator']) });
+export const readiness = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.object({ mongodb: z.boolean(), redis: z.boolean() }),
+});
+export const demoToken = z.object({
+  token: z.string(),
+  expiresIn: z.number().int(),
+  site: z.string(),
+  role: z.enum(['commenter', 'moderator']),
+});

@@ -52,4 +52,8 @@ erasureRequestSchema.index({ status: 1, dueAt: 1 });
 // Writes check that their author's erasure has not begun (see erasure-marker.ts).
 erasureRequestSchema.index({ siteId: 1, commenterId: 1, status: 1 });
 
-export const ErasureRequestModel = mongoose.model<ErasureRequestDoc>('ErasureRequest', erasureRequestSchema, 'erasure_requests');
+export const ErasureRequestModel = mongoose.model<ErasureRequestDoc>(
+  'ErasureRequest',
+  erasureRequestSchema,
+  'erasure_requests',
+);

@@ -36,7 +36,10 @@ export async function runErasure(requestId: string, deps: ErasureDeps): Promise<
   let request = await ErasureRequestModel.findById(requestId).lean();
   if (!request || request.status === 'completed' || request.status === 'cancelled') return 'skipped';
   if (request.status === 'scheduled') {
-    await ErasureRequestModel.updateOne({ _id: request._id, status: 'scheduled' }, { $set: { status: 'running', startedAt: new Date() } });
+    await ErasureRequestModel.updateOne(
+      { _id: request._id, status: 'scheduled' },
+      { $set: { status: 'running', startedAt: new Date() } },
+    );
     request = await ErasureRequestModel.findById(requestId).lean();
     if (!request || request.status !== 'running') return 'skipped';
   }
@@ -49,15 +52,19 @@ export async function runErasure(requestId: string, deps: ErasureDeps): Promise<
   }
   const steps = await ErasureStepModel.find({ requestId: request._id }).lean();
   const receipt: Record<string, number> = {};
-  for (const step of steps) for (const [kind, n] of Object.entries(step.counts)) receipt[kind] = (receipt[kind] ?? 0) + n;
-  await ErasureRequestModel.updateOne({ _id: request._id }, { $set: { receipt, status: 'completed', completedAt: new Date() } });
+  for (const step of steps)
+    for (const [kind, n] of Object.entries(step.counts)) receipt[kind] = (receipt[kind] ?? 0) + n;
+  await ErasureRequestModel.updateOne(
+    { _id: request._id },
+    { $set: { receipt, status: 'completed', completedAt: new Date() } },
+  );
   deps.logger.info({ erasureRequestId: requestId, steps: steps.length }, 'erasure completed');
   return 'completed';
 }
 
 /** Plans step n and claims it; if another runner claimed it first, its plan is used. */
 async function claimStep(request: ErasureRequestDoc, n: number, deps: ErasureDeps): Promise<ErasureStepDoc> {
-  const plan = await planCommentStep(request, deps) ?? await planFinalStep(request, deps);
+  const plan = (await planCommentStep(request, deps)) ?? (await planFinalStep(request, deps));
   try {
     return (await ErasureStepModel.create({ requestId: request._id, n, ...plan, done: false })).toObject();
   } catch (err) {
@@ -71,14 +78,23 @@ async function planCommentStep(request: ErasureRequestDoc, deps: ErasureDeps): P
   const chunk = await CommentModel.find(
     { siteId: request.siteId, authorId: request.commenterId },
     { _id: 1, revision: 1, ipHash: 1 },
-  ).sort({ _id: 1 }).limit(ERASURE_CHUNK).lean();
+  )
+    .sort({ _id: 1 })
+    .limit(ERASURE_CHUNK)
+    .lean();
   if (chunk.length === 0) return null;
   const ids = chunk.map((c) => c._id);
-  const replied = new Set((await CommentModel.find({ siteId: request.siteId, parentId: { $in: ids } }, { parentId: 1 }).lean()).map((r) => String(r.parentId)));
+  const replied = new Set(
+    (await CommentModel.find({ siteId: request.siteId, parentId: { $in: ids } }, { parentId: 1 }).lean()).map((r) =>
+      String(r.parentId),
+    ),
+  );
   const ipHashes = [...new Set(chunk.map((c) => c.ipHash).filter((h): h is string => !!h))];
   return {
     commentIds: ids,
-    jobIds: chunk.flatMap((c) => Array.from({ length: c.revision }, (_, i) => moderationJob.jobId({ commentId: String(c._id), revision: i + 1 }))),
+    jobIds: chunk.flatMap((c) =>
+      Array.from({ length: c.revision }, (_, i) => moderationJob.jobId({ commentId: String(c._id), revision: i + 1 })),
+    ),
     redisKeys: deps.rateLimit.ipKeys(request.siteId, ipHashes),
     counts: {
       comments_deleted: ids.filter((id) => !replied.has(String(id))).length,
@@ -91,8 +107,11 @@ async function planCommentStep(request: ErasureRequestDoc, deps: ErasureDeps): P
 }
 
 /** Whom a request erases, as the personal-data inventory looks them up. */
-const subjectOf = (request: ErasureRequestDoc): DataSubject =>
-  ({ siteId: request.siteId, commenterId: request.commenterId, subjectRef: request.subjectRef });
+const subjectOf = (request: ErasureRequestDoc): DataSubject => ({
+  siteId: request.siteId,
+  commenterId: request.commenterId,
+  subjectRef: request.subjectRef,
+});
 
 /**
  * The last step: every other place of the personal-data inventory (reports made,
@@ -124,7 +143,8 @@ async function carryOut(request: ErasureRequestDoc, step: Step, deps: ErasureDep
   const { siteId } = request;
   for (const jobId of step.jobIds) await deps.moderationQueue.removeUnlessActive(jobId);
   if (step.redisKeys.length) await deps.redis.client.del(...step.redisKeys);
-  if (step.commentIds.length) await removeComments(siteId, step.commentIds, { actor: { kind: 'system' }, reason: 'erasure' });
+  if (step.commentIds.length)
+    await removeComments(siteId, step.commentIds, { actor: { kind: 'system' }, reason: 'erasure' });
   if (!step.final) return;
   const subject = subjectOf(request);
   for (const place of PERSONAL_DATA) {

@@ -29,19 +29,34 @@ export class ErasureService {
   ) {}
 
   /** The subject's own request: rate-limited per subject before anything is written. */
-  async requestBySubject(site: Site, identity: Identity): Promise<{ request: ErasureRequestDoc; receiptToken: string }> {
+  async requestBySubject(
+    site: Site,
+    identity: Identity,
+  ): Promise<{ request: ErasureRequestDoc; receiptToken: string }> {
     await this.rateLimit.consumeErasureRequest(site.id, subjectRef(this.secret, site.id, identity.sub));
     return this.request(site, await this.commenters.upsert(identity), 'subject');
   }
 
   /** Files (or joins) the erasure of one commenter profile; returns the request and a new receipt token. */
-  async request(site: Site, profile: CommenterDoc, requestedBy: 'subject' | 'admin'): Promise<{ request: ErasureRequestDoc; receiptToken: string }> {
+  async request(
+    site: Site,
+    profile: CommenterDoc,
+    requestedBy: 'subject' | 'admin',
+  ): Promise<{ request: ErasureRequestDoc; receiptToken: string }> {
     const ref = subjectRef(this.secret, site.id, profile.sub);
     const receiptToken = randomBytes(24).toString('base64url');
-    const open = await ErasureRequestModel.findOne({ siteId: site.id, subjectRef: ref, status: { $in: ['scheduled', 'running'] } }).lean();
+    const open = await ErasureRequestModel.findOne({
+      siteId: site.id,
+      subjectRef: ref,
+      status: { $in: ['scheduled', 'running'] },
+    }).lean();
     if (open) {
       if (open.receiptTokenHashes.length >= MAX_RECEIPT_TOKENS) {
-        throw new AppError('CONFLICT', { reason: 'too_many_receipts', limit: MAX_RECEIPT_TOKENS, id: String(open._id) });
+        throw new AppError('CONFLICT', {
+          reason: 'too_many_receipts',
+          limit: MAX_RECEIPT_TOKENS,
+          id: String(open._id),
+        });
       }
       const joined = await ErasureRequestModel.findOneAndUpdate(
         { _id: open._id, status: { $in: ['scheduled', 'running'] } },
@@ -52,13 +67,24 @@ export class ErasureService {
     }
     const now = new Date();
     const runAfter = new Date(now.getTime() + site.config.erasureGraceHours * 3_600_000);
-    const request = (await ErasureRequestModel.create({
-      siteId: site.id, subjectRef: ref, commenterId: profile._id, requestedBy, status: 'scheduled',
-      createdAt: now, dueAt: new Date(now.getTime() + DUE_AFTER_MS), runAfter,
-      receiptTokenHashes: [hashToken(receiptToken)], receipt: {},
-    })).toObject();
+    const request = (
+      await ErasureRequestModel.create({
+        siteId: site.id,
+        subjectRef: ref,
+        commenterId: profile._id,
+        requestedBy,
+        status: 'scheduled',
+        createdAt: now,
+        dueAt: new Date(now.getTime() + DUE_AFTER_MS),
+        runAfter,
+        receiptTokenHashes: [hashToken(receiptToken)],
+        receipt: {},
+      })
+    ).toObject();
     // If Redis is away the request stays scheduled; the worker's sweep schedules it later.
-    await this.queue.schedule(site.id, ref, String(request._id), runAfter.getTime() - now.getTime()).catch(() => undefined);
+    await this.queue
+      .schedule(site.id, ref, String(request._id), runAfter.getTime() - now.getTime())
+      .catch(() => undefined);
     return { request, receiptToken };
   }
 
@@ -66,7 +92,10 @@ export class ErasureService {
    * Requests on someone's behalf, by host user id or by email (every profile with that
    * email); 404 when no profile matches.
    */
-  async requestFor(site: Site, subject: { sub: string } | { email: string }): Promise<Array<{ request: ErasureRequestDoc; receiptToken: string }>> {
+  async requestFor(
+    site: Site,
+    subject: { sub: string } | { email: string },
+  ): Promise<Array<{ request: ErasureRequestDoc; receiptToken: string }>> {
     const profiles = await this.commenters.findSubject(site.id, subject);
     const results = [];
     for (const profile of profiles) results.push(await this.request(site, profile, 'admin'));
@@ -88,7 +117,8 @@ export class ErasureService {
     if (request.status !== 'scheduled' || request.runAfter.getTime() <= Date.now()) {
       throw new AppError('CONFLICT', { reason: 'grace_period_over', status: request.status });
     }
-    if (!(await this.queue.cancel(request.siteId, request.subjectRef))) throw new AppError('CONFLICT', { reason: 'already_running' });
+    if (!(await this.queue.cancel(request.siteId, request.subjectRef)))
+      throw new AppError('CONFLICT', { reason: 'already_running' });
     const cancelled = await ErasureRequestModel.findOneAndUpdate(
       { _id: request._id, status: 'scheduled' },
       { $set: { status: 'cancelled', completedAt: new Date() } },
@@ -116,8 +146,11 @@ export class ErasureService {
    */
   async sweep(): Promise<number> {
     const due = await ErasureRequestModel.find({
-      status: { $in: ['scheduled', 'running'] }, runAfter: { $lte: new Date(Date.now() - SWEEP_AFTER_MS) },
-    }).limit(100).lean();
+      status: { $in: ['scheduled', 'running'] },
+      runAfter: { $lte: new Date(Date.now() - SWEEP_AFTER_MS) },
+    })
+      .limit(100)
+      .lean();
     let scheduled = 0;
     for (const r of due) {
       if (await this.queue.hasOpenJob(r.siteId, r.subjectRef)) continue;

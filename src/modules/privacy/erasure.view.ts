@@ -4,14 +4,22 @@ import { keptPlaces } from './personal-data-inventory';
 /** The view of a request its holder (or a privacy officer) sees: no personal data. */
 export function erasureView(r: ErasureRequestDoc) {
   return {
-    id: String(r._id), site: r.siteId, status: r.status, requestedBy: r.requestedBy,
-    createdAt: r.createdAt.toISOString(), dueAt: r.dueAt.toISOString(), runAfter: r.runAfter.toISOString(),
+    id: String(r._id),
+    site: r.siteId,
+    status: r.status,
+    requestedBy: r.requestedBy,
+    createdAt: r.createdAt.toISOString(),
+    dueAt: r.dueAt.toISOString(),
+    runAfter: r.runAfter.toISOString(),
     completedAt: r.completedAt?.toISOString() ?? null,
     receipt: r.status === 'completed' ? r.receipt : null,
     // What an erasure deliberately keeps, and why (a ban stays in force, for one).
-    kept: r.status === 'completed'
-      ? keptPlaces().filter((p) => (r.receipt[p.receiptKey] ?? 0) > 0).map((p) => ({ what: p.key, count: r.receipt[p.receiptKey], why: p.why }))
-      : null,
+    kept:
+      r.status === 'completed'
+        ? keptPlaces()
+            .filter((p) => (r.receipt[p.receiptKey] ?? 0) > 0)
+            .map((p) => ({ what: p.key, count: r.receipt[p.receiptKey], why: p.why }))
+        : null,
     overdue: r.status !== 'completed' && r.status !== 'cancelled' && r.dueAt.getTime() < Date.now(),
   };
 }

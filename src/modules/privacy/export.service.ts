@@ -9,17 +9,22 @@ import { dataSubject } from './subject-ref';
  * without a profile too (after an erasure, a kept ban is still shown).
  */
 export async function exportSubject(subject: DataSubject): Promise<Record<string, unknown>> {
-  const sections = await Promise.all(PERSONAL_DATA.map(async (place) => {
-    const filter = place.filter(subject);
-    const docs = filter ? await place.model.find(filter).sort(place.sort).lean() : [];
-    return [place.key, await place.exportAs(docs as never[], subject)] as const;
-  }));
+  const sections = await Promise.all(
+    PERSONAL_DATA.map(async (place) => {
+      const filter = place.filter(subject);
+      const docs = filter ? await place.model.find(filter).sort(place.sort).lean() : [];
+      return [place.key, await place.exportAs(docs as never[], subject)] as const;
+    }),
+  );
   return { exportedAt: new Date().toISOString(), site: subject.siteId, ...Object.fromEntries(sections) };
 }
 
 /** Exports for the subject themselves and for a privacy officer answering a request by mail. */
 export class ExportService {
-  constructor(private readonly commenters: CommenterService, private readonly secret: string) {}
+  constructor(
+    private readonly commenters: CommenterService,
+    private readonly secret: string,
+  ) {}
 
   /** What is stored about the logged-in commenter, with or without a profile. */
   async ofCommenter(siteId: string, sub: string): Promise<Record<string, unknown>> {
@@ -28,9 +33,13 @@ export class ExportService {
   }
 
   /** One export per profile matching the subject (by host user id or email); 404 when none does. */
-  async ofSubject(siteId: string, subject: { sub: string } | { email: string }): Promise<{ exports: Array<Record<string, unknown>> }> {
+  async ofSubject(
+    siteId: string,
+    subject: { sub: string } | { email: string },
+  ): Promise<{ exports: Array<Record<string, unknown>> }> {
     const found = [];
-    for (const profile of await this.commenters.findSubject(siteId, subject)) found.push(await exportSubject(dataSubject(this.secret, siteId, profile.sub, profile._id)));
+    for (const profile of await this.commenters.findSubject(siteId, subject))
+      found.push(await exportSubject(dataSubject(this.secret, siteId, profile.sub, profile._id)));
     return { exports: found };
   }
 }

@@ -53,10 +53,15 @@ const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
 
 /** What the receipt says about the places erasure keeps, and why; by receipt key. */
 export function keptPlaces(): Array<{ receiptKey: string; key: string; why: string }> {
-  return PERSONAL_DATA.filter((p) => p.erasure === 'keep').map((p) => ({ receiptKey: p.receiptKey, key: p.key, why: p.keptBecause ?? '' }));
+  return PERSONAL_DATA.filter((p) => p.erasure === 'keep').map((p) => ({
+    receiptKey: p.receiptKey,
+    key: p.key,
+    why: p.keptBecause ?? '',
+  }));
 }
 
-const byProfile = (field: string) => (s: DataSubject) => (s.commenterId ? { siteId: s.siteId, [field]: s.commenterId } : null);
+const byProfile = (field: string) => (s: DataSubject) =>
+  s.commenterId ? { siteId: s.siteId, [field]: s.commenterId } : null;
 
 /**
  * The one list of the places where a commenter's personal data lives. The export, the
@@ -67,69 +72,147 @@ const byProfile = (field: string) => (s: DataSubject) => (s.commenterId ? { site
  */
 export const PERSONAL_DATA: PersonalDataPlace[] = [
   {
-    key: 'profile', model: CommenterModel, holds: 'host user id, display name, email (when the host sends one)',
-    filter: byProfile('_id'), sort: { createdAt: 1 }, erasure: 'profile', receiptKey: 'profile',
-    exportAs: ([p]: any[]) => (p ? { sub: p.sub, name: p.name, email: p.email, createdAt: iso(p.createdAt), lastSeenAt: iso(p.lastSeenAt) } : null),
+    key: 'profile',
+    model: CommenterModel,
+    holds: 'host user id, display name, email (when the host sends one)',
+    filter: byProfile('_id'),
+    sort: { createdAt: 1 },
+    erasure: 'profile',
+    receiptKey: 'profile',
+    exportAs: ([p]: any[]) =>
+      p
+        ? { sub: p.sub, name: p.name, email: p.email, createdAt: iso(p.createdAt), lastSeenAt: iso(p.lastSeenAt) }
+        : null,
   },
   {
-    key: 'comments', model: CommentModel, holds: 'text, keyed hash of the IP, status and rules that fired',
-    filter: byProfile('authorId'), sort: { createdAt: 1 }, erasure: 'comments', receiptKey: 'comments',
+    key: 'comments',
+    model: CommentModel,
+    holds: 'text, keyed hash of the IP, status and rules that fired',
+    filter: byProfile('authorId'),
+    sort: { createdAt: 1 },
+    erasure: 'comments',
+    receiptKey: 'comments',
     exportAs: async (comments: any[], s) => {
-      const threads = await ThreadModel.find({ siteId: s.siteId, key: { $in: [...new Set(comments.map((c) => c.threadKey))] } }).lean();
+      const threads = await ThreadModel.find({
+        siteId: s.siteId,
+        key: { $in: [...new Set(comments.map((c) => c.threadKey))] },
+      }).lean();
       const threadOf = new Map(threads.map((t) => [t.key, t]));
       return comments.map((c) => ({
         id: String(c._id),
-        thread: { key: c.threadKey, title: threadOf.get(c.threadKey)?.title ?? null, url: threadOf.get(c.threadKey)?.url ?? null },
-        parentId: c.parentId ? String(c.parentId) : null, body: c.body, status: c.status,
-        createdAt: iso(c.createdAt), editedAt: iso(c.editedAt),
+        thread: {
+          key: c.threadKey,
+          title: threadOf.get(c.threadKey)?.title ?? null,
+          url: threadOf.get(c.threadKey)?.url ?? null,
+        },
+        parentId: c.parentId ? String(c.parentId) : null,
+        body: c.body,
+        status: c.status,
+        createdAt: iso(c.createdAt),
+        editedAt: iso(c.editedAt),
         ipAddressStored: c.ipHash ? 'as a keyed hash only' : 'no',
         rulesFired: c.rules.map((r: any) => ({ rule: r.rule, action: r.action, detail: r.detail })),
       }));
     },
   },
   {
-    key: 'reportsMade', model: ReportModel, holds: 'reports the subject made, with their note',
-    filter: byProfile('reporterId'), sort: { createdAt: 1 }, erasure: 'delete', receiptKey: 'reports_made',
-    exportAs: (reports: any[]) => reports.map((r) => ({ commentId: String(r.commentId), reason: r.reason, note: r.note, createdAt: iso(r.createdAt) })),
+    key: 'reportsMade',
+    model: ReportModel,
+    holds: 'reports the subject made, with their note',
+    filter: byProfile('reporterId'),
+    sort: { createdAt: 1 },
+    erasure: 'delete',
+    receiptKey: 'reports_made',
+    exportAs: (reports: any[]) =>
+      reports.map((r) => ({
+        commentId: String(r.commentId),
+        reason: r.reason,
+        note: r.note,
+        createdAt: iso(r.createdAt),
+      })),
   },
   {
-    key: 'idempotencyRecords', model: IdempotencyModel, holds: 'hashes of the Idempotency-Key headers the subject sent',
-    filter: byProfile('authorId'), sort: { createdAt: 1 }, erasure: 'delete', receiptKey: 'idempotency_records',
-    exportAs: (records: any[]) => records.map((r) => ({ commentId: String(r.commentId), createdAt: iso(r.createdAt), key: 'stored as a SHA-256 hash only' })),
+    key: 'idempotencyRecords',
+    model: IdempotencyModel,
+    holds: 'hashes of the Idempotency-Key headers the subject sent',
+    filter: byProfile('authorId'),
+    sort: { createdAt: 1 },
+    erasure: 'delete',
+    receiptKey: 'idempotency_records',
+    exportAs: (records: any[]) =>
+      records.map((r) => ({
+        commentId: String(r.commentId),
+        createdAt: iso(r.createdAt),
+        key: 'stored as a SHA-256 hash only',
+      })),
   },
   {
-    key: 'moderationDecisions', model: ModerationLogModel, holds: 'decisions and sanctions about the subject, actions the subject took as moderator or author',
-    filter: (s) => (s.commenterId ? { siteId: s.siteId, $or: [{ subjectId: s.commenterId }, { actorId: s.commenterId }] } : { siteId: s.siteId, subjectRef: s.subjectRef }),
-    sort: { at: 1 }, erasure: 'pseudonymise', receiptKey: 'log_entries_pseudonymised',
+    key: 'moderationDecisions',
+    model: ModerationLogModel,
+    holds: 'decisions and sanctions about the subject, actions the subject took as moderator or author',
+    filter: (s) =>
+      s.commenterId
+        ? { siteId: s.siteId, $or: [{ subjectId: s.commenterId }, { actorId: s.commenterId }] }
+        : { siteId: s.siteId, subjectRef: s.subjectRef },
+    sort: { at: 1 },
+    erasure: 'pseudonymise',
+    receiptKey: 'log_entries_pseudonymised',
     // Decisions stay in the log; the subject's identity in them becomes the pseudonymous reference.
     eraseIdentity: async (s) => {
       if (!s.commenterId) return;
-      await ModerationLogModel.updateMany({ siteId: s.siteId, subjectId: s.commenterId }, { $set: { subjectId: null, subjectRef: s.subjectRef } });
+      await ModerationLogModel.updateMany(
+        { siteId: s.siteId, subjectId: s.commenterId },
+        { $set: { subjectId: null, subjectRef: s.subjectRef } },
+      );
       await ModerationLogModel.updateMany(
         { siteId: s.siteId, actorId: s.commenterId },
         { $set: { actorId: null, actorName: `erased:${s.subjectRef.slice(0, 12)}` } },
       );
     },
-    exportAs: (entries: any[]) => entries.map((d) => ({
-      at: iso(d.at), action: d.action, by: d.actorKind, commentId: d.commentId ? String(d.commentId) : null,
-      reason: d.reason, until: iso(d.until),
-    })),
+    exportAs: (entries: any[]) =>
+      entries.map((d) => ({
+        at: iso(d.at),
+        action: d.action,
+        by: d.actorKind,
+        commentId: d.commentId ? String(d.commentId) : null,
+        reason: d.reason,
+        until: iso(d.until),
+      })),
   },
   {
-    key: 'sanctions', model: BanModel, holds: 'bans of the subject, by pseudonymous reference',
-    filter: (s) => ({ siteId: s.siteId, subjectRef: s.subjectRef }), sort: { createdAt: 1 }, erasure: 'keep', receiptKey: 'bans_kept',
+    key: 'sanctions',
+    model: BanModel,
+    holds: 'bans of the subject, by pseudonymous reference',
+    filter: (s) => ({ siteId: s.siteId, subjectRef: s.subjectRef }),
+    sort: { createdAt: 1 },
+    erasure: 'keep',
+    receiptKey: 'bans_kept',
     eraseIdentity: async (s) => {
       await BanModel.updateMany({ siteId: s.siteId, subjectRef: s.subjectRef }, { $set: { commenterId: null } });
     },
-    keptBecause: 'A ban stays in force after an erasure, or asking for erasure would lift it. It is kept by the pseudonymous '
-      + 'reference only (no host user id, name or email), so that the same login is still refused.',
-    exportAs: (bans: any[]) => bans.map((b) => ({ reason: b.reason, until: iso(b.until), createdAt: iso(b.createdAt), liftedAt: iso(b.liftedAt) })),
+    keptBecause:
+      'A ban stays in force after an erasure, or asking for erasure would lift it. It is kept by the pseudonymous ' +
+      'reference only (no host user id, name or email), so that the same login is still refused.',
+    exportAs: (bans: any[]) =>
+      bans.map((b) => ({
+        reason: b.reason,
+        until: iso(b.until),
+        createdAt: iso(b.createdAt),
+        liftedAt: iso(b.liftedAt),
+      })),
   },
   {
-    key: 'erasureRequests', model: ErasureRequestModel, holds: 'the erasure requests themselves, by pseudonymous reference',
-    filter: (s) => ({ siteId: s.siteId, subjectRef: s.subjectRef }), sort: { createdAt: 1 }, erasure: 'keep', receiptKey: 'erasure_requests_kept',
-    keptBecause: 'The request is the proof that the erasure was done: it holds the pseudonymous reference, counts and hashed receipt tokens.',
-    exportAs: (requests: any[]) => requests.map((e) => ({ id: String(e._id), status: e.status, createdAt: iso(e.createdAt), dueAt: iso(e.dueAt) })),
+    key: 'erasureRequests',
+    model: ErasureRequestModel,
+    holds: 'the erasure requests themselves, by pseudonymous reference',
+    filter: (s) => ({ siteId: s.siteId, subjectRef: s.subjectRef }),
+    sort: { createdAt: 1 },
+    erasure: 'keep',
+    receiptKey: 'erasure_requests_kept',
+    keptBecause:
+      'The request is the proof that the erasure was done: it holds the pseudonymous reference, counts and hashed receipt tokens.',
+    exportAs: (requests: any[]) =>
+      requests.map((e) => ({ id: String(e._id), status: e.status, createdAt: iso(e.createdAt), dueAt: iso(e.dueAt) })),
   },
 ];
 /* eslint-enable @typescript-eslint/no-explicit-any */

@@ -11,6 +11,11 @@ export function subjectRef(secret: string, siteId: string, sub: string): string 
 }
 
 /** A data subject as the personal-data inventory looks them up. */
-export function dataSubject(secret: string, siteId: string, sub: string, commenterId: Types.ObjectId | null): DataSubject {
+export function dataSubject(
+  secret: string,
+  siteId: string,
+  sub: string,
+  commenterId: Types.ObjectId | null,
+): DataSubject {
   return { siteId, commenterId, subjectRef: subjectRef(secret, siteId, sub) };
 }

@@ -9,23 +9,42 @@ import { isDuplicateKey } from '../../infra/mongo';
 
 /** Readers' reports of comments. */
 export class ReportService {
-  constructor(private readonly commenters: CommenterService, private readonly bans: BanService) {}
+  constructor(
+    private readonly commenters: CommenterService,
+    private readonly bans: BanService,
+  ) {}
 
   /** Files a report: once per reader and comment, never on one's own comment. */
-  async report(site: Site, identity: Identity, commentId: string, reason: ReportReason, note: string | null): Promise<ReportDoc> {
+  async report(
+    site: Site,
+    identity: Identity,
+    commentId: string,
+    reason: ReportReason,
+    note: string | null,
+  ): Promise<ReportDoc> {
     const comment = await CommentModel.findOne({ _id: commentId, siteId: site.id }, { authorId: 1, status: 1 }).lean();
     if (!comment || comment.status !== 'published') throw notFound('comment');
     await this.bans.assertNotBanned(site.id, identity.sub);
     const known = await this.commenters.find(site.id, identity.sub);
     if (known && comment.authorId?.equals(known._id)) throw forbidden();
     // A refused report writes nothing: a second report of the same comment is 409 before the profile is touched.
-    if (known && await ReportModel.exists({ commentId: comment._id, reporterId: known._id })) {
+    if (known && (await ReportModel.exists({ commentId: comment._id, reporterId: known._id }))) {
       throw new AppError('CONFLICT', { reason: 'already_reported' });
     }
     const reporter = await this.commenters.upsert(identity, known);
     let report: ReportDoc;
     try {
-      report = (await ReportModel.create({ siteId: site.id, commentId: comment._id, reporterId: reporter._id, reason, note, resolved: false, createdAt: new Date() })).toObject();
+      report = (
+        await ReportModel.create({
+          siteId: site.id,
+          commentId: comment._id,
+          reporterId: reporter._id,
+          reason,
+          note,
+          resolved: false,
+          createdAt: new Date(),
+        })
+      ).toObject();
     } catch (err) {
       if (isDuplicateKey(err)) throw new AppError('CONFLICT', { reason: 'already_reported' });
       throw err;

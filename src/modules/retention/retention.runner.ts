@@ -36,32 +36,54 @@ function groupBy<T extends { _id: unknown }, K>(items: T[], keyOf: (item: T) => 
  * rejected comments older than `rejectedDays` (counted from the decision) are deleted;
  * old idempotency records and finished job records go too. Logs counts only.
  */
-export async function runRetention(queues: FinishedJobRecords[], logger: Logger, now = new Date()): Promise<RetentionCounts> {
-  const counts: RetentionCounts = { ipHashesDeleted: 0, rejectedDeleted: 0, idempotencyDeleted: 0, jobRecordsDeleted: 0 };
+export async function runRetention(
+  queues: FinishedJobRecords[],
+  logger: Logger,
+  now = new Date(),
+): Promise<RetentionCounts> {
+  const counts: RetentionCounts = {
+    ipHashesDeleted: 0,
+    rejectedDeleted: 0,
+    idempotencyDeleted: 0,
+    jobRecordsDeleted: 0,
+  };
   const sites = await SiteModel.find({}, { config: 1 }).lean();
   // Sites sharing a period are handled by one query each: a handful of queries per run,
   // however many sites there are.
   for (const [days, group] of groupBy(sites, (s) => (s.config as SiteConfig).retention.ipHashDays)) {
     const siteIds = group.map((s) => s._id);
     const cutoff = new Date(now.getTime() - days * 86_400_000);
-    counts.ipHashesDeleted += (await CommentModel.updateMany(
-      { siteId: { $in: siteIds }, createdAt: { $lt: cutoff }, ipHash: { $ne: null } },
-      { $set: { ipHash: null } },
-    )).modifiedCount;
+    counts.ipHashesDeleted += (
+      await CommentModel.updateMany(
+        { siteId: { $in: siteIds }, createdAt: { $lt: cutoff }, ipHash: { $ne: null } },
+        { $set: { ipHash: null } },
+      )
+    ).modifiedCount;
   }
   for (const [days, group] of groupBy(sites, (s) => (s.config as SiteConfig).retention.rejectedDays)) {
     const siteIds = group.map((s) => s._id);
     const cutoff = new Date(now.getTime() - days * 86_400_000);
     for (;;) {
-      const batch = await CommentModel.find({ siteId: { $in: siteIds }, status: 'rejected', decidedAt: { $lt: cutoff } }, { _id: 1, siteId: 1 }).limit(BATCH).lean();
+      const batch = await CommentModel.find(
+        { siteId: { $in: siteIds }, status: 'rejected', decidedAt: { $lt: cutoff } },
+        { _id: 1, siteId: 1 },
+      )
+        .limit(BATCH)
+        .lean();
       if (batch.length === 0) break;
       for (const [siteId, ids] of groupBy(batch, (c) => c.siteId)) {
-        const removed = await removeComments(siteId, ids.map((c) => c._id), { actor: { kind: 'system' }, reason: 'retention' });
+        const removed = await removeComments(
+          siteId,
+          ids.map((c) => c._id),
+          { actor: { kind: 'system' }, reason: 'retention' },
+        );
         counts.rejectedDeleted += removed.deleted + removed.tombstoned;
       }
     }
   }
-  counts.idempotencyDeleted = (await IdempotencyModel.deleteMany({ createdAt: { $lt: new Date(now.getTime() - IDEMPOTENCY_KEEP_MS) } })).deletedCount;
+  counts.idempotencyDeleted = (
+    await IdempotencyModel.deleteMany({ createdAt: { $lt: new Date(now.getTime() - IDEMPOTENCY_KEEP_MS) } })
+  ).deletedCount;
   for (const queue of queues) {
     counts.jobRecordsDeleted += await queue.clean(COMPLETED_JOBS_KEEP_MS, 'completed');
     counts.jobRecordsDeleted += await queue.clean(FAILED_JOBS_KEEP_MS, 'failed');

@@ -28,67 +28,85 @@ const origin = z
   .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i, 'must be an origin like https://www.example.se (no path)')
   .transform((s) => s.toLowerCase());
 
-const hs256Auth = z.object({
-  hs256Secret: chars(32, 512),
-  issuer: safeLine(500).optional(),
-}).strict();
+const hs256Auth = z
+  .object({
+    hs256Secret: chars(32, 512),
+    issuer: safeLine(500).optional(),
+  })
+  .strict();
 
-const publicKeyAuth = z.object({
-  publicKeyPem: chars(1, 10_000).pipe(z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be an SPKI PEM public key')).openapi({ minLength: 1, maxLength: 10_000, pattern: '-----BEGIN PUBLIC KEY-----' }),
-  alg: z.enum(['RS256', 'ES256', 'EdDSA']),
-  issuer: safeLine(500).optional(),
-}).strict();
+const publicKeyAuth = z
+  .object({
+    publicKeyPem: chars(1, 10_000)
+      .pipe(z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be an SPKI PEM public key'))
+      .openapi({ minLength: 1, maxLength: 10_000, pattern: '-----BEGIN PUBLIC KEY-----' }),
+    alg: z.enum(['RS256', 'ES256', 'EdDSA']),
+    issuer: safeLine(500).optional(),
+  })
+  .strict();
 
-const moderation = z.object({
-  mode: z.enum(['post', 'pre']).default('post'),
-  bannedWords: z.array(safeLine(100)).max(2000).default([]),
-  suspectWords: z.array(safeLine(100)).max(2000).default([]),
-  maxLinks: z.number().int().min(0).max(100).default(1),
-  holdPersonalData: z.boolean().default(true),
-  reportThreshold: z.number().int().min(1).max(1000).default(1),
-}).strict();
+const moderation = z
+  .object({
+    mode: z.enum(['post', 'pre']).default('post'),
+    bannedWords: z.array(safeLine(100)).max(2000).default([]),
+    suspectWords: z.array(safeLine(100)).max(2000).default([]),
+    maxLinks: z.number().int().min(0).max(100).default(1),
+    holdPersonalData: z.boolean().default(true),
+    reportThreshold: z.number().int().min(1).max(1000).default(1),
+  })
+  .strict();
 
 const noticeFor = (lang: 'sv' | 'en') =>
-  z.object({
-    title: safeLine(200).default(DEFAULT_PRIVACY_NOTICE[lang].title),
-    text: safeText(4000).default(DEFAULT_PRIVACY_NOTICE[lang].text),
-    url: httpUrl.nullable().default(null),
-  }).strict();
+  z
+    .object({
+      title: safeLine(200).default(DEFAULT_PRIVACY_NOTICE[lang].title),
+      text: safeText(4000).default(DEFAULT_PRIVACY_NOTICE[lang].text),
+      url: httpUrl.nullable().default(null),
+    })
+    .strict();
 
-const privacyNotice = z.object({
-  sv: noticeFor('sv').default({}),
-  en: noticeFor('en').default({}),
-}).strict();
+const privacyNotice = z
+  .object({
+    sv: noticeFor('sv').default({}),
+    en: noticeFor('en').default({}),
+  })
+  .strict();
 
-const rateLimits = z.object({
-  commentsPerCommenterPerMinute: z.number().int().min(1).max(10_000).default(6),
-  commentsPerIpPerMinute: z.number().int().min(1).max(100_000).default(30),
-}).strict();
+const rateLimits = z
+  .object({
+    commentsPerCommenterPerMinute: z.number().int().min(1).max(10_000).default(6),
+    commentsPerIpPerMinute: z.number().int().min(1).max(100_000).default(30),
+  })
+  .strict();
 
-const retention = z.object({
-  ipHashDays: z.number().int().min(1).max(3650).default(30),
-  rejectedDays: z.number().int().min(1).max(3650).default(90),
-}).strict();
+const retention = z
+  .object({
+    ipHashDays: z.number().int().min(1).max(3650).default(30),
+    rejectedDays: z.number().int().min(1).max(3650).default(90),
+  })
+  .strict();
 
 /** The largest comment length limit (maxLength) a site can set. */
 export const MAX_SITE_MAX_LENGTH = 10_000;
 
 /** A site's configuration as PUT takes it; every field but name, origins and auth has a default. */
-export const siteConfigSchema = z.object({
-  name: safeLine(200),
-  origins: z.array(origin).max(50),
-  auth: z.union([hs256Auth, publicKeyAuth]),
-  locale: z.enum(['sv', 'en']).default('sv'),
-  loginUrl: httpUrl.nullable().default(null),
-  maxLength: z.number().int().min(1).max(MAX_SITE_MAX_LENGTH).default(DEFAULT_MAX_LENGTH),
-  editWindowMinutes: z.number().int().min(0).max(10_080).default(15),
-  autoCloseAfterDays: z.number().int().min(1).max(36_500).nullable().default(null),
-  moderation: moderation.default({}),
-  privacyNotice: privacyNotice.default({}),
-  rateLimits: rateLimits.default({}),
-  retention: retention.default({}),
-  erasureGraceHours: z.number().int().min(0).max(720).default(0),
-}).strict();
+export const siteConfigSchema = z
+  .object({
+    name: safeLine(200),
+    origins: z.array(origin).max(50),
+    auth: z.union([hs256Auth, publicKeyAuth]),
+    locale: z.enum(['sv', 'en']).default('sv'),
+    loginUrl: httpUrl.nullable().default(null),
+    maxLength: z.number().int().min(1).max(MAX_SITE_MAX_LENGTH).default(DEFAULT_MAX_LENGTH),
+    editWindowMinutes: z.number().int().min(0).max(10_080).default(15),
+    autoCloseAfterDays: z.number().int().min(1).max(36_500).nullable().default(null),
+    moderation: moderation.default({}),
+    privacyNotice: privacyNotice.default({}),
+    rateLimits: rateLimits.default({}),
+    retention: retention.default({}),
+    erasureGraceHours: z.number().int().min(0).max(720).default(0),
+  })
+  .strict();
 
 export type SiteConfig = z.output<typeof siteConfigSchema>;
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;

@@ -68,7 +68,8 @@ export class SiteService {
   async patch(siteId: string, patch: unknown): Promise<Site> {
     const current = await SiteModel.findById(siteId).lean();
     if (!current) throw notFound('site');
-    if (!isPlainObject(patch)) throw new AppError('VALIDATION_FAILED', { issues: [{ path: '', problem: 'must be an object' }] });
+    if (!isPlainObject(patch))
+      throw new AppError('VALIDATION_FAILED', { issues: [{ path: '', problem: 'must be an object' }] });
     const merged = mergePatch(current.config as unknown as Record<string, unknown>, patch);
     return (await this.put(siteId, merged)).site;
   }
@@ -98,7 +99,10 @@ async function assertUsableKey(config: SiteConfig): Promise<void> {
   } catch {
     usable = false;
   }
-  if (!usable) throw new AppError('VALIDATION_FAILED', { issues: [{ path: 'auth.publicKeyPem', problem: `not a usable ${alg} public key` }] });
+  if (!usable)
+    throw new AppError('VALIDATION_FAILED', {
+      issues: [{ path: 'auth.publicKeyPem', problem: `not a usable ${alg} public key` }],
+    });
 }
 
 const KEY_FITS: Record<'RS256' | 'ES256' | 'EdDSA', (type?: string, curve?: string) => boolean> = {

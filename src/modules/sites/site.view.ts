@@ -8,9 +8,10 @@ export function siteAdminView(site: Site): Record<string, unknown> {
 
 /** The configuration as admins read it back: secrets are never returned. */
 function redactSiteConfig(config: SiteConfig): Record<string, unknown> {
-  const auth = 'hs256Secret' in config.auth
-    ? { alg: 'HS256', hs256SecretSet: true, ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}) }
-    : config.auth;
+  const auth =
+    'hs256Secret' in config.auth
+      ? { alg: 'HS256', hs256SecretSet: true, ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}) }
+      : config.auth;
   return { ...config, auth };
 }
 

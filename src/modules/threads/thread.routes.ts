@@ -33,7 +33,14 @@ export function threadRoutes({ sites, threads, commenters, comments }: ThreadRou
     const thread = await threads.state(site, key);
     const body: Record<string, unknown> = { thread, site: widgetSiteView(site) };
     if (extra.include === 'comments') {
-      Object.assign(body, await comments.list(site, { thread: key, sort: extra.sort, limit: extra.limit }, await optionalIdentity(site, req)));
+      Object.assign(
+        body,
+        await comments.list(
+          site,
+          { thread: key, sort: extra.sort, limit: extra.limit },
+          await optionalIdentity(site, req),
+        ),
+      );
     }
     res.json(body);
   });

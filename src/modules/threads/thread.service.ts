@@ -18,7 +18,10 @@ export type ClosedReason = typeof CLOSED_BY_MODERATOR | typeof AUTO_CLOSED_REASO
 
 /** Threads: state (including automatic closing), creation on first comment, closing (logged). */
 export class ThreadService {
-  constructor(private readonly pageCache: PublicPageCache, private readonly log: ModerationLogService) {}
+  constructor(
+    private readonly pageCache: PublicPageCache,
+    private readonly log: ModerationLogService,
+  ) {}
 
   async find(siteId: string, key: string): Promise<ThreadDoc | null> {
     return ThreadModel.findOne({ siteId, key }).lean();
@@ -30,7 +33,9 @@ export class ThreadService {
     // depends on the clock and the site's settings, so it is worked out on every call.
     const { thread, commentCount } = await this.pageCache.read(site.id, `thread\n${key}`, async () => {
       const doc = await this.find(site.id, key);
-      const count = doc ? await CommentModel.countDocuments({ siteId: site.id, threadKey: key, status: 'published' }) : 0;
+      const count = doc
+        ? await CommentModel.countDocuments({ siteId: site.id, threadKey: key, status: 'published' })
+        : 0;
       return { thread: doc, commentCount: count };
     });
     return toThreadState(site, key, thread, commentCount, thread ? closedReasonOf(site, thread) : undefined);
@@ -41,14 +46,18 @@ export class ThreadService {
    * (for article lists). Two queries however many keys; cached like single states.
    */
   async counts(site: Site, keys: string[]): Promise<ThreadCount[]> {
-    const { threads, counts } = await this.pageCache.read(site.id, `counts\n${JSON.stringify([...keys].sort())}`, async () => {
-      const docs = await ThreadModel.find({ siteId: site.id, key: { $in: keys } }).lean();
-      const grouped = await CommentModel.aggregate<{ _id: string; n: number }>([
-        { $match: { siteId: site.id, threadKey: { $in: keys }, status: 'published' } },
-        { $group: { _id: '$threadKey', n: { $sum: 1 } } },
-      ]);
-      return { threads: docs, counts: grouped };
-    });
+    const { threads, counts } = await this.pageCache.read(
+      site.id,
+      `counts\n${JSON.stringify([...keys].sort())}`,
+      async () => {
+        const docs = await ThreadModel.find({ siteId: site.id, key: { $in: keys } }).lean();
+        const grouped = await CommentModel.aggregate<{ _id: string; n: number }>([
+          { $match: { siteId: site.id, threadKey: { $in: keys }, status: 'published' } },
+          { $group: { _id: '$threadKey', n: { $sum: 1 } } },
+        ]);
+        return { threads: docs, counts: grouped };
+      },
+    );
     const threadOf = new Map(threads.map((t) => [t.key, t]));
     const countOf = new Map(counts.map((c) => [c._id, c.n]));
     return keys.map((key) => {
@@ -69,8 +78,15 @@ export class ThreadService {
     const filter = { siteId, key };
     const update = {
       $setOnInsert: {
-        siteId, key, title: meta.title ?? null, url: meta.url ?? null,
-        status: 'open', closedReason: null, closedAt: null, keepOpen: false, createdAt: new Date(),
+        siteId,
+        key,
+        title: meta.title ?? null,
+        url: meta.url ?? null,
+        status: 'open',
+        closedReason: null,
+        closedAt: null,
+        keepOpen: false,
+        createdAt: new Date(),
       },
     };
     try {
@@ -113,8 +129,10 @@ export class ThreadService {
  * before reasons were codes may hold a moderator's text: that is never passed on.
  */
 function closedReasonOf(site: Site, thread: ThreadDoc): ClosedReason | undefined {
-  if (thread.status === 'closed') return thread.closedReason === AUTO_CLOSED_REASON ? AUTO_CLOSED_REASON : CLOSED_BY_MODERATOR;
+  if (thread.status === 'closed')
+    return thread.closedReason === AUTO_CLOSED_REASON ? AUTO_CLOSED_REASON : CLOSED_BY_MODERATOR;
   const days = site.config.autoCloseAfterDays;
-  if (days !== null && !thread.keepOpen && thread.createdAt.getTime() + days * 86_400_000 <= Date.now()) return AUTO_CLOSED_REASON;
+  if (days !== null && !thread.keepOpen && thread.createdAt.getTime() + days * 86_400_000 <= Date.now())
+    return AUTO_CLOSED_REASON;
   return undefined;
 }

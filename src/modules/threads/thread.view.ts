@@ -21,7 +21,13 @@ export interface ThreadCount {
 }
 
 /** `closed` is the public reason the thread is closed, undefined while it is open. */
-export function toThreadState(site: Site, key: string, thread: ThreadDoc | null, commentCount: number, closed: ClosedReason | undefined): ThreadState {
+export function toThreadState(
+  site: Site,
+  key: string,
+  thread: ThreadDoc | null,
+  commentCount: number,
+  closed: ClosedReason | undefined,
+): ThreadState {
   return {
     key,
     status: closed === undefined ? 'open' : 'closed',

@@ -10,9 +10,14 @@ export type AutomatedOutcome = Exclude<Outcome, 'approved'>;
  * comment is published. Only a hold that no rule explains gives a reason of its own,
  * `pre_moderation`, so the moderator sees why a clean comment waits.
  */
-export function decideOutcome(rules: readonly RuleHit[], mode: 'pre' | 'post'): { outcome: AutomatedOutcome; reason: string | null } {
-  const outcome: AutomatedOutcome = rules.some((r) => r.action === 'reject') ? 'rejected'
-    : rules.some((r) => r.action === 'hold') || mode === 'pre' ? 'held'
+export function decideOutcome(
+  rules: readonly RuleHit[],
+  mode: 'pre' | 'post',
+): { outcome: AutomatedOutcome; reason: string | null } {
+  const outcome: AutomatedOutcome = rules.some((r) => r.action === 'reject')
+    ? 'rejected'
+    : rules.some((r) => r.action === 'hold') || mode === 'pre'
+      ? 'held'
       : 'published';
   return { outcome, reason: outcome === 'held' && rules.length === 0 ? 'pre_moderation' : null };
 }

@@ -13,12 +13,7 @@ import { step } from './steps';
 
 /** The kinds of personal data recognised. */
 export type PersonalDataKind =
-  | 'email'
-  | 'phone'
-  | 'personal_identity_number'
-  | 'coordination_number'
-  | 'payment_card'
-  | 'iban';
+  'email' | 'phone' | 'personal_identity_number' | 'coordination_number' | 'payment_card' | 'iban';
 
 // The order findPersonalData reports kinds in, whatever order they appear in the text.
 const KIND_ORDER: readonly PersonalDataKind[] = [

@@ -70,7 +70,12 @@ function lettersOf(normalized: string): Letters {
     // A base that is no letter still ends with a word character when marks follow it.
     ends.push(wordChar || letter.length > String.fromCodePoint(letter.codePointAt(0) as number).length ? 1 : 0);
   }
-  return { text, kind: Uint8Array.from(kinds), startsWordChar: Uint8Array.from(starts), endsWordChar: Uint8Array.from(ends) };
+  return {
+    text,
+    kind: Uint8Array.from(kinds),
+    startsWordChar: Uint8Array.from(starts),
+    endsWordChar: Uint8Array.from(ends),
+  };
 }
 
 // ---------------------------------------------------------------------------------------
