@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { exportSPKI, generateKeyPair } from 'jose';
-import { ADMIN_KEY, createSite, Harness, startHarness, TestSite } from './helpers/harness';
+import { ADMIN_KEY, createSite, TestSite, useHarness } from './helpers/harness';
 import { AsymmetricAlg, bearer, claimsFor, keyPair, nowSeconds, signJwt, unsecuredJwt } from './helpers/tokens';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness();
 
 const commentBody = (thread = '/artikel/1') => ({ thread, body: 'Bra skrivet!' });
 

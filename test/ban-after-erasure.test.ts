@@ -1,16 +1,9 @@
 import { BanModel } from '../src/modules/bans/ban.model';
-import { createSite, Harness, startHarness } from './helpers/harness';
+import { createSite, useHarness } from './helpers/harness';
 import { MODERATOR, postAndDecide } from './helpers/moderation';
 import { completed, rawStorage, subject } from './helpers/privacy';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-  await h.startWorkers();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness({}, { workers: true });
 
 describe('a ban survives the erasure of its subject', () => {
   it('when a banned commenter has their data erased and logs in again, then they are still banned, the receipt says the ban was kept and why, and nothing identifies them', async () => {

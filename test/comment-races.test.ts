@@ -2,7 +2,7 @@ import { CommentModel } from '../src/modules/comments/comment.model';
 import { moderationJob } from '../src/modules/moderation/moderation.job';
 import { ModerationLogModel } from '../src/modules/moderation-log/moderation-log.model';
 import { holdAt } from '../src/shared/checkpoints';
-import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
+import { createSite, eventually, TestSite, useHarness } from './helpers/harness';
 import { MODERATOR, postAndDecide } from './helpers/moderation';
 import { completed, rawStorage, subject } from './helpers/privacy';
 
@@ -11,14 +11,7 @@ import { completed, rawStorage, subject } from './helpers/privacy';
  * here is made deterministic by holding one side at a named checkpoint while the other
  * runs, then releasing it.
  */
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ TRUST_PROXY: '1' });
-  await h.startWorkers();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness({ TRUST_PROXY: '1' }, { workers: true });
 
 const AUTHOR = { sub: 'author-1', name: 'Astrid Författare' };
 const RELAXED = { rateLimits: { commentsPerCommenterPerMinute: 100 } };

@@ -1,14 +1,7 @@
 import { CommentModel } from '../src/modules/comments/comment.model';
-import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
+import { createSite, eventually, TestSite, useHarness } from './helpers/harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-  await h.startWorkers();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness({}, { workers: true });
 
 async function post(
   site: TestSite,

@@ -1,12 +1,6 @@
-import { createSite, Harness, startHarness } from './helpers/harness';
+import { createSite, useHarness } from './helpers/harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness();
 
 describe('CORS', () => {
   it('when a browser calls from a configured origin, then CORS allows it; from another origin, it does not', async () => {

@@ -1,15 +1,8 @@
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { createComment, createCommenter } from './helpers/factories';
-import { createSite, eventually, Harness, startHarness } from './helpers/harness';
+import { createSite, eventually, useHarness } from './helpers/harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-  await h.startWorkers();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness({}, { workers: true });
 
 const published = (id: string) =>
   eventually(async () => (await CommentModel.findById(id).lean())?.status === 'published');

@@ -6,17 +6,11 @@ import { CommentModel } from '../src/modules/comments/comment.model';
 import { ErasureRequestModel } from '../src/modules/privacy/erasure-request.model';
 import { ErasureStepModel } from '../src/modules/privacy/erasure-step.model';
 import { ERASURE_CHUNK } from '../src/modules/privacy/erasure.runner';
-import { createSite, eventually, Harness, startHarness } from './helpers/harness';
+import { createSite, eventually, useHarness } from './helpers/harness';
 import { REPO_ROOT } from './helpers/paths';
 
 const LOCK_MS = '2000';
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ JOB_LOCK_MS: LOCK_MS });
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness({ JOB_LOCK_MS: LOCK_MS });
 
 describe('erasure after a crash', () => {
   it('when the worker erasing 3000 comments is killed half-way, then a rerun completes without error or double counting', async () => {

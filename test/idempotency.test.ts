@@ -1,15 +1,9 @@
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { IdempotencyModel } from '../src/modules/comments/idempotency.model';
 import { createCommenter } from './helpers/factories';
-import { createSite, Harness, startHarness, TestSite } from './helpers/harness';
+import { createSite, TestSite, useHarness } from './helpers/harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness();
 
 /** POSTs a comment with an Idempotency-Key; the answer is what the tests look at. */
 async function postWithKey(site: TestSite, body: string, key: string, claims: Record<string, unknown> = {}) {

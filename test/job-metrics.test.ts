@@ -1,20 +1,13 @@
 import { retentionJob } from '../src/modules/retention/retention.job';
 import { holdAt } from '../src/shared/checkpoints';
-import { createSite, eventually, Harness, startHarness } from './helpers/harness';
+import { createSite, eventually, useHarness } from './helpers/harness';
 import { postAndDecide } from './helpers/moderation';
 import { completed, subject } from './helpers/privacy';
 
 const METRICS_TOKEN = 'job-metrics-test-token-0123';
 const QUEUES = ['moderation', 'erasure', 'retention'];
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ METRICS_TOKEN });
-  await h.startWorkers();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness({ METRICS_TOKEN }, { workers: true });
 
 interface Series {
   name: string;

@@ -1,14 +1,8 @@
-import { Harness, startHarness } from './helpers/harness';
+import { useHarness } from './helpers/harness';
 
 const METRICS_TOKEN = 'metrics-test-token-0123456789';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ METRICS_TOKEN });
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness({ METRICS_TOKEN });
 
 describe('metrics for Prometheus', () => {
   it('when /metrics is read, then HTTP latency and queue depth are exposed for Prometheus', async () => {

@@ -1,16 +1,9 @@
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { ModerationLogModel } from '../src/modules/moderation-log/moderation-log.model';
-import { createSite, eventually, Harness, startHarness } from './helpers/harness';
+import { createSite, eventually, useHarness } from './helpers/harness';
 import { MODERATOR, MODERATOR_2, postAndDecide } from './helpers/moderation';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-  await h.startWorkers();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness({}, { workers: true });
 
 const generous = { rateLimits: { commentsPerCommenterPerMinute: 100, commentsPerIpPerMinute: 1000 } };
 

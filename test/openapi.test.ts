@@ -1,13 +1,7 @@
 import type { Express } from 'express';
-import { Harness, startHarness } from './helpers/harness';
+import { useHarness } from './helpers/harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ METRICS_TOKEN: 'test-metrics-token-0123456789' });
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness({ METRICS_TOKEN: 'test-metrics-token-0123456789' });
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };

@@ -3,20 +3,13 @@ import { Types } from 'mongoose';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { allSitesGenerationKey, siteGenerationKey } from '../src/infra/page-cache';
 import { moderationJob } from '../src/modules/moderation/moderation.job';
-import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
+import { createSite, eventually, TestSite, useHarness } from './helpers/harness';
 import { MODERATOR } from './helpers/moderation';
 
 /** The smallest budget the configuration allows, so a test can fill it. */
 const BUDGET_BYTES = 1024 * 1024;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ PAGE_CACHE_MB: '1' });
-  await h.startWorkers();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness({ PAGE_CACHE_MB: '1' }, { workers: true });
 
 const bodies = async (site: TestSite, thread: string, auth: Record<string, string> = {}) => {
   const res = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread }).set(auth);

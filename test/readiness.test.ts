@@ -1,12 +1,6 @@
-import { Harness, startHarness } from './helpers/harness';
+import { useHarness } from './helpers/harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness();
 
 describe('health and readiness probes', () => {
   it('when probed, then /healthz is ok and /readyz reports MongoDB and Redis reachable', async () => {

@@ -1,15 +1,9 @@
 import { Types } from 'mongoose';
 import { CommenterModel } from '../src/modules/commenters/commenter.model';
 import { CommentModel } from '../src/modules/comments/comment.model';
-import { createSite, Harness, startHarness, TestSite } from './helpers/harness';
+import { createSite, TestSite, useHarness } from './helpers/harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness();
 
 interface View {
   id: string;

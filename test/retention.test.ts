@@ -4,15 +4,9 @@ import { IdempotencyModel } from '../src/modules/comments/idempotency.model';
 import Bull from 'bull';
 import { moderationJob } from '../src/modules/moderation/moderation.job';
 import { runRetention } from '../src/modules/retention/retention.runner';
-import { createSite, Harness, startHarness } from './helpers/harness';
+import { createSite, useHarness } from './helpers/harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness();
 
 const DAY = 86_400_000;
 

@@ -20,20 +20,14 @@ import { CommentModel } from '../src/modules/comments/comment.model';
 import { loadSeedFile } from '../src/modules/sites/site.seed';
 import { ThreadModel } from '../src/modules/threads/thread.model';
 import { createThread } from './helpers/factories';
-import { createSite, eventually, Harness, startHarness } from './helpers/harness';
+import { createSite, eventually, startHarness, useHarness } from './helpers/harness';
 import { REPO_ROOT } from './helpers/paths';
 
 const SECRETS = { ADMIN_API_KEY: 'safe-defaults-admin-key-0123', IP_HASH_SECRET: 'safe-defaults-ip-secret-0123' };
 const METRICS_TOKEN = 'safe-defaults-metrics-token-0123';
 const MODERATOR = { sub: 'mod-1', name: 'Maja Moderator', roles: ['moderator'] };
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness();
 
 function configProblems(env: Record<string, string>): string {
   try {

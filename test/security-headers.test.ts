@@ -1,12 +1,6 @@
-import { Harness, startHarness } from './helpers/harness';
+import { useHarness } from './helpers/harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness();
 
 describe('security headers', () => {
   it('when any response is sent, then helmet security headers are set and no stack trace leaks', async () => {

@@ -1,15 +1,9 @@
-import { ADMIN_KEY, createSite, Harness, startHarness } from './helpers/harness';
+import { ADMIN_KEY, createSite, useHarness } from './helpers/harness';
 import { SiteModel } from '../src/modules/sites/site.model';
 import path from 'node:path';
 import { REPO_ROOT } from './helpers/paths';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness();
 
 const minimal = { name: 'Exempelbloggen', origins: ['https://www.example.se'], auth: { hs256Secret: 'x'.repeat(32) } };
 

@@ -1,14 +1,8 @@
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { ThreadModel } from '../src/modules/threads/thread.model';
-import { createSite, Harness, startHarness } from './helpers/harness';
+import { createSite, useHarness } from './helpers/harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness();
 
 const moderator = { sub: 'mod-1', name: 'Maja Moderator', roles: ['moderator'] };
 

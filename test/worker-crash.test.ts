@@ -3,16 +3,10 @@ import path from 'node:path';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { moderationJob } from '../src/modules/moderation/moderation.job';
 import { ModerationLogModel } from '../src/modules/moderation-log/moderation-log.model';
-import { createSite, eventually, Harness, startHarness } from './helpers/harness';
+import { createSite, eventually, useHarness } from './helpers/harness';
 import { processModeration } from '../src/modules/moderation/moderation.processor';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness();
 
 describe('a worker dying mid-job', () => {
   it('when the worker process holding a job is killed with SIGKILL, then the job runs again and the decision is applied once', async () => {

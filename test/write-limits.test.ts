@@ -4,17 +4,10 @@ import { ErasureRequestModel } from '../src/modules/privacy/erasure-request.mode
 import { MAX_RECEIPT_TOKENS } from '../src/modules/privacy/erasure.service';
 import { ERASURE_REQUESTS_PER_HOUR } from '../src/modules/comments/write-rate-limit';
 import { createCommenter } from './helpers/factories';
-import { createSite, Harness, startHarness, TestSite } from './helpers/harness';
+import { createSite, TestSite, useHarness } from './helpers/harness';
 import { MODERATOR, postAndDecide } from './helpers/moderation';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-  await h.startWorkers();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness({}, { workers: true });
 
 const AUTHOR = { sub: 'limits-author', name: 'Lina Gräns' };
 

@@ -151,3 +151,24 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Starts a harness for the test file (before its first test, with workers when asked)
+ * and closes it after the last. The returned object stands for the harness from then on.
+ */
+export function useHarness(env: Record<string, string> = {}, options: { workers?: boolean } = {}): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness(env);
+    if (options.workers) await started.startWorkers();
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return new Proxy({} as Harness, {
+    get: (_target, key) => {
+      if (!started) throw new Error('the harness is used before beforeAll has started it');
+      return started[key as keyof Harness];
+    },
+  });
+}
