@@ -56,6 +56,25 @@ describe('public page cache', () => {
     expect(await bodies(site, 'p', await site.bearer())).toEqual(['Tyst ändrad']);
   });
 
+  it('when many readers read at the same moment, then one of them loads the page and all are served from memory', async () => {
+    const site = await createSite(h);
+    let loads = 0;
+    const load = async () => {
+      loads += 1;
+      return { page: 'cold' };
+    };
+    const bypassed = await cacheCount('bypass');
+    // Forty reads in one tick: each asks Redis for the site's generation at the same time.
+    const cold = await Promise.all(Array.from({ length: 40 }, () => h.services.pageCache.read(site.id, 'q', load)));
+    expect(cold.every((p) => p.page === 'cold')).toBe(true);
+    expect(loads).toBe(1);
+    const hits = await cacheCount('hit');
+    await Promise.all(Array.from({ length: 40 }, () => h.services.pageCache.read(site.id, 'q', load)));
+    expect(loads).toBe(1);
+    expect(await cacheCount('hit')).toBe(hits + 40);
+    expect(await cacheCount('bypass')).toBe(bypassed);
+  });
+
   it('when a moderator decides, an author edits or deletes, then the next anonymous read shows it at once', async () => {
     const site = await createSite(h, { moderation: { mode: 'pre' }, editWindowMinutes: 15 });
     const author = { sub: 'author-1', name: 'Alva Author' };

@@ -6,8 +6,15 @@ import { withTimeout } from './redis';
 const MAX_WAITING_SITES = 1000;
 /** Most writers waiting at once to hear their renewal confirmed; more answer at once. */
 const MAX_WAITING_WRITERS = 1000;
-/** Most token reads sent and not answered (Redis hangs); beyond, readers bypass without asking. */
-const MAX_UNANSWERED_READS = 16;
+/**
+ * Most token reads sent and not yet answered; beyond, readers bypass without asking. A
+ * healthy Redis answers in well under a millisecond, so even hundreds of readers at once
+ * have only a few reads in flight; only a hung Redis piles them up, and then this bounds
+ * them (each also gives up after 500 ms). It must stay far above the readers' concurrency:
+ * at 16, twenty concurrent readers already pushed some past it, and every such reader
+ * emptied the cache.
+ */
+const MAX_UNANSWERED_READS = 256;
 
 /**
  * The sites' generation tokens in Redis, read before a cached page is used and renewed
