@@ -761,6 +761,13 @@ describe('hostile ids in paths', () => {
     },
   );
 
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', '..%2Fmoderate.html', '%00'])(
+    'when an asset named %s is asked for, then 404 NOT_FOUND (no member of a prototype is taken for a file)',
+    async (name) => {
+      expectContractError(await h.http.get(`/assets/${name}`), 404, 'NOT_FOUND');
+    },
+  );
+
   it('when the stored comment id is sent in upper case or with a suffix, then 404 NOT_FOUND and it is untouched', async () => {
     for (const raw of [stored.id.toUpperCase(), `${stored.id}0`, ` ${stored.id}`]) {
       expectContractError(

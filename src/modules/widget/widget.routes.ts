@@ -25,13 +25,16 @@ export const PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** The built browser files (scripts/build-widget.js writes them). */
-const ASSETS: Record<string, string> = {
-  'moderate.js': 'text/javascript; charset=utf-8',
-  'moderate.css': 'text/css; charset=utf-8',
-  'demo.js': 'text/javascript; charset=utf-8',
-  'demo.css': 'text/css; charset=utf-8',
-};
+/**
+ * The built browser files (scripts/build-widget.js writes them) and their types. A Map,
+ * not an object: a path segment such as `__proto__` must not find a prototype's member.
+ */
+const ASSETS = new Map<string, string>([
+  ['moderate.js', 'text/javascript; charset=utf-8'],
+  ['moderate.css', 'text/css; charset=utf-8'],
+  ['demo.js', 'text/javascript; charset=utf-8'],
+  ['demo.css', 'text/css; charset=utf-8'],
+]);
 
 /** Demo login identities: a reader and a moderator of the demo site. */
 const DEMO_IDENTITIES = {
@@ -105,7 +108,7 @@ export function widgetRoutes({ config, sites, assetsDir }: WidgetRouteDeps): Rou
   }
 
   router.get('/assets/:file', (req, res) => {
-    const type = ASSETS[req.params.file];
+    const type = ASSETS.get(req.params.file);
     if (!type) throw notFound('asset');
     sendAsset(res, req.params.file, type, 300);
   });
