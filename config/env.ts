@@ -47,6 +47,13 @@ const envSchema = z.object({
   PAGE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Memory budget of that cache per API process, in megabytes. */
   PAGE_CACHE_MB: z.coerce.number().int().min(1).max(4096).default(64),
+  /**
+   * How long a browser or a shared cache (a CDN) may keep an anonymous public read, and
+   * how much longer it may serve it stale while it revalidates. Their sum is the longest an
+   * erased comment can linger in such a cache; both 0 makes every cache revalidate.
+   */
+  PUBLIC_CACHE_MAX_AGE_S: z.coerce.number().int().min(0).max(3600).default(5),
+  PUBLIC_CACHE_STALE_S: z.coerce.number().int().min(0).max(3600).default(30),
   /** A JSON file of sites to create on start if they do not exist yet. */
   SITES_SEED_FILE: z.string().optional(),
   /** Where embedded (development) databases keep their files. */

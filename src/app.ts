@@ -17,6 +17,7 @@ import { siteAdminRoutes } from './modules/sites/site.routes';
 import { threadRoutes } from './modules/threads/thread.routes';
 import { widgetRoutes } from './modules/widget/widget.routes';
 import { jsonBody, requireJsonBody } from './http/body';
+import { apiCacheControl } from './http/cache-control';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { methodNotAllowed } from './http/method-not-allowed';
 import { loggablePath } from './http/request-context';
@@ -54,6 +55,7 @@ export function createApp(services: Services): Express {
   });
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use('/api/v1', siteCors(services.sites, services.comments));
+  app.use('/api/v1', apiCacheControl({ maxAgeS: config.PUBLIC_CACHE_MAX_AGE_S, staleS: config.PUBLIC_CACHE_STALE_S }));
   app.use(requireJsonBody);
   app.use('/api/v1/admin', jsonBody('256kb'));
   app.use(jsonBody('16kb'));

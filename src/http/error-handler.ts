@@ -57,6 +57,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.warn({ traceId, code: appError.code, path: loggablePath(req.originalUrl) }, 'backing service unavailable');
     }
     if (res.headersSent) return;
+    // An error is never kept by a cache, not even one of a public read.
+    res.setHeader('Cache-Control', 'no-store');
     for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
     if (appError.code === 'UNAVAILABLE') res.setHeader('Retry-After', '5');
     res
