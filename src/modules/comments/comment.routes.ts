@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { optionalIdentity, requireIdentity } from '../auth/guards';
 import { clientIp } from '../../http/request-context';
+import { publicRead } from '../../http/cache-control';
 import { parseOrThrow } from '../../shared/validate';
 import type { SiteService } from '../sites/site.service';
 import { siteOfComment } from './comment-site';
@@ -24,14 +25,14 @@ export interface CommentRouteDeps {
 export function commentRoutes({ sites, comments }: CommentRouteDeps): Router {
   const router = Router();
 
-  router.get('/api/v1/sites/:site/comments', async (req, res) => {
+  router.get('/api/v1/sites/:site/comments', publicRead, async (req, res) => {
     const site = await sites.get(req.params.site);
     const query = parseOrThrow(listCommentsQuery, req.query);
     const viewer = await optionalIdentity(site, req);
     res.json(await comments.list(site, query, viewer));
   });
 
-  router.get('/api/v1/sites/:site/comments/:id/replies', async (req, res) => {
+  router.get('/api/v1/sites/:site/comments/:id/replies', publicRead, async (req, res) => {
     const site = await sites.get(req.params.site);
     const id = commentIdOr404(req.params.id);
     const query = parseOrThrow(listRepliesQuery, req.query);

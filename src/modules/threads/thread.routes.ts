@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { optionalIdentity, requireModerator } from '../auth/guards';
+import { publicRead } from '../../http/cache-control';
 import { parseOrThrow } from '../../shared/validate';
 import type { CommenterService } from '../commenters/commenter.service';
 import type { CommentService } from '../comments/comment.service';
@@ -24,7 +25,7 @@ export interface ThreadRouteDeps {
 export function threadRoutes({ sites, threads, commenters, comments }: ThreadRouteDeps): Router {
   const router = Router();
 
-  router.get('/api/v1/sites/:site/thread', async (req, res) => {
+  router.get('/api/v1/sites/:site/thread', publicRead, async (req, res) => {
     const site = await sites.get(req.params.site);
     const { include, sort, limit, ...rest } = req.query as Record<string, unknown>;
     const query = parseOrThrow(threadQuery, rest);
@@ -46,7 +47,7 @@ export function threadRoutes({ sites, threads, commenters, comments }: ThreadRou
   });
 
   // Comment counts for article lists (count.js): many threads in one request.
-  router.get('/api/v1/sites/:site/counts', async (req, res) => {
+  router.get('/api/v1/sites/:site/counts', publicRead, async (req, res) => {
     const site = await sites.get(req.params.site);
     const { key } = parseOrThrow(countsQuery, req.query);
     res.json({ threads: await threads.counts(site, key) });
