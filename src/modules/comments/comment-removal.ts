@@ -45,14 +45,11 @@ export async function removeComments(siteId: string, ids: Types.ObjectId[], remo
       (r) => String(r.parentId),
     ),
   );
-  const keep = comments.filter((c) => withReplies.has(String(c._id))).map((c) => c._id);
+  const tombstones = comments.filter((c) => withReplies.has(String(c._id)));
+  const keep = tombstones.map((c) => c._id);
   const drop = comments.filter((c) => !withReplies.has(String(c._id))).map((c) => c._id);
 
-  const versions = await claimTombstones(
-    siteId,
-    comments.filter((c) => withReplies.has(String(c._id))),
-    removal,
-  );
+  const versions = await claimTombstones(siteId, tombstones, removal);
   const now = new Date();
   const tombstoned = versions.length
     ? (

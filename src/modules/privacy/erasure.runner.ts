@@ -154,6 +154,8 @@ async function carryOut(request: ErasureRequestDoc, step: Step, deps: ErasureDep
   }
   await checkpoint('erasure.final.beforeProfile');
   // The profile goes last: until then a rerun can still find everything by its id.
-  const profile = PERSONAL_DATA.find((p) => p.erasure === 'profile')?.filter(subject);
-  if (profile) await CommenterModel.deleteMany(profile);
+  for (const place of PERSONAL_DATA) {
+    const filter = place.erasure === 'profile' ? place.filter(subject) : null;
+    if (filter) await place.model.deleteMany(filter);
+  }
 }
