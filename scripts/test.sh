@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, then type-check,
-# lint and every test against real MongoDB-compatible and Redis servers, then the OpenAPI
-# fuzzer against the production build (scripts/fuzz-openapi.sh), then the README's quick
-# start run as a newcomer would (scripts/smoke-quickstart.sh).
+# lint and build (npm run check), the OpenAPI fuzzer against the production build
+# (scripts/fuzz-openapi.sh), the README's quick start run as a newcomer would
+# (scripts/smoke-quickstart.sh), and last every test against real MongoDB-compatible and
+# Redis servers (npm run test:jest), so that jest's summary is what the run ends with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-npm test
+npm run check
 bash scripts/fuzz-openapi.sh
 bash scripts/smoke-quickstart.sh
+npm run test:jest

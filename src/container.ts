@@ -2,6 +2,7 @@ import type { AppConfig } from '../config/env';
 import { JobQueues } from './infra/job-queues';
 import type { Logger } from './infra/logger';
 import { Metrics } from './infra/metrics';
+import { countDatabaseCommands } from './infra/mongo';
 import type { RedisConnections } from './infra/redis';
 import { JOBS } from './jobs';
 import { CommenterService } from './modules/commenters/commenter.service';
@@ -36,6 +37,8 @@ export interface Services {
   pageCache: PublicPageCache;
   /** Stops announcing this process's writes to the page cache (on close). */
   stopPageCacheFeed: () => void;
+  /** Stops counting this process's database commands (on close). */
+  stopCountingCommands: () => void;
   /** One queue per job of src/jobs.ts. */
   jobQueues: JobQueues;
   /** The moderation jobs' queue on Redis, with its outbox. */
@@ -98,6 +101,7 @@ export function createServices(
     comments,
     pageCache,
     stopPageCacheFeed,
+    stopCountingCommands: countDatabaseCommands(metrics),
     jobQueues,
     moderation,
     rateLimit,
@@ -115,6 +119,7 @@ export function createServices(
 /** Closes the queues and connections this process opened, in order. */
 export async function closeServices(services: Services): Promise<void> {
   services.stopPageCacheFeed();
+  services.stopCountingCommands();
   await services.jobQueues.close();
   await services.redis.close();
 }

@@ -35,6 +35,12 @@ export class Metrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly databaseCommands = new Counter({
+    name: 'database_commands_total',
+    help: 'Commands this process sent to MongoDB (each one a round trip), by command name',
+    labelNames: ['command'] as const,
+    registers: [this.registry],
+  });
   readonly decisionSeconds = new Histogram({
     name: 'moderation_decision_seconds',
     help: 'Time from a comment being posted or edited to the automated decision',

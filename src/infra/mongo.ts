@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import type { Metrics } from './metrics';
 
 /**
  * Connects mongoose. Written for MongoDB ≥ 6 and FerretDB 1.24 alike: no transactions,
@@ -8,7 +9,19 @@ export async function connectMongo(uri: string): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);
   // Client input reaches queries only after zod has typed it as strings and numbers, so
   // no operator from a request can get into a filter.
-  return mongoose.connect(uri, { serverSelectionTimeoutMS: 5000, autoIndex: true });
+  // Command monitoring feeds countDatabaseCommands: round trips are what a slow database charges for.
+  return mongoose.connect(uri, { serverSelectionTimeoutMS: 5000, autoIndex: true, monitorCommands: true });
+}
+
+/**
+ * Counts every command this process sends to the database in `metrics` (the benchmarks
+ * divide it by the requests or jobs they made). Returns the function that stops counting.
+ */
+export function countDatabaseCommands(metrics: Metrics): () => void {
+  const client = mongoose.connection.getClient();
+  const count = (event: { commandName: string }): void => metrics.databaseCommands.inc({ command: event.commandName });
+  client.on('commandStarted', count);
+  return () => client.off('commandStarted', count);
 }
 
 /** Builds every declared index; run at start so queries are served by them from the first request. */
