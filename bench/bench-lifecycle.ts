@@ -39,8 +39,8 @@ export class Lifecycle {
   constructor(private readonly childGraceMs = 10_000) {}
 
   /** Starts a node child (API or worker) from the repository root and stops it at the end. */
-  spawn(role: string, entry: string, env: NodeJS.ProcessEnv, options?: ChildOptions): NodeChild {
-    const child = new NodeChild(role, entry, env, ROOT, options);
+  spawn(role: string, entry: string, env: NodeJS.ProcessEnv, options?: ChildOptions, args: string[] = []): NodeChild {
+    const child = new NodeChild(role, entry, env, ROOT, options, args);
     this.children.push(child);
     return child;
   }

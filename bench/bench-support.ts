@@ -54,9 +54,10 @@ export class NodeChild {
     env: NodeJS.ProcessEnv,
     cwd: string,
     options: ChildOptions = {},
+    args: string[] = [],
   ) {
     const maxLines = options.maxPrintedLines ?? 20;
-    this.child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd });
+    this.child = spawn(process.execPath, [entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd });
     for (const stream of [this.child.stdout, this.child.stderr]) {
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
@@ -342,6 +343,30 @@ export async function moderationQueueCounts(base: string): Promise<Record<string
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Commands a process sent to the database so far, by command name, from the
+ * database_commands_total counter of its /metrics (base: the API, or a metrics port).
+ */
+export async function databaseCommands(base: string): Promise<Map<string, number>> {
+  const text = await (
+    await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })
+  ).text();
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(/^database_commands_total\{command="(\w+)"\} (\d+)/gm))
+    counts.set(m[1] as string, Number(m[2]));
+  return counts;
+}
+
+/** `after - before` per command, divided by `per`, as "find 2.0, update 1.0 (total 3.0)". */
+export function commandsPer(before: Map<string, number>, after: Map<string, number>, per: number): string {
+  const rows = [...after]
+    .map(([command, n]) => [command, (n - (before.get(command) ?? 0)) / Math.max(per, 1)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const total = rows.reduce((sum, [, n]) => sum + n, 0);
+  return `${rows.map(([c, n]) => `${c} ${n.toFixed(2)}`).join(', ') || 'none'} (total ${total.toFixed(2)})`;
 }
 
 /** 0 → "a", 25 → "z", 26 → "ba": distinct comment texts without digits (numbers may look like personal data). */

@@ -1,21 +1,30 @@
 /**
  * Load benchmark (npm run bench): the API as its own process (dist/src/server.js) plus a
- * worker process (dist/workers/worker.js), driven over loopback by autocannon.
+ * worker process (dist/workers/worker.js), over loopback.
  *
- *   1. GET  /api/v1/sites/{id}/comments?thread=…&limit=50  (a thread of 50 published comments), anonymous
- *   2. GET  /api/v1/sites/{id}/thread?key=…&include=comments (what the widget asks), anonymous
- *   3. the comments GET with a commenter's token (not cached)
- *   4. POST /api/v1/sites/{id}/comments                   (signed commenter JWTs, several commenters)
+ * Reads, driven by wrk and interleaved round after round (BENCH_ROUNDS, default 3):
+ *   1. GET /api/v1/sites/{id}/thread?key=…&include=comments&limit=50, the widget's request
+ *      for a thread of 50 published comments, anonymous (answered from memory);
+ *   2. the same with a commenter's token (a reader with nothing of their own in the thread);
+ *   3. the ceiling: a bare node:http server in its own process (bench/ceiling-server.ts)
+ *      answering every request with the bytes the API gave for (1).
+ * Each read's figures are its median round, with its share of the ceiling.
+ *
+ * Writes, driven by autocannon: POST /api/v1/sites/{id}/comments with signed commenter
+ * JWTs of many commenters, and the database round trips the API made per post (its
+ * database_commands_total counter).
  *
  * Uses MONGODB_URI / REDIS_URL when set, otherwise starts embedded servers. Prints
- * req/s, latency p50/p99, non-2xx count and the API process's peak RSS per scenario,
- * then a markdown table for the README.
+ * req/s, latency p50/p99 and the API process's peak RSS, then markdown tables for the README.
  *
- * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 20),
+ * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 20), BENCH_ROUNDS,
  * BENCH_COMMENTERS (default 500), BENCH_CHILD_LOG_LEVEL (API and worker log level, default
  * silent; their logs are then printed with an [api] / [worker] prefix).
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import type { Connection } from 'mongoose';
@@ -35,8 +44,10 @@ import {
   awaitingEnqueue,
   childCpuTicks,
   cpuMicros,
+  commandsPer,
   cpuShares,
   createSite,
+  databaseCommands,
   formatCounts,
   letters,
   moderationQueueCounts,
@@ -48,6 +59,7 @@ import {
   waitReady,
   WORKER_ENTRY,
 } from './bench-support';
+import { runWrk, WrkOptions } from './wrk';
 
 const SECONDS = positiveInt(process.env.BENCH_SECONDS, 10);
 const CONNECTIONS = positiveInt(process.env.BENCH_CONNECTIONS, 20);
@@ -55,9 +67,15 @@ const CONNECTIONS = positiveInt(process.env.BENCH_CONNECTIONS, 20);
 // 2 minutes is held) does not turn the write scenario into a spam test.
 const COMMENTERS = positiveInt(process.env.BENCH_COMMENTERS, 500);
 const SEED_COMMENTS = 50;
+/** Rounds of the interleaved reads; each read's figures are its median round. */
+const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 3);
+const WRK_THREADS = 2;
+/** The host page the widget runs on, as its requests' Origin. */
+const ORIGIN = 'https://bench.example';
+const CEILING_ENTRY = path.join(__dirname, 'ceiling-server.js');
 const HOST = '127.0.0.1';
 /** The whole run is abandoned (children killed, exit 1) after this long. */
-const HARD_LIMIT_MS = 4 * SECONDS * 1000 + 120_000;
+const HARD_LIMIT_MS = (3 * ROUNDS + 2) * SECONDS * 1000 + 180_000;
 
 interface ScenarioResult {
   name: string;
@@ -107,6 +125,7 @@ async function main(): Promise<void> {
   const siteId = `bench-${randomBytes(4).toString('hex')}`;
   const sign = await createSite(base, adminKey, siteId, {
     name: 'Benchmark',
+    origins: [ORIGIN],
     rateLimits: { commentsPerCommenterPerMinute: 10_000, commentsPerIpPerMinute: 100_000 },
   });
   const tokens = await Promise.all(
@@ -145,39 +164,56 @@ async function main(): Promise<void> {
   console.log(`seeded ${SEED_COMMENTS} published comments in ${Date.now() - seedStart} ms`);
   console.log(`API RSS before the scenarios: ${((readStatusKb(api.pid, 'VmRSS') ?? 0) / 1024).toFixed(1)} MB`);
 
-  // --- scenarios -------------------------------------------------------------------------
-  const results: ScenarioResult[] = [];
+  // --- reads, interleaved with the ceiling ----------------------------------------------
+  // The widget's request, anonymous (answered from memory) and with a login, and a bare
+  // node:http server in its own process replaying the anonymous answer's exact bytes: the
+  // most any Node server could do with that answer on this machine. Taken in turn, round
+  // after round, so that a slow phase of the machine falls on all three alike.
+  const widgetPath = `/api/v1/sites/${siteId}/thread?key=${encodeURIComponent(readThread)}&include=comments&limit=${SEED_COMMENTS}`;
+  const ceilingPort = await freePort();
+  const ceilingFile = await recordResponse(base + widgetPath, ORIGIN);
+  const ceiling = life.spawn('ceiling', CEILING_ENTRY, process.env, { maxPrintedLines: 5 }, [
+    ceilingFile,
+    String(ceilingPort),
+  ]);
+  await waitReady(`http://${HOST}:${ceilingPort}`, ceiling, 10_000);
   const labels = new Map([
     [api.pid, 'api'],
     [worker.pid, 'worker'],
+    [ceiling.pid, 'ceiling'],
   ]);
-  // Readers without a login share one page, which the API keeps in memory until the
-  // site's next write; a logged-in reader (who may have pending comments) always gets the
-  // database, so the second scenario measures the uncached path.
-  results.push(
-    await scenario(`GET comments, anonymous (limit ${SEED_COMMENTS})`, api, labels, {
-      url: base + listPath,
-      connections: CONNECTIONS,
-      duration: SECONDS,
-    }),
-  );
-  results.push(
-    await scenario(`GET thread with its first page (the widget's request), anonymous`, api, labels, {
-      url: `${base}/api/v1/sites/${siteId}/thread?key=${encodeURIComponent(readThread)}&include=comments&limit=${SEED_COMMENTS}`,
-      connections: CONNECTIONS,
-      duration: SECONDS,
-    }),
-  );
-  results.push(
-    await scenario(`GET comments, logged in (limit ${SEED_COMMENTS})`, api, labels, {
-      url: base + listPath,
-      connections: CONNECTIONS,
-      duration: SECONDS,
-      headers: { Authorization: `Bearer ${tokens[0]}` },
-    }),
-  );
+  const reads: Array<{ name: string; url: string; headers: Record<string, string> }> = [
+    { name: 'widget read, anonymous', url: base + widgetPath, headers: { Origin: ORIGIN } },
+    {
+      name: 'widget read, logged in',
+      url: base + widgetPath,
+      headers: { Origin: ORIGIN, Authorization: `Bearer ${tokens[COMMENTERS - 1]}` },
+    },
+    { name: 'ceiling: bare node:http, same bytes', url: `http://${HOST}:${ceilingPort}${widgetPath}`, headers: {} },
+  ];
+  const readRuns = new Map<string, ReadRun[]>(reads.map((r) => [r.name, []]));
+  const readRss = new PeakRss(api.pid);
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const read of reads) {
+      life.throwIfStopping();
+      const run = await readScenario(`${read.name} (round ${round} of ${ROUNDS})`, labels, {
+        url: read.url,
+        headers: read.headers,
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        threads: WRK_THREADS,
+      });
+      readRuns.get(read.name)?.push(run);
+      if (!api.alive) throw new Error(`API process died during "${read.name}"`);
+    }
+  }
+  const readPeakRssMb = readRss.stop() / 1024;
+  const medians = reads.map((r) => medianRun(r.name, readRuns.get(r.name) ?? []));
+  const [anonymous, loggedIn, bare] = medians as [ReadRun, ReadRun, ReadRun];
 
+  const results: ScenarioResult[] = [];
   let sent = 0;
+  const commandsBefore = await databaseCommands(base);
   results.push(
     await scenario('POST comment', api, labels, {
       url: base + commentsPath,
@@ -204,6 +240,10 @@ async function main(): Promise<void> {
     }),
   );
 
+  const commandsAfter = await databaseCommands(base);
+  const posted = results[0]?.statusCodes['201'] ?? 0;
+  const postRoundTrips = commandsPer(commandsBefore, commandsAfter, posted);
+
   // What the worker made of the POST scenario's comments, once the queue has drained.
   const backlog = await moderationQueueCounts(base);
   if (backlog) console.log(`moderation queue right after the POST scenario: ${formatCounts(backlog)}`);
@@ -225,8 +265,26 @@ async function main(): Promise<void> {
   }
 
   // --- report ------------------------------------------------------------------------------
+  const ratio = (a: number, b: number) => `${((100 * a) / b).toFixed(0)} %`;
   console.log('');
-  console.log(`Results (${SECONDS} s per scenario, ${CONNECTIONS} connections, ${COMMENTERS} commenters):`);
+  console.log(
+    `Reads: medians of ${ROUNDS} interleaved rounds of ${SECONDS} s, wrk ${WRK_THREADS} threads, ${CONNECTIONS} connections; ` +
+      `API peak RSS over all of them ${readPeakRssMb.toFixed(1)} MB`,
+  );
+  console.log('');
+  console.log('| read | req/s | p50 ms | p99 ms | of the ceiling |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const r of medians) {
+    console.log(
+      `| ${r.name} | ${r.reqPerSec.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${ratio(r.reqPerSec, bare.reqPerSec)} |`,
+    );
+  }
+  console.log('');
+  console.log(
+    `anonymous / ceiling: ${ratio(anonymous.reqPerSec, bare.reqPerSec)}; logged in / anonymous: ${ratio(loggedIn.reqPerSec, anonymous.reqPerSec)}`,
+  );
+  console.log('');
+  console.log(`Writes (${SECONDS} s, ${CONNECTIONS} connections, ${COMMENTERS} commenters):`);
   console.log('');
   console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx | API peak RSS MB |');
   console.log('|---|---:|---:|---:|---:|---:|');
@@ -235,6 +293,8 @@ async function main(): Promise<void> {
       `| ${r.name} | ${r.reqPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.peakRssMb.toFixed(1)} |`,
     );
   }
+  console.log('');
+  console.log(`database round trips per post (API process, ${posted} posts): ${postRoundTrips}`);
   console.log('');
   console.log(machineLine(database, ['API', 'worker', ...services.local, 'autocannon']));
   console.log('');
@@ -394,6 +454,57 @@ async function moderationOutcome(db: Connection, siteId: string, threadKey: stri
     else add('pending, undecided');
   }
   return counts;
+}
+
+interface ReadRun {
+  name: string;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+}
+
+/** One wrk run of a read; prints its figures and the CPU each process took meanwhile. */
+async function readScenario(name: string, labels: Map<number, string>, options: WrkOptions): Promise<ReadRun> {
+  console.log(`\n== ${name}: ${options.seconds} s, ${options.connections} connections`);
+  const cpuBefore = childCpuTicks();
+  const startedAt = Date.now();
+  const result = await runWrk(options);
+  const cpu = cpuShares(cpuBefore, childCpuTicks(), 0, Date.now() - startedAt, labels, 'bench');
+  console.log(
+    `   requests/s: ${result.reqPerSec.toFixed(0)}   responses: ${result.total}   latency p50: ${result.p50.toFixed(2)} ms   p99: ${result.p99.toFixed(2)} ms`,
+  );
+  console.log(`   non-2xx/3xx: ${result.non2xx}   socket errors and timeouts: ${result.errors}`);
+  if (cpu) console.log(`   CPU (100% = one core): ${cpu}`);
+  if (result.non2xx > 0) throw new Error(`"${name}" had ${result.non2xx} answers outside 2xx/3xx`);
+  return { name, reqPerSec: result.reqPerSec, p50: result.p50, p99: result.p99 };
+}
+
+/** The run with the median rate, for a read's figures (its latencies come with it). */
+function medianRun(name: string, runs: ReadRun[]): ReadRun {
+  const sorted = [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  if (!median) throw new Error(`no runs of "${name}"`);
+  return { ...median, name };
+}
+
+/**
+ * Asks the API once for the widget's read and writes what came back (status, headers as
+ * sent, body) to a file for the ceiling server. Headers a server adds per answer (Date,
+ * Connection, Keep-Alive) are left to the ceiling's own node:http, as the API's are.
+ */
+async function recordResponse(url: string, origin: string): Promise<string> {
+  const res = await fetch(url, { headers: { Origin: origin } });
+  if (res.status !== 200) throw new Error(`the widget read answered ${res.status}`);
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    if (!['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name))
+      headers[name] = value;
+  });
+  const body = Buffer.from(await res.arrayBuffer());
+  const file = path.join(os.tmpdir(), `kommentarer-ceiling-${process.pid}.json`);
+  fs.writeFileSync(file, JSON.stringify({ status: res.status, headers, bodyBase64: body.toString('base64') }));
+  life.onStop(async () => fs.rmSync(file, { force: true }));
+  return file;
 }
 
 life.run(main, HARD_LIMIT_MS);

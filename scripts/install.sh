@@ -66,3 +66,10 @@ if [ "${INSTALL_POSTGRESQL:-0}" = 1 ] && [ ! -d /usr/lib/postgresql ] && [ "$(id
   echo "installing postgresql (for the benchmarks)…"
   apt-get install -y postgresql >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y postgresql >/dev/null; }
 fi
+
+# The read benchmark drives the API with wrk (a C load generator: a Node one would be the
+# bottleneck before a bare node:http server is).
+if [ "${INSTALL_POSTGRESQL:-0}" = 1 ] && ! command -v wrk >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing wrk (for the benchmarks)…"
+  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+fi

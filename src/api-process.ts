@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AppConfig } from '../config/env';
 import { closeServices, createServices, Services } from './container';
-import { createApp } from './app';
+import { createApp, createRequestListener } from './app';
 import type { Logger } from './infra/logger';
 import { connectMongo, disconnectMongo, ensureIndexes } from './infra/mongo';
 import { RedisConnections } from './infra/redis';
@@ -31,7 +31,7 @@ export async function startApi(
     const created = await services.sites.seed(loadSeedFile(config.SITES_SEED_FILE));
     if (created.length) logger.info({ sites: created }, 'sites seeded');
   }
-  const app = createApp(services);
+  const handle = createRequestListener(createApp(services), services);
   const metricsServer =
     config.METRICS_PORT === undefined
       ? undefined
@@ -47,7 +47,7 @@ export async function startApi(
   // the process open with new requests on old connections.
   const server = http.createServer((req, res) => {
     if (draining) res.setHeader('Connection', 'close');
-    app(req, res);
+    handle(req, res);
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));

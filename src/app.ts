@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import express, { Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -20,6 +21,7 @@ import { jsonBody, requireJsonBody } from './http/body';
 import { apiCacheControl } from './http/cache-control';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { methodNotAllowed } from './http/method-not-allowed';
+import { PublicReplay } from './http/public-replay';
 import { loggablePath } from './http/request-context';
 import { siteCors } from './site-cors';
 
@@ -81,4 +83,20 @@ export function createApp(services: Services): Express {
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;
+}
+
+/**
+ * What the HTTP server runs: repeated anonymous public reads answered from the responses
+ * the app stored (http/public-replay), everything else by the app. The tests drive this
+ * same listener.
+ */
+export function createRequestListener(app: Express, services: Services): RequestListener {
+  const { config, metrics, pageCache } = services;
+  const replayed = metrics.pageCache.labels({ result: 'replay' });
+  const replay = new PublicReplay(
+    pageCache,
+    { ttlMs: config.PAGE_CACHE_TTL_MS, maxBytes: config.PAGE_CACHE_MB * 1024 * 1024 },
+    () => replayed.inc(),
+  );
+  return (req, res) => replay.handle(req, res, () => app(req, res));
 }

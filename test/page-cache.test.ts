@@ -5,6 +5,7 @@ import { allSitesGenerationKey, siteGenerationKey } from '../src/infra/page-cach
 import { moderationJob } from '../src/modules/moderation/moderation.job';
 import { createSite, eventually, TestSite, useHarness } from './helpers/harness';
 import { MODERATOR } from './helpers/moderation';
+import { pageCacheCount, servedFromMemory } from './helpers/page-cache';
 
 /** The smallest budget the configuration allows, so a test can fill it. */
 const BUDGET_BYTES = 1024 * 1024;
@@ -15,10 +16,6 @@ const bodies = async (site: TestSite, thread: string, auth: Record<string, strin
   const res = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread }).set(auth);
   expect(res.status).toBe(200);
   return res.body.comments.map((c: { body: string }) => c.body);
-};
-const cacheCount = async (result: string) => {
-  const metric = await h.services.metrics.pageCache.get();
-  return metric.values.find((v) => v.labels.result === result)?.value ?? 0;
 };
 /** Changes a stored comment behind the application's back, as no real write path can. */
 const rewriteSilently = async (id: string, body: string) => {
@@ -48,11 +45,11 @@ describe('public page cache', () => {
     const site = await createSite(h);
     const id = await published(site, 'p', 'Första lydelsen');
     expect(await bodies(site, 'p')).toEqual(['Första lydelsen']);
-    const hits = await cacheCount('hit');
+    const hits = await servedFromMemory(h);
 
     await rewriteSilently(id, 'Tyst ändrad');
     expect(await bodies(site, 'p')).toEqual(['Första lydelsen']);
-    expect(await cacheCount('hit')).toBe(hits + 1);
+    expect(await servedFromMemory(h)).toBe(hits + 1);
     expect(await bodies(site, 'p', await site.bearer())).toEqual(['Tyst ändrad']);
   });
 
@@ -63,16 +60,16 @@ describe('public page cache', () => {
       loads += 1;
       return { page: 'cold' };
     };
-    const bypassed = await cacheCount('bypass');
+    const bypassed = await pageCacheCount(h, 'bypass');
     // Forty reads in one tick: each asks Redis for the site's generation at the same time.
     const cold = await Promise.all(Array.from({ length: 40 }, () => h.services.pageCache.read(site.id, 'q', load)));
     expect(cold.every((p) => p.page === 'cold')).toBe(true);
     expect(loads).toBe(1);
-    const hits = await cacheCount('hit');
+    const hits = await servedFromMemory(h);
     await Promise.all(Array.from({ length: 40 }, () => h.services.pageCache.read(site.id, 'q', load)));
     expect(loads).toBe(1);
-    expect(await cacheCount('hit')).toBe(hits + 40);
-    expect(await cacheCount('bypass')).toBe(bypassed);
+    expect(await servedFromMemory(h)).toBe(hits + 40);
+    expect(await pageCacheCount(h, 'bypass')).toBe(bypassed);
   });
 
   it('when a moderator decides, an author edits or deletes, then the next anonymous read shows it at once', async () => {
@@ -113,9 +110,9 @@ describe('public page cache', () => {
     await published(site, 's', 'Först');
     const state = async () => (await h.http.get(`/api/v1/sites/${site.id}/thread`).query({ key: 's' })).body.thread;
     expect(await state()).toMatchObject({ status: 'open', commentCount: 1 });
-    const hits = await cacheCount('hit');
+    const hits = await servedFromMemory(h);
     expect(await state()).toMatchObject({ status: 'open', commentCount: 1 });
-    expect(await cacheCount('hit')).toBe(hits + 1);
+    expect(await servedFromMemory(h)).toBe(hits + 1);
 
     await published(site, 's', 'Sedan');
     expect(await state()).toMatchObject({ status: 'open', commentCount: 2 });
@@ -196,8 +193,8 @@ describe('public page cache', () => {
     expect(h.services.pageCache.heldBytes()).toBeLessThanOrEqual(BUDGET_BYTES);
     expect(h.services.pageCache.size).toBeGreaterThan(100); // small entries: the budget still holds many
 
-    const hits = await cacheCount('hit');
+    const hits = await servedFromMemory(h);
     expect((await h.http.get(`/api/v1/sites/${site.id}/counts?${longQuery(119)}`)).status).toBe(200);
-    expect(await cacheCount('hit')).toBe(hits + 1);
+    expect(await servedFromMemory(h)).toBe(hits + 1);
   });
 });

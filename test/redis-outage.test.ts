@@ -2,6 +2,7 @@ import { EmbeddedRedis } from '../src/dev/embedded-redis';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { OutboxModel } from '../src/modules/moderation/outbox.model';
 import { createSite, eventually, Harness, startHarness } from './helpers/harness';
+import { pageCacheCount } from './helpers/page-cache';
 
 let redis: EmbeddedRedis;
 let h: Harness;
@@ -31,8 +32,7 @@ describe('writing while Redis is down', () => {
     const stored = await CommentModel.findById(res.body.comment.id).lean();
     expect(stored?.status).toBe('pending');
     expect(await OutboxModel.countDocuments({ commentId: stored!._id })).toBe(1);
-    const bypassed = async () =>
-      (await h.services.metrics.pageCache.get()).values.find((v) => v.labels.result === 'bypass')?.value ?? 0;
+    const bypassed = () => pageCacheCount(h, 'bypass');
     const bypassedBefore = await bypassed();
     const read = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'nere' });
     expect(read.status).toBe(200);

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { CommenterModel } from '../src/modules/commenters/commenter.model';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { createSite, TestSite, useHarness } from './helpers/harness';
+import { servedFromMemory } from './helpers/page-cache';
 
 const h = useHarness();
 
@@ -138,8 +139,7 @@ describe('replies', () => {
     const anonymousTop = (await list(site, 'egna')).comments[0] as View;
     expect(await allReplies(site, anonymousTop, 4)).toHaveLength(55);
 
-    const hits = async () =>
-      (await h.services.metrics.pageCache.get()).values.find((v) => v.labels.result === 'hit')?.value ?? 0;
+    const hits = () => servedFromMemory(h);
     const cursor = anonymousTop.repliesCursor as string;
     expect((await repliesPage(site, String(top), { cursor })).body.replies).toHaveLength(5);
     const before = await hits();

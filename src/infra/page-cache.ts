@@ -33,7 +33,8 @@ export class PublicPageCache {
   private readonly seen = new Map<string, string>();
   private readonly generations: SiteGenerations;
   /** Counts the times everything was forgotten: a load begun before may not store its page. */
-  private epoch = 0;
+  private forgotten = 0;
+  private readonly forgetListeners: Array<() => void> = [];
 
   constructor(
     redis: RedisConnections,
@@ -65,15 +66,7 @@ export class PublicPageCache {
   /** The page for this site and query: from memory when still current, else from load(). */
   async read<T>(siteId: string, query: string, load: () => Promise<T>): Promise<T> {
     if (this.options.ttlMs === 0) return load();
-    let generation: string | null;
-    try {
-      generation = await this.generations.current(siteId);
-    } catch {
-      // Writes made while Redis was unreachable could not announce themselves: forget
-      // everything rather than serve a page they changed once Redis is back.
-      this.forgetAll();
-      generation = null;
-    }
+    const generation = await this.generation(siteId);
     if (generation === null) {
       // No token to trust (Redis away, or this site's new one not confirmed): the database answers.
       this.metrics.pageCache.inc({ result: 'bypass' });
@@ -90,10 +83,10 @@ export class PublicPageCache {
     this.metrics.pageCache.inc({ result: 'miss' });
     const pending = this.loading.get(key);
     if (pending) return pending as Promise<T>;
-    const epoch = this.epoch;
+    const epoch = this.forgotten;
     const loaded = load()
       .then((json) => {
-        if (this.epoch === epoch) this.pages.set(key, { json });
+        if (this.forgotten === epoch) this.pages.set(key, { json });
         return json;
       })
       .finally(() => {
@@ -101,6 +94,33 @@ export class PublicPageCache {
       });
     this.loading.set(key, loaded);
     return loaded;
+  }
+
+  /**
+   * The site's current generation: what a page stored now is kept under, and what a page
+   * held must still be under to be served. Null when nothing may be served from memory
+   * (cache off, Redis away, or this site's new token not confirmed yet).
+   */
+  async generation(siteId: string): Promise<string | null> {
+    if (this.options.ttlMs === 0) return null;
+    try {
+      return await this.generations.current(siteId);
+    } catch {
+      // Writes made while Redis was unreachable could not announce themselves: forget
+      // everything rather than serve a page they changed once Redis is back.
+      this.forgetAll();
+      return null;
+    }
+  }
+
+  /** Counts the times everything was forgotten: what was read under an older epoch may not be stored. */
+  get epoch(): number {
+    return this.forgotten;
+  }
+
+  /** Calls back whenever everything is forgotten (Redis lost), for caches kept beside this one. */
+  onForgetAll(listener: () => void): void {
+    this.forgetListeners.push(listener);
   }
 
   /**
@@ -141,10 +161,11 @@ export class PublicPageCache {
   }
 
   private forgetAll(): void {
-    this.epoch += 1;
+    this.forgotten += 1;
     this.pages.clear();
     this.loading.clear();
     this.seen.clear();
+    for (const listener of this.forgetListeners) listener();
   }
 
   /** A site has a new generation: its older pages leave memory now rather than at expiry. */

@@ -22,8 +22,8 @@ async function notify(sites: string[] | 'all'): Promise<void> {
 }
 
 /** The sites a query filter is limited to, or 'all' when it names none. */
-export function sitesOfFilter(filter: Record<string, unknown>): string[] | 'all' {
-  const site = filter.siteId;
+export function sitesOfFilter(filter: Record<string, unknown>, siteField = 'siteId'): string[] | 'all' {
+  const site = filter[siteField];
   if (typeof site === 'string') return [site];
   const within = (site as { $in?: unknown } | undefined)?.$in;
   if (Array.isArray(within) && within.every((s) => typeof s === 'string')) return [...new Set(within as string[])];
@@ -44,16 +44,19 @@ const QUERY_WRITES = [
 /**
  * Schema plugin: after every write the sites written to are announced. The hooks run
  * after the write has happened and before the caller's await returns, so a reader that
- * sees the announcement can only read the new data.
+ * sees the announcement can only read the new data. `siteField` names the field that
+ * holds the site id (the sites collection's own is `_id`).
  */
-export function siteChangesPlugin(schema: Schema): void {
+export function siteChangesPlugin(schema: Schema, options: { siteField?: string } = {}): void {
+  const field = options.siteField ?? 'siteId';
   for (const op of QUERY_WRITES) {
     schema.post(op, async function (this: Query<unknown, unknown>) {
-      await notify(sitesOfFilter(this.getFilter()));
+      await notify(sitesOfFilter(this.getFilter(), field));
     });
   }
-  schema.post('save', async function (doc: { siteId?: unknown }) {
-    await notify(typeof doc.siteId === 'string' ? [doc.siteId] : 'all');
+  schema.post('save', async function (doc: Record<string, unknown>) {
+    const site = doc[field];
+    await notify(typeof site === 'string' ? [site] : 'all');
   });
   // bulkWrite's operations are not inspected: every site's pages go.
   schema.post('bulkWrite', async function () {

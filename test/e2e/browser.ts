@@ -71,7 +71,7 @@ export interface Service {
 export async function startService(): Promise<Service> {
   const h = await startHarness();
   await h.startWorkers();
-  const server = http.createServer(h.app);
+  const server = http.createServer(h.listener);
   const origin = await listen(server);
   return {
     h,

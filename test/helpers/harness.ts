@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { AppConfig, parseEnv } from '../../config/env';
 import { closeServices, createServices, Services } from '../../src/container';
-import { createApp } from '../../src/app';
+import { createApp, createRequestListener } from '../../src/app';
 import { createLogger, Logger } from '../../src/infra/logger';
 import { mintCommenterToken } from '../../src/modules/auth/mint-commenter-token';
 import { connectMongo, ensureIndexes } from '../../src/infra/mongo';
@@ -15,6 +16,8 @@ export const ADMIN_KEY = 'test-admin-key-0123456789';
 
 export interface Harness {
   app: Express;
+  /** What the API process's server runs: the app behind public replay. */
+  listener: RequestListener;
   services: Services;
   config: AppConfig;
   http: ReturnType<typeof request>;
@@ -48,12 +51,14 @@ export async function startHarness(
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const services = createServices(config, logger, new RedisConnections(config.REDIS_URL as string));
   const app = createApp(services);
+  const listener = createRequestListener(app, services);
   const workers: RunningWorkers[] = [];
   return {
     app,
+    listener,
     services,
     config,
-    http: request(app),
+    http: request(listener),
     admin: { Authorization: `Bearer ${ADMIN_KEY}` },
     startWorkers: async () => {
       const w = await startWorkers(

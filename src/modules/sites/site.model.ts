@@ -1,4 +1,5 @@
 import mongoose, { Schema } from 'mongoose';
+import { siteChangesPlugin } from '../../infra/site-changes';
 import type { SiteConfig } from './site.schemas';
 
 /** A host website. The configuration is validated by zod before it is stored. */
@@ -16,5 +17,9 @@ const siteSchema = new Schema<SiteDoc>(
   },
   { timestamps: true, versionKey: false, minimize: false },
 );
+
+// What readers get includes the site's configuration (the widget's view, CORS origins):
+// its changes renew the site's page generation like changes of comments do.
+siteSchema.plugin(siteChangesPlugin, { siteField: '_id' });
 
 export const SiteModel = mongoose.model<SiteDoc>('Site', siteSchema, 'sites');

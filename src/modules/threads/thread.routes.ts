@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { optionalIdentity, requireModerator } from '../auth/guards';
 import { publicRead } from '../../http/cache-control';
+import { replayUntil } from '../../http/public-replay';
 import { parseOrThrow } from '../../shared/validate';
 import type { CommenterService } from '../commenters/commenter.service';
 import type { CommentService } from '../comments/comment.service';
@@ -31,7 +32,7 @@ export function threadRoutes({ sites, threads, commenters, comments }: ThreadRou
     const query = parseOrThrow(threadQuery, rest);
     const extra = parseOrThrow(includeQuery, { include, sort, limit });
     const key = (query.key ?? query.thread) as string;
-    const thread = await threads.state(site, key);
+    const thread = await threads.state(site, key, (at) => replayUntil(res.locals, at));
     const body: Record<string, unknown> = { thread, site: widgetSiteView(site) };
     if (extra.include === 'comments') {
       Object.assign(
@@ -50,7 +51,7 @@ export function threadRoutes({ sites, threads, commenters, comments }: ThreadRou
   router.get('/api/v1/sites/:site/counts', publicRead, async (req, res) => {
     const site = await sites.get(req.params.site);
     const { key } = parseOrThrow(countsQuery, req.query);
-    res.json({ threads: await threads.counts(site, key) });
+    res.json({ threads: await threads.counts(site, key, (at) => replayUntil(res.locals, at)) });
   });
 
   router.post('/api/v1/sites/:site/moderation/threads/close', async (req, res) => {

@@ -27,8 +27,11 @@ export class ThreadService {
     return ThreadModel.findOne({ siteId, key }).lean();
   }
 
-  /** The state readers see; an unknown key is an open, empty thread. */
-  async state(site: Site, key: string): Promise<ThreadState> {
+  /**
+   * The state readers see; an unknown key is an open, empty thread. `changesAt` hears
+   * when the state turns by the clock alone (an open thread closing automatically).
+   */
+  async state(site: Site, key: string, changesAt?: (at: number) => void): Promise<ThreadState> {
     // The same for every reader, so cached with the public pages. Automatic closing
     // depends on the clock and the site's settings, so it is worked out on every call.
     const { thread, commentCount } = await this.pageCache.read(site.id, `thread\n${key}`, async () => {
@@ -38,6 +41,8 @@ export class ThreadService {
         : 0;
       return { thread: doc, commentCount: count };
     });
+    const closes = thread ? autoClosesAt(site, thread) : undefined;
+    if (closes !== undefined) changesAt?.(closes);
     return toThreadState(site, key, thread, commentCount, thread ? closedReasonOf(site, thread) : undefined);
   }
 
@@ -45,7 +50,7 @@ export class ThreadService {
    * Status and published-comment count of several threads at once, in the order asked
    * (for article lists). Two queries however many keys; cached like single states.
    */
-  async counts(site: Site, keys: string[]): Promise<ThreadCount[]> {
+  async counts(site: Site, keys: string[], changesAt?: (at: number) => void): Promise<ThreadCount[]> {
     const { threads, counts } = await this.pageCache.read(
       site.id,
       `counts\n${JSON.stringify([...keys].sort())}`,
@@ -62,6 +67,8 @@ export class ThreadService {
     const countOf = new Map(counts.map((c) => [c._id, c.n]));
     return keys.map((key) => {
       const thread = threadOf.get(key);
+      const closes = thread ? autoClosesAt(site, thread) : undefined;
+      if (closes !== undefined) changesAt?.(closes);
       return toThreadCount(key, countOf.get(key) ?? 0, thread ? closedReasonOf(site, thread) : undefined);
     });
   }
@@ -131,8 +138,14 @@ export class ThreadService {
 function closedReasonOf(site: Site, thread: ThreadDoc): ClosedReason | undefined {
   if (thread.status === 'closed')
     return thread.closedReason === AUTO_CLOSED_REASON ? AUTO_CLOSED_REASON : CLOSED_BY_MODERATOR;
-  const days = site.config.autoCloseAfterDays;
-  if (days !== null && !thread.keepOpen && thread.createdAt.getTime() + days * 86_400_000 <= Date.now())
-    return AUTO_CLOSED_REASON;
+  const closes = autoClosesAt(site, thread);
+  if (closes !== undefined && closes <= Date.now()) return AUTO_CLOSED_REASON;
   return undefined;
+}
+
+/** When an open thread closes by the site's autoCloseAfterDays (ms since the epoch), if it does. */
+function autoClosesAt(site: Site, thread: ThreadDoc): number | undefined {
+  const days = site.config.autoCloseAfterDays;
+  if (thread.status === 'closed' || days === null || thread.keepOpen) return undefined;
+  return thread.createdAt.getTime() + days * 86_400_000;
 }

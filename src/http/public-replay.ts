@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { LRUCache } from 'lru-cache';
+import type { PublicPageCache } from '../infra/page-cache';
+
+/** The public reads that may be answered from a stored response: GETs about one site. */
+const PUBLIC_READ =
+  /^\/api\/v1\/sites\/([a-z0-9-]{1,64})\/(?:thread|counts|comments(?:\/[a-f0-9]{24}\/replies)?)(?:\?|$)/;
+
+/** Headers made afresh for every answer, or by Node itself: never stored. */
+const NOT_STORED = new Set(['x-request-id', 'date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+/** What a 304 leaves out (RFC 9110 15.4.5: it describes the stored representation, it carries none). */
+const NOT_IN_304 = new Set(['content-type', 'content-length']);
+
+/** Where a route says its answer changes by the clock alone, in ms since the epoch (see replayUntil). */
+const REPLAY_UNTIL = 'replayUntil';
+
+interface StoredResponse {
+  generation: string;
+  /** After this (ms since the epoch) the answer may differ even with no write. */
+  until: number;
+  body: Buffer;
+  etag: string | undefined;
+  headers: OutgoingHttpHeaders;
+  notModifiedHeaders: OutgoingHttpHeaders;
+}
+
+export interface PublicReplayOptions {
+  /** Longest a stored answer is used; 0 turns replay off. */
+  ttlMs: number;
+  maxBytes: number;
+}
+
+/**
+ * Answers repeated anonymous public reads with the bytes and headers the app produced the
+ * first time, without running the app: no routing, no middleware, no serializing, no
+ * hashing for the ETag. An answer is stored under the site's page-cache generation read
+ * before the app loaded anything, and served only while that generation is current, so
+ * it keeps the page cache's guarantee: once a write has answered, no process serves what
+ * was read before it. Only what the app itself marked public (a `publicRead` route
+ * answering 200 without a token) is stored, keyed by the URL and the Origin (the CORS
+ * headers differ by Origin; nothing else of the request reaches such an answer).
+ */
+export class PublicReplay {
+  private readonly stored: LRUCache<string, StoredResponse>;
+
+  constructor(
+    private readonly pages: PublicPageCache,
+    private readonly options: PublicReplayOptions,
+    private readonly onReplay: () => void,
+  ) {
+    this.stored = new LRUCache({
+      maxSize: Math.max(options.maxBytes, 1),
+      sizeCalculation: (entry, key) => entry.body.length + 2 * key.length + 500,
+    });
+    pages.onForgetAll(() => this.stored.clear());
+  }
+
+  /** Answers the request from a stored response, or hands it to `app`, storing what it answers. */
+  handle(req: IncomingMessage, res: ServerResponse, app: () => void): void {
+    const siteId = this.options.ttlMs > 0 && isAnonymousGet(req) ? PUBLIC_READ.exec(req.url as string)?.[1] : undefined;
+    if (!siteId) return app();
+    this.pages.generation(siteId).then(
+      (generation) => {
+        if (generation === null) return app();
+        const key = `${req.url as string}\n${req.headers.origin ?? ''}`;
+        const hit = this.stored.get(key);
+        if (hit && hit.generation === generation && Date.now() < hit.until) {
+          this.onReplay();
+          return answer(req, res, hit);
+        }
+        this.capture(res, key, generation, this.pages.epoch);
+        app();
+      },
+      () => app(),
+    );
+  }
+
+  /** Responses stored now. */
+  get size(): number {
+    return this.stored.size;
+  }
+
+  /** Stores the app's answer when it turns out public (see the class comment). */
+  private capture(res: ServerResponse, key: string, generation: string, epoch: number): void {
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    const started = Date.now();
+    res.end = ((...args: unknown[]) => {
+      const [chunk] = args;
+      if (
+        res.statusCode === 200 &&
+        this.pages.epoch === epoch &&
+        (Buffer.isBuffer(chunk) || typeof chunk === 'string') &&
+        String(res.getHeader('cache-control') ?? '').startsWith('public')
+      ) {
+        const until = Math.min(started + this.options.ttlMs, Number(localsOf(res)?.[REPLAY_UNTIL] ?? Infinity));
+        this.stored.set(key, storedResponse(res, generation, until, Buffer.from(chunk)));
+      }
+      return end(...args);
+    }) as ServerResponse['end'];
+  }
+}
+
+/**
+ * Tells replay that this answer changes by the clock alone at `at` (a thread closing
+ * automatically): it is not replayed from then on.
+ */
+export function replayUntil(locals: Record<string, unknown>, at: number): void {
+  const current = Number(locals[REPLAY_UNTIL] ?? Infinity);
+  locals[REPLAY_UNTIL] = Math.min(current, at);
+}
+
+/** express's res.locals, on the response it was given. */
+function localsOf(res: ServerResponse): Record<string, unknown> | undefined {
+  return (res as ServerResponse & { locals?: Record<string, unknown> }).locals;
+}
+
+function isAnonymousGet(req: IncomingMessage): boolean {
+  return req.method === 'GET' && req.headers.authorization === undefined;
+}
+
+function storedResponse(res: ServerResponse, generation: string, until: number, body: Buffer): StoredResponse {
+  const headers: OutgoingHttpHeaders = {};
+  const notModifiedHeaders: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    if (value === undefined || NOT_STORED.has(name)) continue;
+    headers[name] = value;
+    if (!NOT_IN_304.has(name)) notModifiedHeaders[name] = value;
+  }
+  headers['content-length'] = body.length;
+  const etag = res.getHeader('etag');
+  return { generation, until, body, etag: typeof etag === 'string' ? etag : undefined, headers, notModifiedHeaders };
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, stored: StoredResponse): void {
+  res.setHeader('X-Request-Id', randomUUID());
+  if (stored.etag && matchesEtag(req.headers['if-none-match'], stored.etag)) {
+    res.writeHead(304, stored.notModifiedHeaders);
+    res.end();
+    return;
+  }
+  res.writeHead(200, stored.headers);
+  res.end(stored.body);
+}
+
+/** If-None-Match compared weakly, as express does: any listed tag with the same opaque value, or `*`. */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const opaque = etag.replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === opaque);
+}
