@@ -70,7 +70,7 @@ export function createServices(
     logger,
   );
   // Workers write too (decisions, erasure, retention): every process announces its writes.
-  const stopPageCacheFeed = onSiteChange((changed) => pageCache.invalidate(changed));
+  const stopPageCacheFeed = onSiteChange((changed, scope) => pageCache.invalidate(changed, scope));
   const commenters = new CommenterService();
   const log = new ModerationLogService();
   const threads = new ThreadService(pageCache, log);

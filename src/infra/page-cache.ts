@@ -3,9 +3,10 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { RedisConnections } from './redis';
-import { SiteGenerations } from './site-generations';
+import type { ChangeScope } from './site-changes';
+import { GenerationScope, SiteGenerations } from './site-generations';
 
-export { allSitesGenerationKey, siteGenerationKey } from './site-generations';
+export { allSitesGenerationKey, hiddenGenerationKey, siteGenerationKey } from './site-generations';
 
 export interface PublicPageCacheOptions {
   /** Longest an entry lives even if no change is ever announced; 0 turns the cache off. */
@@ -63,18 +64,22 @@ export class PublicPageCache {
     });
   }
 
-  /** The page for this site and query: from memory when still current, else from load(). */
-  async read<T>(siteId: string, query: string, load: () => Promise<T>): Promise<T> {
+  /**
+   * The page for this site and query: from memory when still current, else from load().
+   * `own` pages hold what authors see of their own, and are renewed by hidden changes too.
+   */
+  async read<T>(siteId: string, query: string, load: () => Promise<T>, scope: GenerationScope = 'shared'): Promise<T> {
     if (this.options.ttlMs === 0) return load();
-    const generation = await this.generation(siteId);
+    const generation = await this.generation(siteId, scope);
     if (generation === null) {
       // No token to trust (Redis away, or this site's new one not confirmed): the database answers.
       this.metrics.pageCache.inc({ result: 'bypass' });
       return load();
     }
-    if (this.seen.get(siteId) !== generation) this.forgetSite(siteId, generation);
+    const held = `${siteId}\n${scope}\n`;
+    if (this.seen.get(held) !== generation) this.forget(held, generation);
     // A query can be as long as a URL may be; its digest keeps every key short.
-    const key = `${siteId}\n${generation}\n${createHash('sha256').update(query).digest('base64url')}`;
+    const key = `${held}${generation}\n${createHash('sha256').update(query).digest('base64url')}`;
     const hit = this.pages.get(key);
     if (hit) {
       this.metrics.pageCache.inc({ result: 'hit' });
@@ -101,10 +106,10 @@ export class PublicPageCache {
    * held must still be under to be served. Null when nothing may be served from memory
    * (cache off, Redis away, or this site's new token not confirmed yet).
    */
-  async generation(siteId: string): Promise<string | null> {
+  async generation(siteId: string, scope: GenerationScope = 'shared'): Promise<string | null> {
     if (this.options.ttlMs === 0) return null;
     try {
-      return await this.generations.current(siteId);
+      return await this.generations.current(siteId, scope);
     } catch {
       // Writes made while Redis was unreachable could not announce themselves: forget
       // everything rather than serve a page they changed once Redis is back.
@@ -126,14 +131,19 @@ export class PublicPageCache {
   /**
    * Gives the sites new generations; called after their data changed. Returns once Redis
    * has them, or after a second without: until it has, this process bypasses those sites.
+   * A hidden change (only its author sees it) renews only the sites' `own` pages.
    */
-  async invalidate(sites: string[] | 'all'): Promise<void> {
+  async invalidate(sites: string[] | 'all', change: ChangeScope = 'visible'): Promise<void> {
     if (this.options.ttlMs === 0) return;
     // This process knows at once.
     if (sites === 'all') this.forgetAll();
-    else for (const site of sites) this.forgetSite(site, '');
+    else
+      for (const site of sites) {
+        this.forget(`${site}\nown\n`, '');
+        if (change === 'visible') this.forget(`${site}\nshared\n`, '');
+      }
     try {
-      await this.generations.renew(sites, 1000);
+      await this.generations.renew(sites, 1000, change);
     } catch (err) {
       // The count of sites says enough without naming them.
       this.logger.warn(
@@ -168,11 +178,10 @@ export class PublicPageCache {
     for (const listener of this.forgetListeners) listener();
   }
 
-  /** A site has a new generation: its older pages leave memory now rather than at expiry. */
-  private forgetSite(siteId: string, generation: string): void {
-    const prefix = `${siteId}\n`;
-    for (const key of this.pages.keys()) if (key.startsWith(prefix)) this.pages.delete(key);
-    this.seen.set(siteId, generation);
+  /** A site's pages of a scope (`held`: their key prefix) have a new generation: the older ones leave memory now. */
+  private forget(held: string, generation: string): void {
+    for (const key of this.pages.keys()) if (key.startsWith(held)) this.pages.delete(key);
+    this.seen.set(held, generation);
   }
 }
 

@@ -4,8 +4,13 @@ import type { Query, Schema } from 'mongoose';
  * Tells listeners which sites' stored data has just changed, for caches that must never
  * serve what was changed or erased. Fed by a mongoose plugin on the collections whose
  * content readers see, so every write path reports, including ones added later.
+ *
+ * A change is `visible` when readers without a login may see it, `hidden` when only the
+ * author can (a comment that was and stays pending or rejected): hidden changes leave the
+ * pages every reader shares alone and renew only what authors see of their own.
  */
-export type SiteChangeListener = (sites: string[] | 'all') => Promise<void>;
+export type ChangeScope = 'visible' | 'hidden';
+export type SiteChangeListener = (sites: string[] | 'all', scope: ChangeScope) => Promise<void>;
 
 const listeners = new Set<SiteChangeListener>();
 
@@ -15,10 +20,10 @@ export function onSiteChange(listener: SiteChangeListener): () => void {
   return () => listeners.delete(listener);
 }
 
-async function notify(sites: string[] | 'all'): Promise<void> {
+async function notify(sites: string[] | 'all', scope: ChangeScope = 'visible'): Promise<void> {
   if (sites !== 'all' && sites.length === 0) return;
   // Listeners handle their own failures: a write that has happened must not report an error.
-  await Promise.all([...listeners].map((listener) => listener(sites)));
+  await Promise.all([...listeners].map((listener) => listener(sites, scope)));
 }
 
 /** The sites a query filter is limited to, or 'all' when it names none. */
@@ -41,29 +46,112 @@ const QUERY_WRITES = [
   'deleteMany',
 ] as const;
 
+export interface SiteChangesOptions {
+  /** The field that holds the site id (the sites collection's own is `_id`). */
+  siteField?: string;
+  /**
+   * Values of `status` that only the author sees. A write is hidden when it can only
+   * touch such documents and leaves them such: an insert of them, or an update or delete
+   * whose filter requires such a status and that sets no other. Anything else is visible.
+   */
+  hiddenStatuses?: readonly string[];
+  /**
+   * For documents readers see only through others (commenters, through their comments'
+   * names): the fields readers see. Then an insert is hidden (nothing refers to the new
+   * document yet), and so is an update that sets none of these fields.
+   */
+  visibleFields?: readonly string[];
+}
+
 /**
- * Schema plugin: after every write the sites written to are announced. The hooks run
- * after the write has happened and before the caller's await returns, so a reader that
- * sees the announcement can only read the new data. `siteField` names the field that
- * holds the site id (the sites collection's own is `_id`).
+ * Schema plugin: after every write the sites written to are announced, with the scope
+ * of the change. The hooks run after the write has happened and before the caller's
+ * await returns, so a reader that sees the announcement can only read the new data.
  */
-export function siteChangesPlugin(schema: Schema, options: { siteField?: string } = {}): void {
+export function siteChangesPlugin(schema: Schema, options: SiteChangesOptions = {}): void {
   const field = options.siteField ?? 'siteId';
+  const hidden = new Set(options.hiddenStatuses ?? []);
+  const isHidden = (status: unknown) => typeof status === 'string' && hidden.has(status);
+  const seenThrough = options.visibleFields;
+  const scopeOf = (filter: Record<string, unknown>, update: unknown, op: (typeof QUERY_WRITES)[number]) => {
+    if (hidden.size > 0 && hiddenWrite(filter, update, op, isHidden)) return 'hidden';
+    if (seenThrough && !touchesFields(update, op, seenThrough)) return 'hidden';
+    return 'visible';
+  };
   for (const op of QUERY_WRITES) {
-    schema.post(op, async function (this: Query<unknown, unknown>) {
-      await notify(sitesOfFilter(this.getFilter(), field));
+    schema.post(op, async function (this: Query<unknown, unknown>, result: unknown) {
+      if (changedNothing(result, op)) return;
+      const filter = this.getFilter();
+      await notify(sitesOfFilter(filter, field), scopeOf(filter, this.getUpdate(), op));
     });
   }
-  schema.post('save', async function (doc: Record<string, unknown>) {
+  schema.pre('save', function () {
+    // Whether this save inserted the document is gone by the time post('save') runs.
+    this.$locals.inserted = this.isNew;
+  });
+  schema.post('save', async function (doc: Record<string, unknown> & { $locals: Record<string, unknown> }) {
     const site = doc[field];
-    await notify(typeof site === 'string' ? [site] : 'all');
+    const inserted = doc.$locals.inserted === true;
+    const scope = inserted && (isHidden(doc.status) || !!seenThrough) ? 'hidden' : 'visible';
+    await notify(typeof site === 'string' ? [site] : 'all', scope);
   });
   // bulkWrite's operations are not inspected: every site's pages go.
   schema.post('bulkWrite', async function () {
     await notify('all');
   });
-  schema.post('insertMany', async function (docs: Array<{ siteId?: unknown }>) {
-    const sites = docs.map((d) => d.siteId);
-    await notify(sites.every((s): s is string => typeof s === 'string') ? [...new Set(sites)] : 'all');
+  schema.post('insertMany', async function (docs: Array<Record<string, unknown>>) {
+    const sites = docs.map((d) => d[field]);
+    const scope = seenThrough || (hidden.size > 0 && docs.every((d) => isHidden(d.status))) ? 'hidden' : 'visible';
+    await notify(sites.every((s): s is string => typeof s === 'string') ? [...new Set(sites)] : 'all', scope);
   });
+}
+
+/**
+ * True when the write's answer says it matched nothing (so changed nothing). Only the
+ * match is trusted, not a server's count of modified documents.
+ */
+function changedNothing(result: unknown, op: (typeof QUERY_WRITES)[number]): boolean {
+  if (op.startsWith('findOneAnd')) return result === null;
+  const r = result as { matchedCount?: number; upsertedCount?: number; deletedCount?: number } | null;
+  if (!r || typeof r !== 'object') return false;
+  if (op === 'deleteOne' || op === 'deleteMany') return r.deletedCount === 0;
+  return r.matchedCount === 0 && (r.upsertedCount ?? 0) === 0;
+}
+
+/** True when an update may set or clear one of the fields (a delete or replace touches them all). */
+function touchesFields(update: unknown, op: (typeof QUERY_WRITES)[number], fields: readonly string[]): boolean {
+  if (op === 'deleteOne' || op === 'deleteMany' || op === 'findOneAndDelete') return true;
+  if (op === 'replaceOne' || op === 'findOneAndReplace') return true;
+  if (!update || typeof update !== 'object' || Array.isArray(update)) return true;
+  const u = update as Record<string, unknown>;
+  // $setOnInsert only writes a new document, which nothing refers to yet.
+  return Object.entries(u).some(([operator, value]) => {
+    if (operator === '$setOnInsert') return false;
+    if (!operator.startsWith('$')) return fields.includes(operator);
+    return !!value && typeof value === 'object' && fields.some((f) => f in (value as object));
+  });
+}
+
+/** True when a query write can only touch documents of a hidden status and keeps them hidden. */
+function hiddenWrite(
+  filter: Record<string, unknown>,
+  update: unknown,
+  op: (typeof QUERY_WRITES)[number],
+  isHidden: (status: unknown) => boolean,
+): boolean {
+  const required = filter.status;
+  const within = (required as { $in?: unknown } | null)?.$in;
+  const filterHidden =
+    isHidden(required) || (Array.isArray(within) && within.length > 0 && within.every((s) => isHidden(s)));
+  if (!filterHidden) return false;
+  if (op === 'deleteOne' || op === 'deleteMany' || op === 'findOneAndDelete') return true;
+  if (op === 'replaceOne' || op === 'findOneAndReplace') return isHidden((update as { status?: unknown })?.status);
+  if (!update || typeof update !== 'object' || Array.isArray(update)) return false; // a pipeline: not inspected
+  const u = update as Record<string, unknown>;
+  // Only $set (and plain fields, which mongoose turns into $set) may name the status.
+  if ('status' in ((u.$unset as object) ?? {}) || 'status' in ((u.$setOnInsert as object) ?? {})) return false;
+  if ('status' in ((u.$rename as object) ?? {})) return false;
+  const set = (u.$set as Record<string, unknown> | undefined) ?? {};
+  for (const status of [set.status, u.status]) if (status !== undefined && !isHidden(status)) return false;
+  return true;
 }

@@ -15,6 +15,10 @@ const MAX_WAITING_WRITERS = 1000;
  * emptied the cache.
  */
 const MAX_UNANSWERED_READS = 256;
+/** A token read unanswered this long counts as Redis hanging. */
+const READ_TIMEOUT_MS = 500;
+/** After a read timed out, how long readers bypass without asking Redis. */
+const READ_PAUSE_MS = 1000;
 
 /**
  * The sites' generation tokens in Redis, read before a cached page is used and renewed
@@ -39,18 +43,28 @@ export class SiteGenerations {
   /** Handlers attached to batch or next that have not run: a hung Redis may not pile them up. */
   private waiters = 0;
   private unansweredReads = 0;
+  /** Until then (ms since the epoch) reads are not sent: the last one timed out. */
+  private pausedUntil = 0;
 
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
   ) {}
 
-  /** True when no renewal of this site's token (or the all-sites one) waits for Redis. */
-  settled(siteId: string): boolean {
+  /** True when no renewal of the tokens of this site's generation in this scope waits for Redis. */
+  settled(siteId: string, scope: GenerationScope = 'shared'): boolean {
     if (this.queued.size === 0 && this.sending.size === 0) return true;
-    return ![siteGenerationKey(this.keyPrefix, siteId), allSitesGenerationKey(this.keyPrefix)].some(
-      (key) => this.queued.has(key) || this.sending.has(key),
-    );
+    return !this.keysOf(siteId, scope).some((key) => this.queued.has(key) || this.sending.has(key));
+  }
+
+  /**
+   * The tokens a generation is made of. `shared` (what every reader without a login
+   * sees): the site's token and the all-sites one. `own` (what authors see of their own):
+   * those and the site's token for hidden changes, so that any change renews it.
+   */
+  private keysOf(siteId: string, scope: GenerationScope): string[] {
+    const shared = [siteGenerationKey(this.keyPrefix, siteId), allSitesGenerationKey(this.keyPrefix)];
+    return scope === 'shared' ? shared : [...shared, hiddenGenerationKey(this.keyPrefix, siteId)];
   }
 
   /** Renewals waiting for Redis (queued or unanswered); an all-sites renewal counts one. */
@@ -63,11 +77,10 @@ export class SiteGenerations {
    * confirmed; rejects when that does not happen within timeoutMs (they stay unsettled
    * and are sent again on the next write, read or reconnect).
    */
-  renew(sites: string[] | 'all', timeoutMs: number): Promise<void> {
+  renew(sites: string[] | 'all', timeoutMs: number, change: 'visible' | 'hidden' = 'visible'): Promise<void> {
+    const tokenOf = change === 'visible' ? siteGenerationKey : hiddenGenerationKey;
     this.enqueue(
-      sites === 'all'
-        ? [allSitesGenerationKey(this.keyPrefix)]
-        : sites.map((s) => siteGenerationKey(this.keyPrefix, s)),
+      sites === 'all' ? [allSitesGenerationKey(this.keyPrefix)] : sites.map((s) => tokenOf(this.keyPrefix, s)),
     );
     return this.wait(this.flush(), timeoutMs);
   }
@@ -89,16 +102,16 @@ export class SiteGenerations {
   }
 
   /**
-   * The site's current generation: its token and the all-sites token, made when missing.
+   * The site's current generation in a scope (see keysOf): its tokens, made when missing.
    * Null while the site is unsettled; throws when Redis does not answer.
    */
-  async current(siteId: string): Promise<string | null> {
-    if (!this.settled(siteId)) {
+  async current(siteId: string, scope: GenerationScope = 'shared'): Promise<string | null> {
+    if (!this.settled(siteId, scope)) {
       // One reader tries to deliver the waiting renewals; while a batch is unanswered, readers bypass.
       if (!this.batch) await this.wait(this.flush(), 500).catch(() => undefined);
-      if (!this.settled(siteId)) return null;
+      if (!this.settled(siteId, scope)) return null;
     }
-    const keys = [siteGenerationKey(this.keyPrefix, siteId), allSitesGenerationKey(this.keyPrefix)];
+    const keys = this.keysOf(siteId, scope);
     let tokens = await this.read(() => this.redis.mget(...keys));
     if (tokens.some((t) => t === null)) {
       // Never written, or Redis lost its data: a fresh token, never one used before.
@@ -158,14 +171,22 @@ export class SiteGenerations {
     );
   }
 
-  /** One read, unless too many are already unanswered: a hung Redis answers none of them. */
+  /**
+   * One read, unless too many are already unanswered or one timed out just now: a hung
+   * Redis answers none of them, and each reader asks at most once while it hangs (after
+   * a timeout, readers bypass for READ_PAUSE_MS without asking).
+   */
   private async read<T>(command: () => Promise<T>): Promise<T> {
-    if (this.unansweredReads >= MAX_UNANSWERED_READS) throw new Error('Redis is not answering');
+    if (this.unansweredReads >= MAX_UNANSWERED_READS || Date.now() < this.pausedUntil)
+      throw new Error('Redis is not answering');
     this.unansweredReads += 1;
     const answer = command().finally(() => {
       this.unansweredReads -= 1;
     });
-    return withTimeout(answer, 500);
+    return withTimeout(answer, READ_TIMEOUT_MS).catch((err: unknown) => {
+      if ((err as Error).message.startsWith('timed out')) this.pausedUntil = Date.now() + READ_PAUSE_MS;
+      throw err;
+    });
   }
 }
 
@@ -173,6 +194,14 @@ export class SiteGenerations {
 export function siteGenerationKey(keyPrefix: string, siteId: string): string {
   return `${keyPrefix}:pagegen:site:${siteId}`;
 }
+
+/** The Redis key of a site's token for changes only authors see (their pending comments). */
+export function hiddenGenerationKey(keyPrefix: string, siteId: string): string {
+  return `${keyPrefix}:pagegen:hidden:${siteId}`;
+}
+
+/** What a generation covers: pages every reader shares, or what authors see of their own. */
+export type GenerationScope = 'shared' | 'own';
 
 /** The Redis key of the token every site's generation also includes. */
 export function allSitesGenerationKey(keyPrefix: string): string {

@@ -31,6 +31,7 @@ commenterSchema.index({ siteId: 1, sub: 1 }, { unique: true });
 commenterSchema.index({ siteId: 1, email: 1 });
 
 // Public pages are cached; every write here announces its site so they are dropped.
-commenterSchema.plugin(siteChangesPlugin);
+// Readers see a profile only as the name on its comments: other changes are hidden ones.
+commenterSchema.plugin(siteChangesPlugin, { visibleFields: ['name'] });
 
 export const CommenterModel = mongoose.model<CommenterDoc>('Commenter', commenterSchema, 'commenters');

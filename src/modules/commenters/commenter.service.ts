@@ -27,9 +27,12 @@ export class CommenterService {
       return existing;
     const now = new Date();
     const filter = { siteId: identity.siteId, sub: identity.sub };
+    // The name is set only when it is new or changed: readers see names, so only then
+    // does this write change what they see (see the model's visibleFields).
+    const renamed = !existing || existing.name !== identity.name;
     const update = {
-      $set: { name: identity.name, email: identity.email, lastSeenAt: now },
-      $setOnInsert: { createdAt: now },
+      $set: { email: identity.email, lastSeenAt: now, ...(existing && renamed ? { name: identity.name } : {}) },
+      $setOnInsert: { createdAt: now, ...(existing ? {} : { name: identity.name }) },
     };
     try {
       return await CommenterModel.findOneAndUpdate(filter, update, { upsert: true, new: true, lean: true }).orFail();
@@ -57,6 +60,13 @@ export class CommenterService {
         : await CommenterModel.find({ siteId, email: subject.email.trim().toLowerCase() }).lean();
     if (profiles.length === 0) throw notFound('subject');
     return profiles;
+  }
+
+  /** Display names and host user ids by profile id, for pages that know whose each comment is. */
+  async authorsById(siteId: string, ids: Types.ObjectId[]): Promise<Map<string, { name: string; sub: string }>> {
+    if (ids.length === 0) return new Map();
+    const docs = await CommenterModel.find({ siteId, _id: { $in: ids } }, { name: 1, sub: 1 }).lean();
+    return new Map(docs.map((d) => [String(d._id), { name: d.name, sub: d.sub }]));
   }
 
   /** Display names by profile id, for shaping comment lists without a join. */

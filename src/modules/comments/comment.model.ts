@@ -76,7 +76,8 @@ commentSchema.index({ siteId: 1, status: 1, createdAt: 1, _id: 1 });
 // Retention: IP hashes and rejected comments past their period, per site.
 commentSchema.index({ siteId: 1, createdAt: 1 });
 
-// Public pages are cached; every write here announces its site so they are dropped.
-commentSchema.plugin(siteChangesPlugin);
+// Public pages are cached; every write here announces its site so they are dropped. A
+// comment only its author sees (pending, rejected) renews only what authors see.
+commentSchema.plugin(siteChangesPlugin, { hiddenStatuses: ['pending', 'rejected'] });
 
 export const CommentModel = mongoose.model<CommentDoc>('Comment', commentSchema, 'comments');

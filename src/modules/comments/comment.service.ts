@@ -22,14 +22,10 @@ import { IdempotencyModel } from './idempotency.model';
 import { removeComments } from './comment-removal';
 import type { CreateCommentInput, ListCommentsQuery, ListRepliesQuery } from './comment.schemas';
 import { firstReplies, replyPage } from './replies';
+import { CommentPage, loadOwnOnly, nothingOwn, SharedPage, withOwn } from './own-comments';
 import type { WriteRateLimit } from './write-rate-limit';
 import type { PublicPageCache } from '../../infra/page-cache';
 import { isDuplicateKey } from '../../infra/mongo';
-
-export interface CommentPage {
-  comments: CommentView[];
-  nextCursor: string | null;
-}
 
 export interface ReplyPage {
   replies: CommentView[];
@@ -54,16 +50,26 @@ export class CommentService {
   constructor(private readonly deps: CommentServiceDeps) {}
 
   /**
-   * One page of top-level comments with their replies; the viewer also sees their own
-   * pending ones. Pages for readers without a login are the same for all and cached.
+   * One page of top-level comments with their replies, the same for every reader and
+   * cached; a reader with a login also sees their own marked and their pending ones in
+   * place, from memory too (see own-comments).
    */
   async list(site: Site, query: ListCommentsQuery, viewer: Identity | null): Promise<CommentPage> {
-    if (viewer) return this.loadPage(site, query, viewer);
     const key = JSON.stringify([query.thread, query.sort, query.limit, query.cursor ?? null]);
-    return this.deps.pageCache.read(site.id, key, () => this.loadPage(site, query, null));
+    const shared = await this.deps.pageCache.read(site.id, key, () => this.loadPage(site, query, null));
+    if (!viewer) return shared.page;
+    const own = await this.deps.pageCache.read(
+      site.id,
+      JSON.stringify(['own', query.thread]),
+      () => loadOwnOnly(site.id, query.thread, this.deps.commenters),
+      'own',
+    );
+    if (!own.complete) return (await this.loadPage(site, query, viewer)).page;
+    if (nothingOwn(shared, own, viewer.sub)) return shared.page;
+    return withOwn(shared, own, viewer.sub, query);
   }
 
-  private async loadPage(site: Site, query: ListCommentsQuery, viewer: Identity | null): Promise<CommentPage> {
+  private async loadPage(site: Site, query: ListCommentsQuery, viewer: Identity | null): Promise<SharedPage> {
     const profile = viewer ? await this.deps.commenters.find(site.id, viewer.sub) : null;
     const viewerId = profile?._id ?? null;
     const direction = query.sort === 'newest' ? -1 : 1;
@@ -83,10 +89,17 @@ export class CommentService {
       top.map((c) => c._id),
       visible,
     );
-    const authorIds = [...top, ...[...replies.values()].flatMap((r) => r.replies)]
-      .map((c) => c.authorId)
-      .filter((id): id is Types.ObjectId => !!id);
-    const names = await this.deps.commenters.namesById(site.id, authorIds);
+    const shown = [...top, ...[...replies.values()].flatMap((r) => r.replies)];
+    const authors = await this.deps.commenters.authorsById(
+      site.id,
+      shown.map((c) => c.authorId).filter((id): id is Types.ObjectId => !!id),
+    );
+    const names = new Map([...authors].map(([id, a]) => [id, a.name]));
+    const authorOf: Record<string, string> = {};
+    for (const c of shown) {
+      const author = c.authorId ? authors.get(String(c.authorId)) : undefined;
+      if (author) authorOf[String(c._id)] = author.sub;
+    }
     const comments = top.map((c) => {
       const slice = replies.get(String(c._id)) ?? { replies: [], cursor: null };
       return {
@@ -96,7 +109,8 @@ export class CommentService {
       };
     });
     const last = top[top.length - 1];
-    return { comments, nextCursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null };
+    const nextCursor = hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null;
+    return { page: { comments, nextCursor }, authorOf };
   }
 
   /**
