@@ -69,6 +69,14 @@ describe('HS256 commenter tokens', () => {
     expect((await postWithToken(site.id, token)).status).toBe(201);
   });
 
+  it('when a token was accepted and then runs out, then it is refused although its check is remembered', async () => {
+    // Three seconds of tolerance left: accepted now (and remembered), refused once they pass.
+    const token = await signJwt(claimsFor(site.id, { iat: nowSeconds() - 600, exp: nowSeconds() - 57 }), site.secret);
+    expect((await postWithToken(site.id, token)).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expectError(await postWithToken(site.id, token), 401, 'INVALID_TOKEN');
+  });
+
   it('when a token has no exp, then 401 INVALID_TOKEN', async () => {
     expectError(
       await postWithToken(site.id, await signJwt(claimsFor(site.id, { exp: undefined }), site.secret)),

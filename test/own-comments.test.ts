@@ -59,6 +59,18 @@ describe('a reader’s own comments over the shared page', () => {
     expect((await page(site, 'egen')).comments).toMatchObject([{ body: 'Publicerad först', replies: [] }]);
     expect(await servedFromMemory(h)).toBe(fromMemory + 1);
 
+    // A reader with a login and nothing of their own gets the stored answer, made private.
+    const bystander = createCommenter(site);
+    const before = await servedFromMemory(h);
+    const theirs = await h.http
+      .get(`/api/v1/sites/${site.id}/comments`)
+      .query({ thread: 'egen' })
+      .set(await bystander.bearer());
+    expect(theirs.status).toBe(200);
+    expect(theirs.headers['cache-control']).toBe('private, no-store');
+    expect(theirs.body.comments).toMatchObject([{ id: first, mine: false, replies: [] }]);
+    expect(await servedFromMemory(h)).toBe(before + 1);
+
     const own = await page(site, 'egen', reader);
     expect(own.comments).toMatchObject([
       { id: first, mine: false, replies: [{ id: reply, status: 'pending', mine: true }] },

@@ -14,6 +14,11 @@ const NOT_IN_304 = new Set(['content-type', 'content-length']);
 
 /** Where a route says its answer changes by the clock alone, in ms since the epoch (see replayUntil). */
 const REPLAY_UNTIL = 'replayUntil';
+/** Where a route leaves its check of whether a reader with a token gets the same answer (see replayForViewers). */
+const FOR_VIEWERS = 'replayForViewers';
+
+/** Says whether the reader with this Authorization header gets the stored anonymous answer as theirs. */
+export type ViewerCheck = (authorization: string) => Promise<boolean>;
 
 interface StoredResponse {
   generation: string;
@@ -23,6 +28,10 @@ interface StoredResponse {
   etag: string | undefined;
   headers: OutgoingHttpHeaders;
   notModifiedHeaders: OutgoingHttpHeaders;
+  /** For readers with a token: the check, and the same headers made private. */
+  forViewers: ViewerCheck | undefined;
+  privateHeaders: OutgoingHttpHeaders;
+  privateNotModifiedHeaders: OutgoingHttpHeaders;
 }
 
 export interface PublicReplayOptions {
@@ -56,24 +65,40 @@ export class PublicReplay {
     pages.onForgetAll(() => this.stored.clear());
   }
 
-  /** Answers the request from a stored response, or hands it to `app`, storing what it answers. */
+  /**
+   * Answers the request from a stored response, or hands it to `app`, storing what it
+   * answers to readers without a token. A reader with a token gets the stored answer
+   * (made private) only when the route's check says it is theirs too.
+   */
   handle(req: IncomingMessage, res: ServerResponse, app: () => void): void {
-    const siteId = this.options.ttlMs > 0 && isAnonymousGet(req) ? PUBLIC_READ.exec(req.url as string)?.[1] : undefined;
+    const siteId =
+      this.options.ttlMs > 0 && req.method === 'GET' ? PUBLIC_READ.exec(req.url as string)?.[1] : undefined;
     if (!siteId) return app();
-    this.pages.generation(siteId).then(
-      (generation) => {
+    const authorization = req.headers.authorization;
+    this.pages
+      .generation(siteId)
+      .then(async (generation) => {
         if (generation === null) return app();
         const key = `${req.url as string}\n${req.headers.origin ?? ''}`;
         const hit = this.stored.get(key);
-        if (hit && hit.generation === generation && Date.now() < hit.until) {
-          this.onReplay();
-          return answer(req, res, hit);
+        const current = hit && hit.generation === generation && Date.now() < hit.until ? hit : undefined;
+        if (authorization === undefined) {
+          if (current) {
+            this.onReplay();
+            return answer(req, res, current, false);
+          }
+          this.capture(res, key, generation, this.pages.epoch);
+          return app();
         }
-        this.capture(res, key, generation, this.pages.epoch);
+        if (current?.forViewers && (await current.forViewers(authorization))) {
+          this.onReplay();
+          return answer(req, res, current, true);
+        }
         app();
-      },
-      () => app(),
-    );
+      })
+      .catch(() => {
+        if (!res.headersSent) app();
+      });
   }
 
   /** Responses stored now. */
@@ -102,6 +127,15 @@ export class PublicReplay {
 }
 
 /**
+ * Tells replay how to know that a reader with a token gets this same answer (a reader
+ * with nothing of their own on the page does): then such readers get it from memory too,
+ * with private caching headers. Without it, only readers without a token do.
+ */
+export function replayForViewers(locals: Record<string, unknown>, check: ViewerCheck): void {
+  locals[FOR_VIEWERS] = check;
+}
+
+/**
  * Tells replay that this answer changes by the clock alone at `at` (a thread closing
  * automatically): it is not replayed from then on.
  */
@@ -115,10 +149,6 @@ function localsOf(res: ServerResponse): Record<string, unknown> | undefined {
   return (res as ServerResponse & { locals?: Record<string, unknown> }).locals;
 }
 
-function isAnonymousGet(req: IncomingMessage): boolean {
-  return req.method === 'GET' && req.headers.authorization === undefined;
-}
-
 function storedResponse(res: ServerResponse, generation: string, until: number, body: Buffer): StoredResponse {
   const headers: OutgoingHttpHeaders = {};
   const notModifiedHeaders: OutgoingHttpHeaders = {};
@@ -129,17 +159,32 @@ function storedResponse(res: ServerResponse, generation: string, until: number, 
   }
   headers['content-length'] = body.length;
   const etag = res.getHeader('etag');
-  return { generation, until, body, etag: typeof etag === 'string' ? etag : undefined, headers, notModifiedHeaders };
+  const forViewers = localsOf(res)?.[FOR_VIEWERS] as ViewerCheck | undefined;
+  const personal = { 'cache-control': PRIVATE };
+  return {
+    generation,
+    until,
+    body,
+    etag: typeof etag === 'string' ? etag : undefined,
+    headers,
+    notModifiedHeaders,
+    forViewers,
+    privateHeaders: { ...headers, ...personal },
+    privateNotModifiedHeaders: { ...notModifiedHeaders, ...personal },
+  };
 }
 
-function answer(req: IncomingMessage, res: ServerResponse, stored: StoredResponse): void {
+/** What the app sends for answers to readers with a token (http/cache-control). */
+const PRIVATE = 'private, no-store';
+
+function answer(req: IncomingMessage, res: ServerResponse, stored: StoredResponse, personal: boolean): void {
   res.setHeader('X-Request-Id', randomUUID());
   if (stored.etag && matchesEtag(req.headers['if-none-match'], stored.etag)) {
-    res.writeHead(304, stored.notModifiedHeaders);
+    res.writeHead(304, personal ? stored.privateNotModifiedHeaders : stored.notModifiedHeaders);
     res.end();
     return;
   }
-  res.writeHead(200, stored.headers);
+  res.writeHead(200, personal ? stored.privateHeaders : stored.headers);
   res.end(stored.body);
 }
 

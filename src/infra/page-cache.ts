@@ -67,13 +67,21 @@ export class PublicPageCache {
   /**
    * The page for this site and query: from memory when still current, else from load().
    * `own` pages hold what authors see of their own, and are renewed by hidden changes too.
+   * `counted: false` keeps the read out of the metrics (a check made for an answer that
+   * is counted where it is given).
    */
-  async read<T>(siteId: string, query: string, load: () => Promise<T>, scope: GenerationScope = 'shared'): Promise<T> {
+  async read<T>(
+    siteId: string,
+    query: string,
+    load: () => Promise<T>,
+    scope: GenerationScope = 'shared',
+    counted = true,
+  ): Promise<T> {
     if (this.options.ttlMs === 0) return load();
     const generation = await this.generation(siteId, scope);
     if (generation === null) {
       // No token to trust (Redis away, or this site's new one not confirmed): the database answers.
-      this.metrics.pageCache.inc({ result: 'bypass' });
+      if (counted) this.metrics.pageCache.inc({ result: 'bypass' });
       return load();
     }
     const held = `${siteId}\n${scope}\n`;
@@ -82,10 +90,10 @@ export class PublicPageCache {
     const key = `${held}${generation}\n${createHash('sha256').update(query).digest('base64url')}`;
     const hit = this.pages.get(key);
     if (hit) {
-      this.metrics.pageCache.inc({ result: 'hit' });
+      if (counted) this.metrics.pageCache.inc({ result: 'hit' });
       return hit.json as T;
     }
-    this.metrics.pageCache.inc({ result: 'miss' });
+    if (counted) this.metrics.pageCache.inc({ result: 'miss' });
     const pending = this.loading.get(key);
     if (pending) return pending as Promise<T>;
     const epoch = this.forgotten;

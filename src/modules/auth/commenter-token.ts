@@ -1,4 +1,5 @@
-import { createSecretKey, KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { errors as joseErrors, importSPKI, jwtVerify, KeyLike } from 'jose';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
@@ -46,6 +47,15 @@ async function keyFor(site: Site): Promise<{ key: KeyObject | KeyLike; alg: stri
 }
 
 /**
+ * Tokens verified lately, by site, configuration version and the token's digest (a token
+ * itself is a credential: it is not kept). A reader's token is sent with every read, and
+ * checking a signature costs more than the rest of a read from memory. An entry is used
+ * only until the token's `exp` (with the clock tolerance), and a new site configuration
+ * (a rotated key) has new entries.
+ */
+const verifiedTokens = new LRUCache<string, { identity: Identity; until: number }>({ max: 10_000 });
+
+/**
  * Verifies a commenter's JWT for a site exactly as the contract says: only the site's
  * configured algorithm (so `alg: none` and anything else is refused), `aud` = site id,
  * `exp` required, `iss` checked when configured, a minute of clock tolerance.
@@ -53,6 +63,9 @@ async function keyFor(site: Site): Promise<{ key: KeyObject | KeyLike; alg: stri
  */
 export async function verifyCommenterToken(site: Site, token: string): Promise<Identity> {
   if (token.length > 8192) throw new AppError('INVALID_TOKEN');
+  const cacheKey = `${site.id}\n${site.updatedAt.getTime()}\n${createHash('sha256').update(token).digest('base64url')}`;
+  const known = verifiedTokens.get(cacheKey);
+  if (known && Date.now() < known.until) return known.identity;
   const { key, alg } = await keyFor(site);
   let payload: Record<string, unknown>;
   try {
@@ -77,7 +90,9 @@ export async function verifyCommenterToken(site: Site, token: string): Promise<I
   if (!sub || !name) throw new AppError('INVALID_TOKEN');
   const roles = (claims.data.roles ?? []).filter((r): r is Role => r === 'moderator' || r === 'admin');
   const email = claims.data.email ? stripControls(claims.data.email).toLowerCase() : null;
-  return { siteId: site.id, sub, name, email, roles };
+  const identity: Identity = { siteId: site.id, sub, name, email, roles };
+  verifiedTokens.set(cacheKey, { identity, until: (Number(payload.exp) + CLOCK_TOLERANCE_SECONDS) * 1000 });
+  return identity;
 }
 
 /** Display names: NFC, no control characters, at most 80 user-perceived characters. */

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { optionalIdentity, requireIdentity } from '../auth/guards';
 import { clientIp } from '../../http/request-context';
 import { publicRead } from '../../http/cache-control';
+import { replayForViewers } from '../../http/public-replay';
 import { parseOrThrow } from '../../shared/validate';
 import type { SiteService } from '../sites/site.service';
 import { siteOfComment } from './comment-site';
@@ -28,6 +29,7 @@ export function commentRoutes({ sites, comments }: CommentRouteDeps): Router {
   router.get('/api/v1/sites/:site/comments', publicRead, async (req, res) => {
     const site = await sites.get(req.params.site);
     const query = parseOrThrow(listCommentsQuery, req.query);
+    replayForViewers(res.locals, (authorization) => comments.sharedPageIsTheirs(site, query, authorization));
     const viewer = await optionalIdentity(site, req);
     res.json(await comments.list(site, query, viewer));
   });

@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { AppError, forbidden, notFound } from '../../shared/errors';
 import { keyedHash } from '../../infra/keyed-hash';
 import { checkCommentText } from '../../shared/comment-text';
-import { Identity, isModerator } from '../auth/commenter-token';
+import { Identity, isModerator, verifyCommenterToken } from '../auth/commenter-token';
 import type { CommenterDoc } from '../commenters/commenter.model';
 import type { CommenterService } from '../commenters/commenter.service';
 import type { BanService } from '../bans/ban.service';
@@ -22,7 +22,8 @@ import { IdempotencyModel } from './idempotency.model';
 import { removeComments } from './comment-removal';
 import type { CreateCommentInput, ListCommentsQuery, ListRepliesQuery } from './comment.schemas';
 import { firstReplies, replyPage } from './replies';
-import { CommentPage, loadOwnOnly, nothingOwn, SharedPage, withOwn } from './own-comments';
+import { CommentPage, loadOwnOnly, nothingOwn, OwnOnlyComments, SharedPage, withOwn } from './own-comments';
+import { bearerToken } from '../../http/request-context';
 import type { WriteRateLimit } from './write-rate-limit';
 import type { PublicPageCache } from '../../infra/page-cache';
 import { isDuplicateKey } from '../../infra/mongo';
@@ -55,18 +56,49 @@ export class CommentService {
    * place, from memory too (see own-comments).
    */
   async list(site: Site, query: ListCommentsQuery, viewer: Identity | null): Promise<CommentPage> {
-    const key = JSON.stringify([query.thread, query.sort, query.limit, query.cursor ?? null]);
-    const shared = await this.deps.pageCache.read(site.id, key, () => this.loadPage(site, query, null));
+    const shared = await this.sharedPage(site, query);
     if (!viewer) return shared.page;
-    const own = await this.deps.pageCache.read(
-      site.id,
-      JSON.stringify(['own', query.thread]),
-      () => loadOwnOnly(site.id, query.thread, this.deps.commenters),
-      'own',
-    );
+    const own = await this.ownOnly(site, query.thread);
     if (!own.complete) return (await this.loadPage(site, query, viewer)).page;
     if (nothingOwn(shared, own, viewer.sub)) return shared.page;
     return withOwn(shared, own, viewer.sub, query);
+  }
+
+  /**
+   * True when the reader with this Authorization header gets exactly the shared page: no
+   * token or one that reads as anonymous, or a reader with nothing of their own in it or
+   * pending in the thread. Then a stored answer can be theirs (http/public-replay).
+   */
+  async sharedPageIsTheirs(site: Site, query: ListCommentsQuery, authorization: string): Promise<boolean> {
+    const token = bearerToken({ headers: { authorization } });
+    if (!token) return true;
+    let viewer: Identity;
+    try {
+      viewer = await verifyCommenterToken(site, token);
+    } catch (err) {
+      if (err instanceof AppError) return true; // reads as anonymous (see optionalIdentity)
+      throw err;
+    }
+    const [shared, own] = await Promise.all([
+      this.sharedPage(site, query, false),
+      this.ownOnly(site, query.thread, false),
+    ]);
+    return own.complete && nothingOwn(shared, own, viewer.sub);
+  }
+
+  private sharedPage(site: Site, query: ListCommentsQuery, counted = true): Promise<SharedPage> {
+    const key = JSON.stringify([query.thread, query.sort, query.limit, query.cursor ?? null]);
+    return this.deps.pageCache.read(site.id, key, () => this.loadPage(site, query, null), 'shared', counted);
+  }
+
+  private ownOnly(site: Site, thread: string, counted = true): Promise<OwnOnlyComments> {
+    return this.deps.pageCache.read(
+      site.id,
+      JSON.stringify(['own', thread]),
+      () => loadOwnOnly(site.id, thread, this.deps.commenters),
+      'own',
+      counted,
+    );
   }
 
   private async loadPage(site: Site, query: ListCommentsQuery, viewer: Identity | null): Promise<SharedPage> {

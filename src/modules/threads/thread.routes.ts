@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { optionalIdentity, requireModerator } from '../auth/guards';
 import { publicRead } from '../../http/cache-control';
-import { replayUntil } from '../../http/public-replay';
+import { replayForViewers, replayUntil } from '../../http/public-replay';
 import { parseOrThrow } from '../../shared/validate';
 import type { CommenterService } from '../commenters/commenter.service';
 import type { CommentService } from '../comments/comment.service';
@@ -35,14 +35,11 @@ export function threadRoutes({ sites, threads, commenters, comments }: ThreadRou
     const thread = await threads.state(site, key, (at) => replayUntil(res.locals, at));
     const body: Record<string, unknown> = { thread, site: widgetSiteView(site) };
     if (extra.include === 'comments') {
-      Object.assign(
-        body,
-        await comments.list(
-          site,
-          { thread: key, sort: extra.sort, limit: extra.limit },
-          await optionalIdentity(site, req),
-        ),
-      );
+      const list = { thread: key, sort: extra.sort, limit: extra.limit };
+      replayForViewers(res.locals, (authorization) => comments.sharedPageIsTheirs(site, list, authorization));
+      Object.assign(body, await comments.list(site, list, await optionalIdentity(site, req)));
+    } else {
+      replayForViewers(res.locals, async () => true); // the thread's state is the same for everyone
     }
     res.json(body);
   });
@@ -51,6 +48,7 @@ export function threadRoutes({ sites, threads, commenters, comments }: ThreadRou
   router.get('/api/v1/sites/:site/counts', publicRead, async (req, res) => {
     const site = await sites.get(req.params.site);
     const { key } = parseOrThrow(countsQuery, req.query);
+    replayForViewers(res.locals, async () => true); // counts are the same for everyone
     res.json({ threads: await threads.counts(site, key, (at) => replayUntil(res.locals, at)) });
   });
 
