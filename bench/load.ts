@@ -26,10 +26,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import Redis from 'ioredis';
 import type { Connection } from 'mongoose';
 import { freePort } from '../src/dev/free-port';
-import { siteGenerationKey } from '../src/infra/page-cache';
+import { GenerationFeed } from '../src/infra/generation-feed';
+import { RedisConnections } from '../src/infra/redis';
+import { SiteGenerations } from '../src/infra/site-generations';
 import {
   childEnvironment,
   connectBench,
@@ -154,10 +155,13 @@ async function main(): Promise<void> {
       { siteId, threadKey: readThread, status: 'pending' },
       { $set: { status: 'published', held: false, updatedAt: new Date() } },
     );
-    // Written behind the API's back, so the API's page cache must be told: a new generation.
-    const redis = new Redis(services.redisUrl);
-    await redis.del(siteGenerationKey(queuePrefix, siteId));
-    await redis.quit();
+    // Written behind the API's back, so the API's page cache must be told: a new
+    // generation, pushed as any writing process pushes it.
+    const redis = new RedisConnections(services.redisUrl);
+    const feed = new GenerationFeed(redis.commands, redis.dedicated('bench-feed'), queuePrefix, false);
+    await new SiteGenerations(redis.commands, queuePrefix, feed).renew([siteId], 5000);
+    await feed.close();
+    await redis.close();
     const now = await waitPublished(base + listPath, SEED_COMMENTS, 5_000);
     if (now < SEED_COMMENTS) throw new Error(`only ${now} of ${SEED_COMMENTS} seed comments visible after repair`);
   }

@@ -60,12 +60,13 @@ export function createServices(
   logger: Logger,
   redis: RedisConnections,
   metrics = new Metrics(),
+  role: 'api' | 'worker' = 'api',
 ): Services {
   const sites = new SiteService();
   const pageCache = new PublicPageCache(
     redis,
     config.QUEUE_PREFIX,
-    { ttlMs: config.PAGE_CACHE_TTL_MS, maxBytes: config.PAGE_CACHE_MB * 1024 * 1024 },
+    { ttlMs: config.PAGE_CACHE_TTL_MS, maxBytes: config.PAGE_CACHE_MB * 1024 * 1024, servesReads: role === 'api' },
     metrics,
     logger,
   );
@@ -120,6 +121,7 @@ export function createServices(
 export async function closeServices(services: Services): Promise<void> {
   services.stopPageCacheFeed();
   services.stopCountingCommands();
+  await services.pageCache.close();
   await services.jobQueues.close();
   await services.redis.close();
 }

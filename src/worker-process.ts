@@ -28,7 +28,7 @@ export async function startWorkers(
     await connectMongo(urls.mongoUri);
     await ensureIndexes();
   }
-  const services = createServices(config, logger, new RedisConnections(urls.redisUrl), options.metrics);
+  const services = createServices(config, logger, new RedisConnections(urls.redisUrl), options.metrics, 'worker');
   await runJobs(JOBS, services.jobQueues, services, { config, logger, metrics: services.metrics });
 
   // One sweep at a time: on a slow database a sweep can outlast the interval, and

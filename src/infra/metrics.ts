@@ -35,6 +35,12 @@ export class Metrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly generationReads = new Counter({
+    name: 'page_generation_reads_total',
+    help: 'Page-cache generation lookups by source: pushed (held under a lease, no round trip) or redis (asked)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
   readonly databaseCommands = new Counter({
     name: 'database_commands_total',
     help: 'Commands this process sent to MongoDB (each one a round trip), by command name',

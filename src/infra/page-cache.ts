@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { RedisConnections } from './redis';
+import { GenerationFeed } from './generation-feed';
 import type { ChangeScope } from './site-changes';
 import { GenerationScope, SiteGenerations } from './site-generations';
 
@@ -12,6 +13,8 @@ export interface PublicPageCacheOptions {
   /** Longest an entry lives even if no change is ever announced; 0 turns the cache off. */
   ttlMs: number;
   maxBytes: number;
+  /** This process serves reads from the cache (the API); a worker only announces its writes. */
+  servesReads: boolean;
 }
 
 /**
@@ -33,6 +36,8 @@ export class PublicPageCache {
   /** The generation each site's pages were last read under, to drop older pages early. */
   private readonly seen = new Map<string, string>();
   private readonly generations: SiteGenerations;
+  /** Pushes and holds generation tokens (none when the cache is off). */
+  readonly feed: GenerationFeed | undefined;
   /** Counts the times everything was forgotten: a load begun before may not store its page. */
   private forgotten = 0;
   private readonly forgetListeners: Array<() => void> = [];
@@ -54,7 +59,15 @@ export class PublicPageCache {
       sizeCalculation: (entry, key) => entryBytes(key, entry.json),
     });
     // The failing-fast connection: nothing waits in memory for Redis, readers go to the database at once.
-    this.generations = new SiteGenerations(redis.commands, keyPrefix);
+    this.feed =
+      options.ttlMs > 0
+        ? new GenerationFeed(redis.commands, redis.dedicated('pagegen-feed'), keyPrefix, options.servesReads)
+        : undefined;
+    const pushed = metrics.generationReads.labels({ source: 'pushed' });
+    const asked = metrics.generationReads.labels({ source: 'redis' });
+    this.generations = new SiteGenerations(redis.commands, keyPrefix, this.feed, (source) =>
+      (source === 'pushed' ? pushed : asked).inc(),
+    );
     // Writes other processes made while this one was cut off may not have renewed any
     // token (theirs could not reach Redis either): pages from before are not trusted.
     redis.commands.on('close', () => this.forgetAll());
@@ -159,6 +172,11 @@ export class PublicPageCache {
         'page cache invalidation not confirmed',
       );
     }
+  }
+
+  /** Leaves the generation feed (before the connections close). */
+  async close(): Promise<void> {
+    await this.feed?.close();
   }
 
   /** Pages held in memory now. */

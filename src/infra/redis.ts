@@ -30,6 +30,11 @@ export class RedisConnections {
     };
   }
 
+  /** A connection of its own (a subscriber), closed with the others. */
+  dedicated(kind: string): Redis {
+    return this.open(kind);
+  }
+
   private open(kind: string, overrides: RedisOptions = {}): Redis {
     const connection = new Redis(this.url, { ...this.options(), ...overrides, connectionName: `kommentarer-${kind}` });
     // Errors surface through commands and /readyz; an unhandled 'error' event would crash.

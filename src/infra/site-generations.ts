@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
+import type { GenerationFeed } from './generation-feed';
 import { withTimeout } from './redis';
 
 /** Most site tokens waiting to be renewed; beyond, the all-sites token is renewed instead. */
@@ -23,7 +24,9 @@ const READ_PAUSE_MS = 1000;
 /**
  * The sites' generation tokens in Redis, read before a cached page is used and renewed
  * after every write, over a connection that fails at once while Redis is unreachable
- * (nothing queues in memory for it).
+ * (nothing queues in memory for it). With a feed (infra/generation-feed), renewals are
+ * pushed to every process and a read uses the pushed tokens while its lease holds, so it
+ * asks Redis only when it has no lease or has not been told a site's tokens yet.
  *
  * A renewal Redis has not confirmed makes its sites *unsettled*: a page of theirs cannot
  * be trusted, so the cache bypasses them until the renewal has reached Redis. Renewals
@@ -46,9 +49,12 @@ export class SiteGenerations {
   /** Until then (ms since the epoch) reads are not sent: the last one timed out. */
   private pausedUntil = 0;
 
+  /** `feed`: pushes tokens to other processes and holds theirs (none: every read asks Redis). */
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
+    private readonly feed?: GenerationFeed,
+    private readonly counted: (source: 'pushed' | 'redis') => void = () => undefined,
   ) {}
 
   /** True when no renewal of the tokens of this site's generation in this scope waits for Redis. */
@@ -112,6 +118,13 @@ export class SiteGenerations {
       if (!this.settled(siteId, scope)) return null;
     }
     const keys = this.keysOf(siteId, scope);
+    const held = this.feed && keys.map((key) => this.feed?.held(key));
+    if (held?.every((t) => t !== undefined)) {
+      this.counted('pushed');
+      return held.join(':');
+    }
+    this.counted('redis');
+    const mark = this.feed?.mark ?? 0;
     let tokens = await this.read(() => this.redis.mget(...keys));
     if (tokens.some((t) => t === null)) {
       // Never written, or Redis lost its data: a fresh token, never one used before.
@@ -119,6 +132,7 @@ export class SiteGenerations {
       tokens = await this.read(() => this.redis.mget(...keys));
     }
     if (tokens.some((t) => t === null)) throw new Error('no generation');
+    this.feed?.keep(mark, keys, tokens as string[]);
     return tokens.join(':');
   }
 
@@ -140,8 +154,8 @@ export class SiteGenerations {
     const keys = [...this.queued];
     this.queued.clear();
     for (const key of keys) this.sending.add(key);
-    const sent = this.redis
-      .mset(...keys.flatMap((key) => [key, randomUUID()]))
+    const pairs = keys.map((key): [string, string] => [key, randomUUID()]);
+    const sent = (this.feed ? this.feed.renew(pairs) : this.redis.mset(...pairs.flat()))
       .then(
         () => undefined,
         (err: unknown) => {
