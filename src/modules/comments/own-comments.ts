@@ -50,7 +50,10 @@ export async function loadOwnOnly(
   threadKey: string,
   commenters: CommenterService,
 ): Promise<OwnOnlyComments> {
-  const docs = await CommentModel.find({ siteId, threadKey, status: { $in: [...OWN_ONLY_STATUSES] } })
+  // An equality where one status will do: FerretDB 1.x pushes only equalities down to its
+  // storage, and answers $in by decoding the whole collection.
+  const status = OWN_ONLY_STATUSES.length === 1 ? OWN_ONLY_STATUSES[0] : { $in: [...OWN_ONLY_STATUSES] };
+  const docs = await CommentModel.find({ siteId, threadKey, status })
     .sort(OLDEST_FIRST)
     .limit(OWN_SCAN_LIMIT + 1)
     .lean();
