@@ -99,8 +99,9 @@ export class PublicPageCache {
     }
     const held = `${siteId}\n${scope}\n`;
     if (this.seen.get(held) !== generation) this.forget(held, generation);
-    // A query can be as long as a URL may be; its digest keeps every key short.
-    const key = `${held}${generation}\n${createHash('sha256').update(query).digest('base64url')}`;
+    // A query can be as long as a URL may be; a long one's digest keeps every key short.
+    const named = query.length <= 200 ? query : createHash('sha256').update(query).digest('base64url');
+    const key = `${held}${generation}\n${named}`;
     const hit = this.pages.get(key);
     if (hit) {
       if (counted) this.metrics.pageCache.inc({ result: 'hit' });

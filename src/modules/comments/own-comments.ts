@@ -73,9 +73,15 @@ export async function loadOwnOnly(
   return { byAuthor, names, complete };
 }
 
+/** The authors of a shared page, worked out once per page held. */
+const authorsOfPage = new WeakMap<SharedPage, Set<string>>();
+
 /** True when the reader has nothing of their own on the shared page or among the hidden ones. */
 export function nothingOwn(shared: SharedPage, own: OwnOnlyComments, sub: string): boolean {
-  return !own.byAuthor[sub] && !Object.values(shared.authorOf).includes(sub);
+  if (own.byAuthor[sub]) return false;
+  let authors = authorsOfPage.get(shared);
+  if (!authors) authorsOfPage.set(shared, (authors = new Set(Object.values(shared.authorOf))));
+  return !authors.has(sub);
 }
 
 /**
