@@ -119,6 +119,8 @@ export function createServices(
 /** Closes the queues and connections this process opened, in order. */
 export async function closeServices(services: Services): Promise<void> {
   services.stopPageCacheFeed();
+  // Outbox entries of jobs Redis has taken; any left would only be swept again.
+  await services.moderation.flush();
   services.stopCountingCommands();
   await services.jobQueues.close();
   await services.redis.close();
