@@ -1,8 +1,8 @@
 /**
  * Where a post's time goes (node dist/bench/post-trace.js, after npm run build): the API
  * in this process, no worker, posts sent one at a time, so that each post's time splits
- * into its database commands (the driver's own durations, by command) and the rest (the
- * API's work, Redis, the event loop). Run next to db-latency.ts: that one times each
+ * into its database commands (the driver's own durations) and the rest (the API's work,
+ * its Redis commands, which are counted too, and the event loop). Run next to db-latency.ts: that one times each
  * command alone, this one inside a real post.
  *
  * BENCH_POSTS (default 300) posts by BENCH_COMMENTERS (default 100) commenters on one
@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import Redis from 'ioredis';
 import mongoose from 'mongoose';
 import { parseEnv } from '../config/env';
 import { startApi } from '../src/api-process';
@@ -63,11 +64,19 @@ async function main(): Promise<void> {
   };
   client.on('commandSucceeded', done);
   client.on('commandFailed', done);
+  // Redis commands sent meanwhile, by every connection of this process (ioredis has no monitoring events).
+  let redisCommands = 0;
+  const send = Redis.prototype.sendCommand;
+  Redis.prototype.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+    redisCommands++;
+    return send.apply(this, args);
+  };
 
-  const rows: Array<{ first: boolean; total: number; db: number; n: number }> = [];
+  const rows: Array<{ first: boolean; total: number; db: number; n: number; redis: number }> = [];
   for (let n = 0; n < POSTS; n++) {
     dbMs = 0;
     commands = [];
+    redisCommands = 0;
     const t0 = performance.now();
     const res = await fetch(`${base}/api/v1/sites/${siteId}/comments`, {
       method: 'POST',
@@ -78,10 +87,11 @@ async function main(): Promise<void> {
     const total = performance.now() - t0;
     if (res.status !== 201) throw new Error(`post ${n}: ${res.status}`);
     // The batched outbox delete lands after the answer; it is counted with the post after it.
-    rows.push({ first: n < COMMENTERS, total, db: dbMs, n: commands.length });
+    rows.push({ first: n < COMMENTERS, total, db: dbMs, n: commands.length, redis: redisCommands });
   }
   client.off('commandSucceeded', done);
   client.off('commandFailed', done);
+  Redis.prototype.sendCommand = send;
 
   const summary = (label: string, sample: typeof rows) => {
     const sorted = (f: (r: (typeof rows)[number]) => number) => sample.map(f).sort((a, b) => a - b);
@@ -91,14 +101,17 @@ async function main(): Promise<void> {
         sorted((r) => r.total),
         50,
       ).toFixed(1)} | ${mean((r) => r.total).toFixed(1)} | ` +
-        `${mean((r) => r.n).toFixed(2)} | ${mean((r) => r.db).toFixed(1)} | ${mean((r) => r.total - r.db).toFixed(1)} |`,
+        `${mean((r) => r.n).toFixed(2)} | ${mean((r) => r.db).toFixed(1)} | ${mean((r) => r.redis).toFixed(1)} | ` +
+        `${mean((r) => r.total - r.db).toFixed(1)} |`,
     );
   };
   console.log('');
   console.log(`${POSTS} posts one at a time, ${COMMENTERS} commenters, API in this process, no worker:`);
   console.log('');
-  console.log('| posts | p50 ms | mean ms | database commands | database ms (mean) | the rest, ms (mean) |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log(
+    '| posts | p50 ms | mean ms | database commands | database ms (mean) | Redis commands | the rest, ms (mean) |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   summary(
     "a commenter's first",
     rows.filter((r) => r.first),
