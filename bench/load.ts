@@ -43,7 +43,7 @@ import {
   API_ENTRY,
   assertBuilt,
   awaitingEnqueue,
-  childCpuTicks,
+  childTreeCpuTicks,
   cpuMicros,
   commandsPer,
   cpuShares,
@@ -318,7 +318,7 @@ async function scenario(
   life.throwIfStopping();
   console.log(`\n== ${name}: ${options.duration} s, ${options.connections} connections`);
   const rss = new PeakRss(api.pid);
-  const cpuBefore = childCpuTicks();
+  const cpuBefore = childTreeCpuTicks();
   const selfBefore = process.cpuUsage();
   const startedAt = Date.now();
   const result = await life.track(
@@ -328,7 +328,7 @@ async function scenario(
   const peakRssMb = rss.stop() / 1024;
   const cpu = cpuShares(
     cpuBefore,
-    childCpuTicks(),
+    childTreeCpuTicks(),
     cpuMicros(process.cpuUsage(selfBefore)),
     Date.now() - startedAt,
     labels,
@@ -470,10 +470,10 @@ interface ReadRun {
 /** One wrk run of a read; prints its figures and the CPU each process took meanwhile. */
 async function readScenario(name: string, labels: Map<number, string>, options: WrkOptions): Promise<ReadRun> {
   console.log(`\n== ${name}: ${options.seconds} s, ${options.connections} connections`);
-  const cpuBefore = childCpuTicks();
+  const cpuBefore = childTreeCpuTicks();
   const startedAt = Date.now();
   const result = await runWrk(options);
-  const cpu = cpuShares(cpuBefore, childCpuTicks(), 0, Date.now() - startedAt, labels, 'bench');
+  const cpu = cpuShares(cpuBefore, childTreeCpuTicks(), 0, Date.now() - startedAt, labels, 'bench');
   console.log(
     `   requests/s: ${result.reqPerSec.toFixed(0)}   responses: ${result.total}   latency p50: ${result.p50.toFixed(2)} ms   p99: ${result.p99.toFixed(2)} ms`,
   );

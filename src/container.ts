@@ -9,6 +9,8 @@ import { CommenterService } from './modules/commenters/commenter.service';
 import { CommentService } from './modules/comments/comment.service';
 import { PublicPageCache } from './infra/page-cache';
 import { onSiteChange } from './infra/site-changes';
+import { RefusalCache } from './infra/refusal-cache';
+import { onRefusalChange } from './infra/refusal-changes';
 import { WriteRateLimit } from './modules/comments/write-rate-limit';
 import { BanService } from './modules/bans/ban.service';
 import { DecisionService } from './modules/moderation/decision.service';
@@ -37,6 +39,10 @@ export interface Services {
   pageCache: PublicPageCache;
   /** Stops announcing this process's writes to the page cache (on close). */
   stopPageCacheFeed: () => void;
+  /** Bans, thread states and erasures under way that writes are checked against, per process. */
+  refusals: RefusalCache;
+  /** Stops renewing refusal tokens for this process's writes of bans, threads and erasure requests (on close). */
+  stopRefusalFeed: () => void;
   /** Stops counting this process's database commands (on close). */
   stopCountingCommands: () => void;
   /** One queue per job of src/jobs.ts. */
@@ -72,10 +78,12 @@ export function createServices(
   );
   // Workers write too (decisions, erasure, retention): every process announces its writes.
   const stopPageCacheFeed = onSiteChange((changed, scope) => pageCache.invalidate(changed, scope));
+  const refusals = new RefusalCache(redis, config.QUEUE_PREFIX, logger);
+  const stopRefusalFeed = onRefusalChange((changed) => refusals.renew(changed));
   const commenters = new CommenterService();
   const log = new ModerationLogService();
-  const threads = new ThreadService(pageCache, log);
-  const bans = new BanService(commenters, log, config.IP_HASH_SECRET);
+  const threads = new ThreadService(pageCache, log, refusals);
+  const bans = new BanService(commenters, log, config.IP_HASH_SECRET, refusals);
   const jobQueues = new JobQueues(JOBS, redis, config.QUEUE_PREFIX, config.JOB_LOCK_MS);
   const moderation = new ModerationQueue(jobQueues.of(moderationJob), logger);
   const rateLimit = new WriteRateLimit(redis, config.QUEUE_PREFIX, config.IP_HASH_SECRET, logger);
@@ -88,6 +96,7 @@ export function createServices(
     bans,
     log,
     pageCache,
+    refusals,
     ipHashSecret: config.IP_HASH_SECRET,
   });
   const reviewQueues = new ReviewQueueService();
@@ -102,6 +111,8 @@ export function createServices(
     comments,
     pageCache,
     stopPageCacheFeed,
+    refusals,
+    stopRefusalFeed,
     stopCountingCommands: countDatabaseCommands(metrics),
     jobQueues,
     moderation,
@@ -120,6 +131,9 @@ export function createServices(
 /** Closes the queues and connections this process opened, in order. */
 export async function closeServices(services: Services): Promise<void> {
   services.stopPageCacheFeed();
+  services.stopRefusalFeed();
+  // Outbox entries of jobs Redis has taken; any left would only be swept again.
+  await services.moderation.flush();
   services.stopCountingCommands();
   await services.pageCache.close();
   await services.jobQueues.close();

@@ -1,7 +1,9 @@
 import { EmbeddedRedis } from '../src/dev/embedded-redis';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { OutboxModel } from '../src/modules/moderation/outbox.model';
-import { createSite, eventually, Harness, startHarness } from './helpers/harness';
+import { createCommenter } from './helpers/factories';
+import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
+import { MODERATOR } from './helpers/moderation';
 import { pageCacheCount } from './helpers/page-cache';
 
 let redis: EmbeddedRedis;
@@ -43,5 +45,36 @@ describe('writing while Redis is down', () => {
       async () => (await CommentModel.findById(res.body.comment.id).lean())?.status === 'published',
       30_000,
     );
+  });
+});
+
+describe('banning while Redis is down', () => {
+  const post = async (site: TestSite, claims: Record<string, unknown>) =>
+    (
+      await h.http
+        .post(`/api/v1/sites/${site.id}/comments`)
+        .set(await site.bearer(claims))
+        .send({ thread: 'nere', body: 'Hej' })
+    ).status;
+  const ban = async (site: TestSite, sub: string, method: 'post' | 'delete') =>
+    h.http[method](`/api/v1/sites/${site.id}/moderation/users/${sub}/ban`)
+      .set(await site.bearer(MODERATOR))
+      .send(method === 'post' ? { reason: 'Spam' } : {});
+
+  it('when Redis is down, then a ban is stored and answers 503 (other processes may not have heard of it), the commenter is refused at once here, and once Redis is back bans answer as usual', async () => {
+    const site = await createSite(h);
+    const author = createCommenter(site);
+    expect(await post(site, author.claims)).toBe(201); // the site's bans are cached: none
+    await redis.stop();
+    const refused = await ban(site, author.sub, 'post');
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe('UNAVAILABLE');
+    expect(await post(site, author.claims)).toBe(403); // this process reads bans from the database meanwhile
+
+    await redis.restart();
+    await eventually(async () => h.services.redis.commands.status === 'ready', 30_000);
+    expect(await post(site, author.claims)).toBe(403);
+    expect((await ban(site, author.sub, 'delete')).status).toBe(204);
+    expect(await post(site, author.claims)).toBe(201);
   });
 });

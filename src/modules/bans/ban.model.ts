@@ -1,4 +1,5 @@
 import mongoose, { Schema, Types } from 'mongoose';
+import { refusalChangesPlugin } from '../../infra/refusal-changes';
 
 /**
  * A commenter banned from writing on one site, for good or until a date. The ban names
@@ -31,7 +32,11 @@ const banSchema = new Schema<BanDoc>(
   },
   { versionKey: false },
 );
-// The check on every write: active bans of one subject on one site.
+// The check on every write: active bans of one subject on one site, and (by its prefix)
+// the site's bans in force that the refusal cache holds.
 banSchema.index({ siteId: 1, subjectRef: 1, liftedAt: 1 });
+
+// Writes are checked against bans from each process's refusal cache; every write announces its site.
+banSchema.plugin(refusalChangesPlugin);
 
 export const BanModel = mongoose.model<BanDoc>('Ban', banSchema, 'bans');

@@ -1,22 +1,34 @@
 import { AppError, notFound } from '../../shared/errors';
+import type { RefusalCache, RefusalView } from '../../infra/refusal-cache';
 import type { CommenterService } from '../commenters/commenter.service';
 import { subjectRef } from '../privacy/subject-ref';
 import { BanDoc, BanModel } from './ban.model';
 import type { Actor, ModerationLogService } from '../moderation-log/moderation-log.service';
 
+/** Bans of one site held as one list in the refusal cache; a site with more is checked subject by subject. */
+const SITE_BAN_LIST_MAX = 500;
+
+/** What the check needs of a ban in force. */
+type BanInForce = Pick<BanDoc, 'subjectRef' | 'until'>;
+
 /**
  * Bans: a banned commenter gets 403 BANNED on every write on the site. Bans are found by
  * the subject's pseudonymous reference, computed from the host user id of the token, so
  * a ban holds across an erasure of the profile and a new login.
+ *
+ * The check on every write comes from the refusal cache: a site's bans in force are one
+ * list there (mostly empty), so a write costs no database read for it; every ban and
+ * lift renews the site's token before it answers (refusal-changes.ts on the model).
  */
 export class BanService {
   constructor(
     private readonly commenters: CommenterService,
     private readonly log: ModerationLogService,
     private readonly secret: string,
+    private readonly refusals: RefusalCache,
   ) {}
 
-  /** The ban in force for a host user id, if any. */
+  /** The ban in force for a host user id, if any, from the database. */
   async active(siteId: string, sub: string): Promise<BanDoc | null> {
     return BanModel.findOne({
       siteId,
@@ -26,10 +38,23 @@ export class BanService {
     }).lean();
   }
 
-  /** Throws 403 BANNED when the host user id is banned on the site. Reads only. */
-  async assertNotBanned(siteId: string, sub: string): Promise<void> {
-    const ban = await this.active(siteId, sub);
-    if (ban) throw new AppError('BANNED', { until: ban.until ? ban.until.toISOString() : null });
+  /**
+   * Throws 403 BANNED when the host user id is banned on the site. Reads only, and from
+   * the refusal cache: pass the request's view when it has one.
+   */
+  async assertNotBanned(siteId: string, sub: string, view?: RefusalView): Promise<void> {
+    const facts = view ?? (await this.refusals.view(siteId));
+    const ref = subjectRef(this.secret, siteId, sub);
+    const listed = await facts.get('bans', '', () => bansInForce(siteId));
+    // A ban that runs out is in the list until the next reload: the clock decides here.
+    const inForce = (b: BanInForce | null | undefined) => !!b && (b.until === null || b.until.getTime() > Date.now());
+    const ban = listed
+      ? listed.find((b) => b.subjectRef === ref && inForce(b))
+      : await facts.get('ban', ref, async () => {
+          const doc = await this.active(siteId, sub);
+          return doc ? { subjectRef: doc.subjectRef, until: doc.until } : null;
+        });
+    if (ban && inForce(ban)) throw new AppError('BANNED', { until: ban.until ? ban.until.toISOString() : null });
   }
 
   /** Bans the commenter with this host user id; replaces any ban in force. */
@@ -56,6 +81,8 @@ export class BanService {
       liftedAt: null,
     });
     await this.log.append({ siteId, actor, action: 'banned', subjectId: target._id, reason, until });
+    // The ban holds in every process once this answers, or the moderator hears it may not yet.
+    await this.refusals.confirm(siteId);
     return ban.toObject();
   }
 
@@ -78,5 +105,17 @@ export class BanService {
       subjectId: target?._id ?? null,
       subjectRef: target ? null : ref,
     });
+    await this.refusals.confirm(siteId);
   }
+}
+
+/** The site's bans in force, or null when there are more than one list holds. */
+async function bansInForce(siteId: string): Promise<BanInForce[] | null> {
+  const bans = await BanModel.find(
+    { siteId, liftedAt: null, $or: [{ until: null }, { until: { $gt: new Date() } }] },
+    { _id: 0, subjectRef: 1, until: 1 },
+  )
+    .limit(SITE_BAN_LIST_MAX + 1)
+    .lean();
+  return bans.length > SITE_BAN_LIST_MAX ? null : bans;
 }

@@ -11,6 +11,7 @@ import type { ModerationQueue } from '../moderation/moderation.queue';
 import { Actor, ClaimTaken, ModerationLogService, moderatorActor } from '../moderation-log/moderation-log.service';
 import type { LogEntryDoc } from '../moderation-log/moderation-log.model';
 import { assertNotBeingErased, erasureBegun, erasureInProgress } from '../privacy/erasure-marker';
+import type { RefusalCache } from '../../infra/refusal-cache';
 import { checkpoint } from '../../shared/checkpoints';
 import { claimNextVersion, commentClaimKey, voidUnappliedClaim } from './comment-claims';
 import type { Site } from '../sites/site.service';
@@ -41,6 +42,7 @@ export interface CommentServiceDeps {
   bans: BanService;
   log: ModerationLogService;
   pageCache: PublicPageCache;
+  refusals: RefusalCache;
   ipHashSecret: string;
 }
 
@@ -180,6 +182,12 @@ export class CommentService {
    * idempotency key, a retry returns the first comment instead of making a second.
    * Every refusal (ban, erasure under way, closed thread, rate limit) comes before the
    * first write, so a refused post writes nothing.
+   *
+   * Database round trips of a post by a known commenter on a thread that exists, without
+   * an idempotency key: the profile, the outbox entry, the comment, the erasure check
+   * after writing, and a share of one batched outbox delete. Bans, thread state and
+   * erasures under way come from the refusal cache (one MGET in Redis); the profile is
+   * written only when it is new or changed (CommenterService.upsert).
    */
   async create(
     site: Site,
@@ -188,15 +196,18 @@ export class CommentService {
     context: { ip: string; idempotencyKey?: string },
   ): Promise<{ comment: CommentView; replayed: boolean }> {
     const text = checkedText(input.body, site.config.maxLength);
-    await this.deps.bans.assertNotBanned(site.id, identity.sub);
-    const known = await this.deps.commenters.find(site.id, identity.sub);
-    if (known) await assertNotBeingErased(site.id, known._id);
+    const [refusals, known] = await Promise.all([
+      this.deps.refusals.view(site.id),
+      this.deps.commenters.find(site.id, identity.sub),
+    ]);
+    await this.deps.bans.assertNotBanned(site.id, identity.sub, refusals);
+    if (known) await assertNotBeingErased(refusals, known._id);
     const keyHash = context.idempotencyKey ? createHash('sha256').update(context.idempotencyKey).digest('hex') : null;
     if (keyHash && known) {
       const earlier = await this.replay(site.id, known, keyHash);
       if (earlier) return { comment: earlier, replayed: true };
     }
-    const thread = await this.deps.threads.find(site.id, input.thread);
+    const thread = await this.deps.threads.findForWrite(refusals, input.thread);
     this.deps.threads.assertOpen(site, thread);
     const parentId = await this.resolveParent(site.id, input.thread, input.parentId ?? null);
     const ipHash = keyedHash(this.deps.ipHashSecret, context.ip);
@@ -223,7 +234,12 @@ export class CommentService {
     }
     // The thread is created by its first comment; an existing one needs no write.
     if (!thread)
-      await this.deps.threads.ensure(site.id, input.thread, { title: input.threadTitle, url: input.threadUrl });
+      await this.deps.threads.ensure(
+        site.id,
+        input.thread,
+        { title: input.threadTitle, url: input.threadUrl },
+        refusals,
+      );
     const now = new Date();
     await this.deps.moderation.record(id, 1);
     let doc: CommentDoc;
@@ -269,14 +285,17 @@ export class CommentService {
     body: string,
     context: { ip: string },
   ): Promise<CommentView> {
-    const { comment, author } = await this.ownComment(site, identity, commentId);
-    await this.deps.bans.assertNotBanned(site.id, identity.sub);
-    await assertNotBeingErased(site.id, author._id);
+    const [{ comment, author }, refusals] = await Promise.all([
+      this.ownComment(site, identity, commentId),
+      this.deps.refusals.view(site.id),
+    ]);
+    await this.deps.bans.assertNotBanned(site.id, identity.sub, refusals);
+    await assertNotBeingErased(refusals, author._id);
     if (comment.status === 'removed' || comment.status === 'rejected') throw forbidden();
     const windowEnds = comment.createdAt.getTime() + site.config.editWindowMinutes * 60_000;
     if (Date.now() > windowEnds)
       throw new AppError('EDIT_WINDOW_CLOSED', { editWindowMinutes: site.config.editWindowMinutes });
-    this.deps.threads.assertOpen(site, await this.deps.threads.find(site.id, comment.threadKey));
+    this.deps.threads.assertOpen(site, await this.deps.threads.findForWrite(refusals, comment.threadKey));
     const text = checkedText(body, site.config.maxLength);
     const names = new Map([[String(author._id), author.name]]);
     if (text === comment.body) return toCommentView(comment, names, author._id);

@@ -1,4 +1,5 @@
 import mongoose, { Schema, Types } from 'mongoose';
+import { refusalChangesPlugin } from '../../infra/refusal-changes';
 
 export type ErasureStatus = 'scheduled' | 'running' | 'completed' | 'cancelled';
 
@@ -49,8 +50,12 @@ const erasureRequestSchema = new Schema<ErasureRequestDoc>(
 // An open request per subject and site is reused; listing by status and due date.
 erasureRequestSchema.index({ siteId: 1, subjectRef: 1, status: 1 });
 erasureRequestSchema.index({ status: 1, dueAt: 1 });
-// Writes check that their author's erasure has not begun (see erasure-marker.ts).
+// Writes check that their author's erasure has not begun (see erasure-marker.ts); by its
+// prefix, the site's erasures under way that the refusal cache holds.
 erasureRequestSchema.index({ siteId: 1, commenterId: 1, status: 1 });
+
+// Posts are refused early from each process's refusal cache of erasures under way; every write announces its site.
+erasureRequestSchema.plugin(refusalChangesPlugin);
 
 export const ErasureRequestModel = mongoose.model<ErasureRequestDoc>(
   'ErasureRequest',

@@ -36,8 +36,10 @@ export async function runErasure(requestId: string, deps: ErasureDeps): Promise<
   let request = await ErasureRequestModel.findById(requestId).lean();
   if (!request || request.status === 'completed' || request.status === 'cancelled') return 'skipped';
   if (request.status === 'scheduled') {
+    // The mark renews the site's refusal token (refusal-changes.ts on the model): from
+    // then on every process refuses the subject's posts before they write anything.
     await ErasureRequestModel.updateOne(
-      { _id: request._id, status: 'scheduled' },
+      { _id: request._id, siteId: request.siteId, status: 'scheduled' },
       { $set: { status: 'running', startedAt: new Date() } },
     );
     request = await ErasureRequestModel.findById(requestId).lean();
@@ -55,7 +57,7 @@ export async function runErasure(requestId: string, deps: ErasureDeps): Promise<
   for (const step of steps)
     for (const [kind, n] of Object.entries(step.counts)) receipt[kind] = (receipt[kind] ?? 0) + n;
   await ErasureRequestModel.updateOne(
-    { _id: request._id },
+    { _id: request._id, siteId: request.siteId },
     { $set: { receipt, status: 'completed', completedAt: new Date() } },
   );
   deps.logger.info({ erasureRequestId: requestId, steps: steps.length }, 'erasure completed');

@@ -59,7 +59,7 @@ export class ErasureService {
         });
       }
       const joined = await ErasureRequestModel.findOneAndUpdate(
-        { _id: open._id, status: { $in: ['scheduled', 'running'] } },
+        { _id: open._id, siteId: site.id, status: { $in: ['scheduled', 'running'] } },
         { $push: { receiptTokenHashes: hashToken(receiptToken) } },
         { new: true, lean: true },
       );
@@ -120,7 +120,7 @@ export class ErasureService {
     if (!(await this.queue.cancel(request.siteId, request.subjectRef)))
       throw new AppError('CONFLICT', { reason: 'already_running' });
     const cancelled = await ErasureRequestModel.findOneAndUpdate(
-      { _id: request._id, status: 'scheduled' },
+      { _id: request._id, siteId: request.siteId, status: 'scheduled' },
       { $set: { status: 'cancelled', completedAt: new Date() } },
       { new: true, lean: true },
     );

@@ -1,4 +1,5 @@
 import mongoose, { Schema, Types } from 'mongoose';
+import { refusalChangesPlugin } from '../../infra/refusal-changes';
 import { siteChangesPlugin } from '../../infra/site-changes';
 
 /** One page's comment section, named by the host's key. Created on first comment or first closing. */
@@ -35,5 +36,9 @@ threadSchema.index({ siteId: 1, key: 1 }, { unique: true });
 
 // Thread state is cached with the public pages; every write announces its site.
 threadSchema.plugin(siteChangesPlugin);
+// Writes are checked against thread states from each process's refusal cache too. It keeps
+// only threads that exist, so a thread's creation by its first comment (an upsert that sets
+// on insert only) need not renew the site's token.
+threadSchema.plugin(refusalChangesPlugin, { quietInsertOnlyUpserts: true });
 
 export const ThreadModel = mongoose.model<ThreadDoc>('Thread', threadSchema, 'threads');

@@ -2,6 +2,7 @@ import { AppError } from '../../shared/errors';
 import type { Site } from '../sites/site.service';
 import { CommentModel } from '../comments/comment.model';
 import type { PublicPageCache } from '../../infra/page-cache';
+import type { RefusalCache, RefusalView } from '../../infra/refusal-cache';
 import type { Actor, ModerationLogService } from '../moderation-log/moderation-log.service';
 import { ThreadDoc, ThreadModel } from './thread.model';
 import { ThreadCount, ThreadState, toThreadCount, toThreadState } from './thread.view';
@@ -21,10 +22,25 @@ export class ThreadService {
   constructor(
     private readonly pageCache: PublicPageCache,
     private readonly log: ModerationLogService,
+    private readonly refusals: RefusalCache,
   ) {}
 
   async find(siteId: string, key: string): Promise<ThreadDoc | null> {
     return ThreadModel.findOne({ siteId, key }).lean();
+  }
+
+  /**
+   * The thread a write is checked against, from the refusal cache: every write of a
+   * thread renews its site's token (refusal-changes.ts), and automatic closing is worked
+   * out from the clock. Only a thread that exists is kept; an absent one is asked again.
+   */
+  async findForWrite(view: RefusalView, key: string): Promise<ThreadDoc | null> {
+    return view.get(
+      'thread',
+      key,
+      () => this.find(view.siteId, key),
+      (doc) => doc !== null,
+    );
   }
 
   /**
@@ -80,8 +96,22 @@ export class ThreadService {
     if (reason !== undefined) throw new AppError('THREAD_CLOSED', { closedReason: reason });
   }
 
-  /** Finds or creates a thread; title and url are remembered from the first comment. */
-  async ensure(siteId: string, key: string, meta: { title?: string; url?: string }): Promise<ThreadDoc> {
+  /**
+   * Finds or creates a thread; title and url are remembered from the first comment. With
+   * a write's view, the thread is kept in the refusal cache for the writes after it.
+   */
+  async ensure(
+    siteId: string,
+    key: string,
+    meta: { title?: string; url?: string },
+    view?: RefusalView,
+  ): Promise<ThreadDoc> {
+    const thread = await this.upsert(siteId, key, meta);
+    view?.set('thread', key, thread);
+    return thread;
+  }
+
+  private async upsert(siteId: string, key: string, meta: { title?: string; url?: string }): Promise<ThreadDoc> {
     const filter = { siteId, key };
     const update = {
       $setOnInsert: {
@@ -116,6 +146,8 @@ export class ThreadService {
       { new: true, lean: true },
     ).orFail();
     await this.log.append({ siteId: site.id, actor, action: 'thread_closed', threadKey: key, reason });
+    // Closed for writes in every process once this answers, or the moderator hears it may not be yet.
+    await this.refusals.confirm(site.id);
     return this.state(site, key);
   }
 
@@ -127,6 +159,7 @@ export class ThreadService {
       { new: true, lean: true },
     );
     await this.log.append({ siteId: site.id, actor, action: 'thread_reopened', threadKey: key });
+    await this.refusals.confirm(site.id);
     return this.state(site, key);
   }
 }
