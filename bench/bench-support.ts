@@ -344,6 +344,44 @@ export async function moderationQueueCounts(base: string): Promise<Record<string
   }
 }
 
+/**
+ * One counter of a process's /metrics (the API's port, or a worker's WORKER_METRICS_PORT)
+ * summed by the value of one label: `database_commands_total` by `command` gives the
+ * database commands the process has sent so far. Undefined when the process did not answer.
+ */
+export async function counterByLabel(
+  metricsUrl: string,
+  name: string,
+  label: string,
+): Promise<Map<string, number> | undefined> {
+  try {
+    const res = await fetch(metricsUrl, {
+      headers: { Authorization: `Bearer ${BENCH_METRICS_TOKEN}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    if (res.status !== 200) return undefined;
+    const text = await res.text();
+    const values = new Map<string, number>();
+    for (const m of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
+      const key = new RegExp(`${label}="([^"]*)"`).exec(m[1] ?? '')?.[1];
+      if (key !== undefined) values.set(key, (values.get(key) ?? 0) + Number(m[2]));
+    }
+    return values;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a counter read twice by counterByLabel grew by, per label value (values that did not grow left out). */
+export function counterGrowth(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const growth = new Map<string, number>();
+  for (const [key, value] of after) {
+    const grown = value - (before.get(key) ?? 0);
+    if (grown > 0) growth.set(key, grown);
+  }
+  return growth;
+}
+
 /** 0 → "a", 25 → "z", 26 → "ba": distinct comment texts without digits (numbers may look like personal data). */
 export function letters(n: number): string {
   let out = '';
