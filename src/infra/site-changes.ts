@@ -1,4 +1,4 @@
-import type { Query, Schema } from 'mongoose';
+import type { mongo, Query, Schema } from 'mongoose';
 
 /**
  * Tells listeners which sites' stored data has just changed, for caches that must never
@@ -63,4 +63,41 @@ export function siteChangesPlugin(schema: Schema): void {
     const sites = docs.map((d) => d.siteId);
     await notify(sites.every((s): s is string => typeof s === 'string') ? [...new Set(sites)] : 'all');
   });
+}
+
+/** One single-document update of updateEach. */
+export interface SiteScopedUpdate {
+  /** Names the document and its site (`siteId`). */
+  filter: Record<string, unknown>;
+  update: mongo.UpdateFilter<mongo.Document>;
+}
+
+/**
+ * Sends single-document updates of a collection with siteChangesPlugin as one command
+ * (one round trip, unordered), and announces the sites their filters name once it has
+ * been answered, also when it failed part-way (some updates may have happened). Mongoose's
+ * bulkWrite could only announce such a command as a change of every site, since its
+ * hooks do not see the operations. Returns how many documents were changed.
+ */
+export async function updateEach(
+  model: { collection: Pick<mongo.Collection, 'bulkWrite'> },
+  updates: readonly SiteScopedUpdate[],
+): Promise<number> {
+  if (updates.length === 0) return 0;
+  const sites = new Set<string>();
+  let all = false;
+  for (const { filter } of updates) {
+    const named = sitesOfFilter(filter);
+    if (named === 'all') all = true;
+    else for (const site of named) sites.add(site);
+  }
+  try {
+    const result = await model.collection.bulkWrite(
+      updates.map(({ filter, update }) => ({ updateOne: { filter, update } })),
+      { ordered: false },
+    );
+    return result.modifiedCount;
+  } finally {
+    await notify(all ? 'all' : [...sites]);
+  }
 }
