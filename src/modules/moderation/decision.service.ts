@@ -1,3 +1,6 @@
+import { settle, Settled } from '../../infra/batcher';
+import { lookUpSet } from '../../infra/mongo';
+import { updateEach } from '../../infra/site-changes';
 import { AppError, notFound } from '../../shared/errors';
 import type { Identity } from '../auth/commenter-token';
 import type { CommenterService } from '../commenters/commenter.service';
@@ -20,6 +23,15 @@ const STATUS_OF: Record<Outcome, { status: CommentDoc['status']; held: boolean }
   held: { status: 'pending', held: true },
   rejected: { status: 'rejected', held: false },
 };
+
+/** One of the automated decisions decideMany applies together. */
+export interface AutomatedDecision {
+  /** The comment as read for the decision: its version is the one claimed. */
+  comment: CommentDoc;
+  outcome: Outcome;
+  rules: RuleHit[];
+  reason: string | null;
+}
 
 /**
  * Applies decisions to comments, race-safe without transactions: the decision first
@@ -109,6 +121,77 @@ export class DecisionService {
       return null;
     }
     return this.apply(comment, outcome, actor, details.rules);
+  }
+
+  /**
+   * The system's decisions on several comments (each comment at most once), claimed and
+   * applied as decide() does one, in fewer round trips: every claim goes in one insert,
+   * then each comment whose claim this call took is updated on its version. A claim that
+   * was taken already (a retried job, an edit or removal that came first) is settled by
+   * decide() alone. For each decision: when it was applied, null when this exact decision
+   * had been applied already (or its comment is gone), or the error it alone failed with.
+   */
+  async decideMany(decisions: readonly AutomatedDecision[]): Promise<Array<Settled<Date | null>>> {
+    const actor: Actor = { kind: 'system' };
+    const appended = await this.log.appendMany(
+      decisions.map(({ comment, outcome, rules, reason }) => ({
+        siteId: comment.siteId,
+        actor,
+        action: outcome as LogAction,
+        commentId: comment._id,
+        subjectId: comment.authorId,
+        threadKey: comment.threadKey,
+        reason,
+        rules,
+        claimKey: commentClaimKey(comment._id, comment.version),
+      })),
+    );
+    const results: Array<Settled<Date | null>> = decisions.map(() => ({ ok: true, value: null }));
+    const claimed = decisions.filter((_, i) => appended[i]);
+    const applying = this.applyAll(claimed).then((landed) => {
+      let next = 0;
+      appended.forEach((ours, i) => {
+        if (ours) results[i] = { ok: true, value: landed[next++] ?? null };
+      });
+    });
+    const retaking = decisions.map(async ({ comment, outcome, rules, reason }, i) => {
+      if (appended[i]) return;
+      const settled = await settle(() => this.decide(comment, outcome, actor, { rules, reason }));
+      results[i] = settled.ok ? { ok: true, value: settled.value?.decidedAt ?? null } : settled;
+    });
+    await Promise.all([applying, ...retaking]);
+    return results;
+  }
+
+  /**
+   * Updates comments whose versions this process has claimed for the system's decisions,
+   * each on its version, all in one command; says for each when it was applied, or null
+   * when it was not (the comment is gone). When fewer changed than were sent, the
+   * comments are read back to tell which: an applied one carries this call's decidedAt,
+   * which no other writer can have set on it (the version is ours).
+   */
+  private async applyAll(decisions: readonly AutomatedDecision[]): Promise<Array<Date | null>> {
+    if (decisions.length === 0) return [];
+    const now = new Date();
+    const changed = await updateEach(
+      CommentModel,
+      decisions.map(({ comment, outcome, rules }) => ({
+        filter: { _id: comment._id, siteId: comment.siteId, version: comment.version },
+        update: {
+          $set: { ...STATUS_OF[outcome], decidedAt: now, updatedAt: now, decidedBy: 'system', rules },
+          $inc: { version: 1 },
+        },
+      })),
+    );
+    if (changed === decisions.length) return decisions.map(() => now);
+    const ids = decisions.map((d) => d.comment._id);
+    const stored = await lookUpSet(
+      ids,
+      (id) => CommentModel.find({ _id: id }, { decidedAt: 1 }).lean(),
+      (all) => CommentModel.find({ _id: { $in: all } }, { decidedAt: 1 }).lean(),
+    );
+    const applied = new Set(stored.filter((c) => c.decidedAt?.getTime() === now.getTime()).map((c) => String(c._id)));
+    return ids.map((id) => (applied.has(String(id)) ? now : null));
   }
 
   private async apply(
