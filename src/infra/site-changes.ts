@@ -1,4 +1,6 @@
 import type { mongo, Query, Schema } from 'mongoose';
+import { setLookups } from './mongo';
+import { Semaphore } from './semaphore';
 
 /**
  * Tells listeners which sites' stored data has just changed, for caches that must never
@@ -65,6 +67,15 @@ export function siteChangesPlugin(schema: Schema): void {
   });
 }
 
+/**
+ * On FerretDB, updateEach sends at most this many statements in one `update` command, and
+ * one process has at most FERRETDB_UPDATES_IN_FLIGHT of those commands in flight (see
+ * updateEach): a worker holds at most 2 × (4 + 1) of FerretDB's backend connections.
+ */
+export const FERRETDB_UPDATE_STATEMENTS = 4;
+export const FERRETDB_UPDATES_IN_FLIGHT = 2;
+const ferretDbUpdates = new Semaphore(FERRETDB_UPDATES_IN_FLIGHT);
+
 /** One single-document update of updateEach. */
 export interface SiteScopedUpdate {
   /** Names the document and its site (`siteId`). */
@@ -73,11 +84,19 @@ export interface SiteScopedUpdate {
 }
 
 /**
- * Sends single-document updates of a collection with siteChangesPlugin as one command
- * (one round trip, unordered), and announces the sites their filters name once it has
- * been answered, also when it failed part-way (some updates may have happened). Mongoose's
- * bulkWrite could only announce such a command as a change of every site, since its
- * hooks do not see the operations. Returns how many documents were changed.
+ * Sends single-document updates of a collection with siteChangesPlugin, unordered, and
+ * announces the sites their filters name once they are answered, also when some failed
+ * (the others may have happened). Mongoose's bulkWrite could only announce such a
+ * write as a change of every site, since its hooks do not see the operations. Returns how
+ * many documents were changed.
+ *
+ * On MongoDB they go as one command (one round trip). On FerretDB (SetLookup 'each') they
+ * go in commands of FERRETDB_UPDATE_STATEMENTS, at most FERRETDB_UPDATES_IN_FLIGHT of this
+ * process's at once: FerretDB 1.24 on PostgreSQL holds a backend connection for every
+ * statement of an `update` command until the command ends, plus one to write, and its
+ * pool has 50 connections. One command of 60 statements, two of 32, or about 50 single
+ * updates arriving together leave every connection held, and the whole server stops
+ * answering for good (found with 64 moderation jobs at once).
  */
 export async function updateEach(
   model: { collection: Pick<mongo.Collection, 'bulkWrite'> },
@@ -92,11 +111,22 @@ export async function updateEach(
     else for (const site of named) sites.add(site);
   }
   try {
-    const result = await model.collection.bulkWrite(
-      updates.map(({ filter, update }) => ({ updateOne: { filter, update } })),
-      { ordered: false },
+    const chunk = setLookups() === 'in' ? updates.length : FERRETDB_UPDATE_STATEMENTS;
+    const commands: Array<readonly SiteScopedUpdate[]> = [];
+    for (let i = 0; i < updates.length; i += chunk) commands.push(updates.slice(i, i + chunk));
+    const send = (statements: readonly SiteScopedUpdate[]) =>
+      model.collection.bulkWrite(
+        statements.map(({ filter, update }) => ({ updateOne: { filter, update } })),
+        { ordered: false },
+      );
+    const results = await Promise.allSettled(
+      commands.map((statements) =>
+        setLookups() === 'in' ? send(statements) : ferretDbUpdates.run(() => send(statements)),
+      ),
     );
-    return result.modifiedCount;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value.modifiedCount : 0), 0);
   } finally {
     await notify(all ? 'all' : [...sites]);
   }
