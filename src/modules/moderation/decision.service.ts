@@ -128,12 +128,15 @@ export class DecisionService {
    * applied as decide() does one, in fewer round trips: every claim goes in one insert,
    * then each comment whose claim this call took is updated on its version. A claim that
    * was taken already (a retried job, an edit or removal that came first) is settled by
-   * decide() alone. For each decision: when it was applied, null when this exact decision
-   * had been applied already (or its comment is gone), or the error it alone failed with.
+   * decide() alone. For each decision: when it was applied; `repeated` when this exact
+   * decision had been applied already; `stale` when the comment was deleted meanwhile (by
+   * an erasure or the retention job, which delete without claiming: this claim is voided,
+   * so that the log keeps no decision that changed nothing) or removed by someone who
+   * found this claim stale; or the error it alone failed with.
    */
-  async decideMany(decisions: readonly AutomatedDecision[]): Promise<Array<Settled<Date | null>>> {
+  async decideMany(decisions: readonly AutomatedDecision[]): Promise<Array<Settled<Date | 'repeated' | 'stale'>>> {
     const actor: Actor = { kind: 'system' };
-    const appended = await this.log.appendMany(
+    const claims = await this.log.appendMany(
       decisions.map(({ comment, outcome, rules, reason }) => ({
         siteId: comment.siteId,
         actor,
@@ -146,18 +149,24 @@ export class DecisionService {
         claimKey: commentClaimKey(comment._id, comment.version),
       })),
     );
-    const results: Array<Settled<Date | null>> = decisions.map(() => ({ ok: true, value: null }));
-    const claimed = decisions.filter((_, i) => appended[i]);
-    const applying = this.applyAll(claimed).then((landed) => {
-      let next = 0;
-      appended.forEach((ours, i) => {
-        if (ours) results[i] = { ok: true, value: landed[next++] ?? null };
-      });
+    const results: Array<Settled<Date | 'repeated' | 'stale'>> = decisions.map(() => ({ ok: true, value: 'repeated' }));
+    const ours = decisions.flatMap((decision, i) => {
+      const claim = claims[i];
+      return claim ? [{ decision, claim, i }] : [];
     });
+    const applying = this.applyAll(ours.map((o) => o.decision)).then((applied) =>
+      Promise.all(
+        ours.map(async ({ decision, claim, i }, k) => {
+          const outcome = applied[k]!;
+          if (outcome === 'gone') await voidUnappliedClaim(decision.comment, claim);
+          results[i] = { ok: true, value: outcome instanceof Date ? outcome : 'stale' };
+        }),
+      ),
+    );
     const retaking = decisions.map(async ({ comment, outcome, rules, reason }, i) => {
-      if (appended[i]) return;
+      if (claims[i]) return;
       const settled = await settle(() => this.decide(comment, outcome, actor, { rules, reason }));
-      results[i] = settled.ok ? { ok: true, value: settled.value?.decidedAt ?? null } : settled;
+      results[i] = settled.ok ? { ok: true, value: settled.value?.decidedAt ?? 'repeated' } : settled;
     });
     await Promise.all([applying, ...retaking]);
     return results;
@@ -165,12 +174,14 @@ export class DecisionService {
 
   /**
    * Updates comments whose versions this process has claimed for the system's decisions,
-   * each on its version, all in one command; says for each when it was applied, or null
-   * when it was not (the comment is gone). When fewer changed than were sent, the
-   * comments are read back to tell which: an applied one carries this call's decidedAt,
-   * which no other writer can have set on it (the version is ours).
+   * each on its version (see updateEach); says for each when it was applied, `gone` when
+   * the comment is no more, or `moved` when a removal that found the claim stale came first.
+   * When fewer changed than were sent, the comments are read back to tell which: an
+   * applied one carries this call's decidedAt, which no other writer can have set on it
+   * (the version is ours). One that exists unchanged at its version throws: the job is
+   * retried, finds its own claim and applies it then.
    */
-  private async applyAll(decisions: readonly AutomatedDecision[]): Promise<Array<Date | null>> {
+  private async applyAll(decisions: readonly AutomatedDecision[]): Promise<Array<Date | 'gone' | 'moved'>> {
     if (decisions.length === 0) return [];
     const now = new Date();
     const changed = await updateEach(
@@ -184,14 +195,20 @@ export class DecisionService {
       })),
     );
     if (changed === decisions.length) return decisions.map(() => now);
-    const ids = decisions.map((d) => d.comment._id);
     const stored = await lookUpSet(
-      ids,
-      (id) => CommentModel.find({ _id: id }, { decidedAt: 1 }).lean(),
-      (all) => CommentModel.find({ _id: { $in: all } }, { decidedAt: 1 }).lean(),
+      decisions.map((d) => d.comment._id),
+      (id) => CommentModel.find({ _id: id }, { decidedAt: 1, version: 1 }).lean(),
+      (all) => CommentModel.find({ _id: { $in: all } }, { decidedAt: 1, version: 1 }).lean(),
     );
-    const applied = new Set(stored.filter((c) => c.decidedAt?.getTime() === now.getTime()).map((c) => String(c._id)));
-    return ids.map((id) => (applied.has(String(id)) ? now : null));
+    const byId = new Map(stored.map((c) => [String(c._id), c]));
+    return decisions.map(({ comment }) => {
+      const current = byId.get(String(comment._id));
+      if (!current) return 'gone';
+      if (current.decidedAt?.getTime() === now.getTime()) return now;
+      // Only a removal that found this claim stale, voided it and claimed the version can get here.
+      if (current.version !== comment.version) return 'moved';
+      throw new Error('a claimed decision did not apply');
+    });
   }
 
   private async apply(

@@ -1,13 +1,13 @@
 import { Batcher, Settled } from '../../infra/batcher';
 import type { Logger } from '../../infra/logger';
-import { lookUpSet } from '../../infra/mongo';
 import { checkpoint } from '../../shared/checkpoints';
-import { CommentDoc, CommentModel } from '../comments/comment.model';
+import type { CommentDoc } from '../comments/comment.model';
 import type { Site, SiteService } from '../sites/site.service';
 import { evaluateRules, recentCommentsOf } from './automated-rules';
 import { decideOutcome } from './rules/outcome';
 import type { AutomatedDecision, DecisionService, Outcome } from './decision.service';
 import type { ModerationPayload } from './moderation.job';
+import { byId, WaitingComments } from './waiting-comments';
 
 export type JobResult = Outcome | 'stale' | 'repeated';
 
@@ -16,6 +16,8 @@ export interface ProcessorDeps {
   decisions: DecisionService;
   /** Called with seconds from post (or edit) to decision. */
   observeDecision?: (seconds: number, outcome: Outcome) => void;
+  /** Where a worker's batches read their comments; without it, each batch reads its own. */
+  waiting?: WaitingComments;
 }
 
 /** A moderation job as a batch takes it: its payload and its logger. */
@@ -59,8 +61,12 @@ export async function processModerationBatch(
   }
 
   const results: Array<Settled<JobResult>> = jobs.map(() => ({ ok: true, value: 'stale' }));
-  const comments = await readComments(jobs.map((j) => j.payload.commentId));
-  const sites = await sitesOf(deps.sites, [...new Set([...comments.values()].map((c) => c.siteId))]);
+  const comments = deps.waiting
+    ? await deps.waiting.read(jobs.map((j) => j.payload))
+    : await byId(jobs.map((j) => j.payload.commentId));
+  const sites = await sitesOf(deps.sites, [
+    ...new Set([...comments.values()].filter((c): c is CommentDoc => !!c).map((c) => c.siteId)),
+  ]);
   const live: Array<{ index: number; comment: CommentDoc; site: Site }> = [];
   jobs.forEach(({ payload, log }, index) => {
     const comment = comments.get(payload.commentId);
@@ -90,8 +96,8 @@ export async function processModerationBatch(
       return;
     }
     const decidedAt = result.value;
-    if (!decidedAt) {
-      results[index] = { ok: true, value: 'repeated' };
+    if (!(decidedAt instanceof Date)) {
+      results[index] = { ok: true, value: decidedAt };
       return;
     }
     const since = (comment.editedAt ?? comment.createdAt).getTime();
@@ -110,19 +116,6 @@ export async function processModerationBatch(
   return results;
 }
 
-/** The comments of a batch by id (those that exist). */
-async function readComments(ids: readonly string[]): Promise<Map<string, CommentDoc>> {
-  const found = await lookUpSet(
-    ids,
-    async (id) => {
-      const comment = await CommentModel.findById(id).lean();
-      return comment ? [comment] : [];
-    },
-    (all) => CommentModel.find({ _id: { $in: all } }).lean(),
-  );
-  return new Map(found.map((c) => [String(c._id), c]));
-}
-
 /** The sites of a batch's comments (those that exist); SiteService keeps them in memory. */
 async function sitesOf(sites: SiteService, ids: readonly string[]): Promise<Map<string, Site>> {
   const found = await Promise.all(ids.map((id) => sites.find(id)));
@@ -138,7 +131,8 @@ export class ModerationBatches {
   private readonly batcher: Batcher<ModerationJobRun, JobResult>;
 
   constructor(deps: ProcessorDeps, options: { maxBatch: number; maxInFlight: number }) {
-    this.batcher = new Batcher((jobs) => processModerationBatch(jobs, deps), {
+    const withWaiting = { waiting: new WaitingComments(), ...deps };
+    this.batcher = new Batcher((jobs) => processModerationBatch(jobs, withWaiting), {
       ...options,
       keyOf: (job) => job.payload.commentId,
     });
