@@ -31,8 +31,8 @@
  * BENCH_SETTLE_SECONDS (comments still undecided count with a lower bound, shown as >ms).
  * The bench says so whenever a limit cut a phase short.
  *
- * Environment: BENCH_JOBS (default 2000), BENCH_CONCURRENCY (worker concurrency, default
- * 4), BENCH_RATE (default 20), BENCH_SECONDS (default 20), BENCH_CONNECTIONS (parallel
+ * Environment: BENCH_JOBS (default 2000), BENCH_CONCURRENCY (the worker's
+ * WORKER_CONCURRENCY, default 32 as the worker's own), BENCH_RATE (default 20), BENCH_SECONDS (default 20), BENCH_CONNECTIONS (parallel
  * posts while filling the queue, default 16), BENCH_FILL_SECONDS (30), BENCH_DRAIN_SECONDS
  * (20), BENCH_SETTLE_SECONDS (10), BENCH_CHILD_LOG_LEVEL (API and worker log level,
  * default warn; their output is printed with an [api] / [worker] prefix).
@@ -76,7 +76,7 @@ import {
 } from './bench-support';
 
 const JOBS = positiveInt(process.env.BENCH_JOBS, 2000);
-const CONCURRENCY = Math.min(64, positiveInt(process.env.BENCH_CONCURRENCY, 4));
+const CONCURRENCY = Math.min(64, positiveInt(process.env.BENCH_CONCURRENCY, 32));
 const RATE = positiveInt(process.env.BENCH_RATE, 20);
 const SECONDS = positiveInt(process.env.BENCH_SECONDS, 20);
 const POSTERS = positiveInt(process.env.BENCH_CONNECTIONS, 16);
