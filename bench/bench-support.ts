@@ -335,6 +335,8 @@ export async function moderationQueueCounts(base: string): Promise<Record<string
     ).text();
     const counts: Record<string, number> = {};
     for (const m of text.matchAll(/^queue_jobs\{([^}]*)\} (\d+)/gm)) {
+      // Every queue has these series; only the moderation queue's count here.
+      if (!/queue="moderation"/.test(m[1] ?? '')) continue;
       const state = /state="(\w+)"/.exec(m[1] ?? '')?.[1];
       if (state) counts[state] = Number(m[2]);
     }

@@ -32,10 +32,11 @@
  * The bench says so whenever a limit cut a phase short.
  *
  * Environment: BENCH_JOBS (default 2000), BENCH_CONCURRENCY (the worker's
- * WORKER_CONCURRENCY, default 32 as the worker's own), BENCH_RATE (default 20), BENCH_SECONDS (default 20), BENCH_CONNECTIONS (parallel
- * posts while filling the queue, default 16), BENCH_FILL_SECONDS (30), BENCH_DRAIN_SECONDS
- * (20), BENCH_SETTLE_SECONDS (10), BENCH_CHILD_LOG_LEVEL (API and worker log level,
- * default warn; their output is printed with an [api] / [worker] prefix).
+ * WORKER_CONCURRENCY, default 32 like the worker's own), BENCH_RATE (default 20),
+ * BENCH_SECONDS (default 20), BENCH_CONNECTIONS (parallel posts while filling the queue,
+ * default 16), BENCH_FILL_SECONDS (30), BENCH_DRAIN_SECONDS (20), BENCH_SETTLE_SECONDS
+ * (10), BENCH_CHILD_LOG_LEVEL (API and worker log level, default warn; their output is
+ * printed with an [api] / [worker] prefix).
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
