@@ -129,10 +129,10 @@ export class DecisionService {
    * then each comment whose claim this call took is updated on its version. A claim that
    * was taken already (a retried job, an edit or removal that came first) is settled by
    * decide() alone. For each decision: when it was applied; `repeated` when this exact
-   * decision had been applied already; `stale` when the comment was deleted meanwhile (by
-   * an erasure or the retention job, which delete without claiming: this claim is voided,
-   * so that the log keeps no decision that changed nothing) or removed by someone who
-   * found this claim stale; or the error it alone failed with.
+   * decision had been applied already; `stale` when the comment was deleted meanwhile (an
+   * erasure deletes a comment nobody replied to without claiming it; this claim is then
+   * voided, so that the log keeps no decision that changed nothing) or removed by someone
+   * who found this claim stale; or the error it alone failed with.
    */
   async decideMany(decisions: readonly AutomatedDecision[]): Promise<Array<Settled<Date | 'repeated' | 'stale'>>> {
     const actor: Actor = { kind: 'system' };
@@ -175,8 +175,8 @@ export class DecisionService {
   /**
    * Updates comments whose versions this process has claimed for the system's decisions,
    * each on its version (see updateEach); says for each when it was applied, `gone` when
-   * the comment is no more, or `moved` when a removal that found the claim stale came first.
-   * When fewer changed than were sent, the comments are read back to tell which: an
+   * the comment is no more, or `moved` when a removal that found the claim stale came
+   * first. When fewer changed than were sent, the comments are read back to tell which: an
    * applied one carries this call's decidedAt, which no other writer can have set on it
    * (the version is ours). One that exists unchanged at its version throws: the job is
    * retried, finds its own claim and applies it then.

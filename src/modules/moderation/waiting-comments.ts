@@ -15,21 +15,22 @@ const READ_AHEAD_RATIO = 25;
 const READ_AHEAD_RETRY_MS = 10_000;
 
 /**
- * The comments a batch of moderation jobs names. On MongoDB one `$in` query, on FerretDB
+ * The comments a batch of moderation jobs names. On MongoDB one `$in` query; on FerretDB
  * on SQLite one query by `_id` each (the only filter it pushes down). On FerretDB on
- * PostgreSQL (see SetLookup and pushesDownEquality), where a query by `_id` costs a scan
- * of the whole table in PostgreSQL, the comments waiting for their automated decision (pending, not held) are
- * read ahead in one query FerretDB pushes down (`{ status: 'pending', held: false }`),
- * up to READ_AHEAD_MAX, and the batches that follow take theirs from that read: a queue
- * drained in order finds nearly all of its comments there. The rest are read by `_id`.
+ * PostgreSQL (see SetLookup and pushesDownEquality) a query by `_id` costs a scan of the
+ * whole table in PostgreSQL, so the comments waiting for their automated decision
+ * (pending, not held) are read ahead in one query FerretDB pushes down
+ * (`{ status: 'pending', held: false }`), up to READ_AHEAD_MAX, and the batches that
+ * follow take theirs from that read: a queue drained in order finds nearly all of its
+ * comments there. The rest are read by `_id`.
  *
  * A comment taken from a read-ahead is as it was when that read ran, which can be
- * seconds before its decision; that is safe because a decision claims the version it was
+ * seconds before its decision. That is safe because a decision claims the version it was
  * made on (see DecisionService): if anyone changed the comment since, the claim is taken,
  * the job fails and is retried, and a retry never uses the read-ahead again (each
  * comment is taken from it once). Only a read-ahead that began after the jobs were
  * handed in, and found fewer than READ_AHEAD_MAX, shows that a comment it lacks is not
- * waiting (decided, held, edited past the job's revision, or gone).
+ * waiting (decided, held for a person, removed or deleted).
  */
 export class WaitingComments {
   private readAhead = new Map<string, CommentDoc>();
