@@ -336,6 +336,8 @@ export async function moderationQueueCounts(base: string): Promise<Record<string
     ).text();
     const counts: Record<string, number> = {};
     for (const m of text.matchAll(/^queue_jobs\{([^}]*)\} (\d+)/gm)) {
+      // Every queue has these series; only the moderation queue's count here.
+      if (!/queue="moderation"/.test(m[1] ?? '')) continue;
       const state = /state="(\w+)"/.exec(m[1] ?? '')?.[1];
       if (state) counts[state] = Number(m[2]);
     }
@@ -350,13 +352,7 @@ export async function moderationQueueCounts(base: string): Promise<Record<string
  * database_commands_total counter of its /metrics (base: the API, or a metrics port).
  */
 export async function databaseCommands(base: string): Promise<Map<string, number>> {
-  const text = await (
-    await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })
-  ).text();
-  const counts = new Map<string, number>();
-  for (const m of text.matchAll(/^database_commands_total\{command="(\w+)"\} (\d+)/gm))
-    counts.set(m[1] as string, Number(m[2]));
-  return counts;
+  return (await counterByLabel(`${base}/metrics`, 'database_commands_total', 'command')) ?? new Map();
 }
 
 /** `after - before` per command, divided by `per`, as "find 2.0, update 1.0 (total 3.0)". */
@@ -367,6 +363,44 @@ export function commandsPer(before: Map<string, number>, after: Map<string, numb
     .sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((sum, [, n]) => sum + n, 0);
   return `${rows.map(([c, n]) => `${c} ${n.toFixed(2)}`).join(', ') || 'none'} (total ${total.toFixed(2)})`;
+}
+
+/**
+ * One counter of a process's /metrics (the API's port, or a worker's WORKER_METRICS_PORT)
+ * summed by the value of one label: `database_commands_total` by `command` gives the
+ * database commands the process has sent so far. Undefined when the process did not answer.
+ */
+export async function counterByLabel(
+  metricsUrl: string,
+  name: string,
+  label: string,
+): Promise<Map<string, number> | undefined> {
+  try {
+    const res = await fetch(metricsUrl, {
+      headers: { Authorization: `Bearer ${BENCH_METRICS_TOKEN}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    if (res.status !== 200) return undefined;
+    const text = await res.text();
+    const values = new Map<string, number>();
+    for (const m of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
+      const key = new RegExp(`${label}="([^"]*)"`).exec(m[1] ?? '')?.[1];
+      if (key !== undefined) values.set(key, (values.get(key) ?? 0) + Number(m[2]));
+    }
+    return values;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a counter read twice by counterByLabel grew by, per label value (values that did not grow left out). */
+export function counterGrowth(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const growth = new Map<string, number>();
+  for (const [key, value] of after) {
+    const grown = value - (before.get(key) ?? 0);
+    if (grown > 0) growth.set(key, grown);
+  }
+  return growth;
 }
 
 /** 0 → "a", 25 → "z", 26 → "ba": distinct comment texts without digits (numbers may look like personal data). */

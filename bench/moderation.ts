@@ -8,10 +8,16 @@
  * in full; most comments are clean, a few of each kind trip a rule.
  *
  *   1. Throughput: with no worker running, BENCH_JOBS comments are posted through the API
- *      (their jobs wait in Redis); then one worker process starts and the bench times how
- *      long until every one of them has `decidedAt` set in MongoDB.
+ *      (their jobs wait in Redis); then the queue is paused, one worker process starts,
+ *      and once it is up the queue is resumed and the bench times how long until every one
+ *      of them has `decidedAt` set in MongoDB.
  *   2. Latency: with the worker running, comments are posted at a steady BENCH_RATE per
  *      second for BENCH_SECONDS; afterwards decidedAt − createdAt of each is read back.
+ *
+ * In both phases the bench reads the worker's `database_commands_total` (its /metrics on
+ * WORKER_METRICS_PORT, loopback only) before and after, and prints the database round
+ * trips per decided comment, in total and by command. The pause in phase 1 keeps the
+ * worker's start (connecting, building indexes) out of that count.
  *
  * Uses MONGODB_URI / REDIS_URL when set, otherwise starts embedded servers (FerretDB on a
  * private PostgreSQL cluster when Debian's postgresql is installed, as the other
@@ -25,11 +31,12 @@
  * BENCH_SETTLE_SECONDS (comments still undecided count with a lower bound, shown as >ms).
  * The bench says so whenever a limit cut a phase short.
  *
- * Environment: BENCH_JOBS (default 2000), BENCH_CONCURRENCY (worker concurrency, default
- * 4), BENCH_RATE (default 20), BENCH_SECONDS (default 20), BENCH_CONNECTIONS (parallel
- * posts while filling the queue, default 16), BENCH_FILL_SECONDS (30), BENCH_DRAIN_SECONDS
- * (20), BENCH_SETTLE_SECONDS (10), BENCH_CHILD_LOG_LEVEL (API and worker log level,
- * default warn; their output is printed with an [api] / [worker] prefix).
+ * Environment: BENCH_JOBS (default 2000), BENCH_CONCURRENCY (the worker's
+ * WORKER_CONCURRENCY, default 32 like the worker's own), BENCH_RATE (default 20),
+ * BENCH_SECONDS (default 20), BENCH_CONNECTIONS (parallel posts while filling the queue,
+ * default 16), BENCH_FILL_SECONDS (30), BENCH_DRAIN_SECONDS (20), BENCH_SETTLE_SECONDS
+ * (10), BENCH_CHILD_LOG_LEVEL (API and worker log level, default warn; their output is
+ * printed with an [api] / [worker] prefix).
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -50,6 +57,8 @@ import {
   API_ENTRY,
   assertBuilt,
   awaitingEnqueue,
+  counterByLabel,
+  counterGrowth,
   inOutbox,
   childTreeCpuTicks,
   cpuMicros,
@@ -68,7 +77,7 @@ import {
 } from './bench-support';
 
 const JOBS = positiveInt(process.env.BENCH_JOBS, 2000);
-const CONCURRENCY = Math.min(64, positiveInt(process.env.BENCH_CONCURRENCY, 4));
+const CONCURRENCY = Math.min(64, positiveInt(process.env.BENCH_CONCURRENCY, 32));
 const RATE = positiveInt(process.env.BENCH_RATE, 20);
 const SECONDS = positiveInt(process.env.BENCH_SECONDS, 20);
 const POSTERS = positiveInt(process.env.BENCH_CONNECTIONS, 16);
@@ -179,12 +188,14 @@ async function main(): Promise<void> {
   const port = await freePort();
   const base = `http://${HOST}:${port}`;
   const adminKey = randomBytes(24).toString('hex');
+  // The worker serves its metrics on loopback (HOST) only: the bench reads its database commands there.
+  const workerMetricsPort = await freePort();
+  const workerMetrics = `http://${HOST}:${workerMetricsPort}/metrics`;
   const childEnv = childEnvironment(
     services,
     { port, base, adminKey, queuePrefix, logLevel: CHILD_LOG_LEVEL },
-    { WORKER_CONCURRENCY: String(CONCURRENCY) },
+    { HOST, WORKER_CONCURRENCY: String(CONCURRENCY), WORKER_METRICS_PORT: String(workerMetricsPort) },
   );
-  delete childEnv.WORKER_METRICS_PORT; // the worker's metrics server would listen on every interface
   delete childEnv.SITES_SEED_FILE;
   const api = life.spawn('api', API_ENTRY, childEnv);
   await waitReady(base, api, 30_000);
@@ -283,27 +294,35 @@ async function main(): Promise<void> {
       `comments whose job is still in the outbox: ${notEnqueued}; comments in the database: ${collectionSize}`,
   );
 
-  const cpuBefore = childTreeCpuTicks();
-  const selfBefore = process.cpuUsage();
+  // Paused while the worker starts, so that its start stays out of the timing and the round trips.
+  await queue.pause();
   const spawnedAt = Date.now();
   const worker = life.spawn('worker', WORKER_ENTRY, childEnv);
+  const tpCommandsBefore = await workerUp(worker, workerMetrics, 30_000);
+  const upAt = Date.now();
+  const cpuBefore = childTreeCpuTicks();
+  const selfBefore = process.cpuUsage();
+  await queue.resume();
+  const resumedAt = Date.now();
   console.log(
-    `   worker pid ${worker.pid} started (WORKER_CONCURRENCY=${CONCURRENCY}); waiting for ${tpCreated} decisions (at most ${DRAIN_SECONDS} s)…`,
+    `   worker pid ${worker.pid} up ${((upAt - spawnedAt) / 1000).toFixed(2)} s after its spawn (WORKER_CONCURRENCY=${CONCURRENCY}); ` +
+      `queue resumed; waiting for ${tpCreated} decisions (at most ${DRAIN_SECONDS} s)…`,
   );
   const tpWait = await waitDecided({
     base,
     worker,
     target: tpCreated,
-    deadline: spawnedAt + DRAIN_SECONDS * 1000,
+    deadline: resumedAt + DRAIN_SECONDS * 1000,
     decided: () => comments.countDocuments({ ...tpFilter, decidedAt: { $ne: null } }),
     awaitingSweep: async () => (await awaitingEnqueue(db, { ...tpFilter, decidedAt: null })).size,
   });
   const drainEnded = Date.now();
+  const tpCommandsAfter = await counterByLabel(workerMetrics, 'database_commands_total', 'command');
   const tpCpu = cpuShares(
     cpuBefore,
     childTreeCpuTicks(),
     cpuMicros(process.cpuUsage(selfBefore)),
-    drainEnded - spawnedAt,
+    drainEnded - resumedAt,
     new Map([
       [api.pid, 'api'],
       [worker.pid, 'worker'],
@@ -328,18 +347,20 @@ async function main(): Promise<void> {
   const firstDecided = decidedTimes.length ? Math.min(...decidedTimes) : NaN;
   const lastDecided = decidedTimes.length ? Math.max(...decidedTimes) : NaN;
   const steadyRate = decidedTimes.length > 1 ? (decidedTimes.length - 1) / ((lastDecided - firstDecided) / 1000) : NaN;
-  const wallRate = decidedTimes.length / ((lastDecided - spawnedAt) / 1000);
+  const wallRate = decidedTimes.length / ((lastDecided - resumedAt) / 1000);
   const tp = outcomes(tpDocs);
   console.log(
     `   ${decidedTimes.length} of ${tpDocs.length} decided${tpWait.complete ? '' : ` (WARNING: ${tpWait.reason})`}`,
   );
   console.log(
-    `   first decision ${((firstDecided - spawnedAt) / 1000).toFixed(2)} s after spawning the worker (process start, connect, indexes); ` +
-      `last after ${((lastDecided - spawnedAt) / 1000).toFixed(2)} s`,
+    `   first decision ${((firstDecided - resumedAt) / 1000).toFixed(2)} s after resuming the queue; ` +
+      `last after ${((lastDecided - resumedAt) / 1000).toFixed(2)} s`,
   );
   console.log(
-    `   throughput: ${steadyRate.toFixed(1)} jobs/s from first to last decision; ${wallRate.toFixed(1)} jobs/s counting from the spawn`,
+    `   throughput: ${steadyRate.toFixed(1)} jobs/s from first to last decision; ${wallRate.toFixed(1)} jobs/s counting from the resume`,
   );
+  const tpTrips = roundTrips(tpCommandsBefore, tpCommandsAfter, decidedTimes.length);
+  console.log(`   database round trips of the worker per decided comment: ${tpTrips.line}`);
   console.log(
     `   outcomes: published ${tp.result.published}, held ${tp.result.held}, rejected ${tp.result.rejected}, undecided ${tp.result.undecided}`,
   );
@@ -361,6 +382,7 @@ async function main(): Promise<void> {
   const postMs: number[] = [];
   refused.clear();
   const inFlight: Array<Promise<void>> = [];
+  const latCommandsBefore = await counterByLabel(workerMetrics, 'database_commands_total', 'command');
   const cpuBefore2 = childTreeCpuTicks();
   const selfBefore2 = process.cpuUsage();
   const runStart = performance.now();
@@ -407,6 +429,7 @@ async function main(): Promise<void> {
     awaitingSweep: async () => (await awaitingEnqueue(db, { ...latFilter, decidedAt: null })).size,
   });
   const checkedAt = Date.now();
+  const latCommandsAfter = await counterByLabel(workerMetrics, 'database_commands_total', 'command');
   const latCpu = cpuShares(
     cpuBefore2,
     childTreeCpuTicks(),
@@ -435,6 +458,7 @@ async function main(): Promise<void> {
   const p = { p50: pick(50), p95: pick(95), p99: pick(99), max: pick(100) };
   const lat = outcomes(latDocs);
   const decidedCount = waits.filter((w) => !w.lowerBound).length;
+  const latTrips = roundTrips(latCommandsBefore, latCommandsAfter, decidedCount);
   console.log(
     `   ${decidedCount} of ${latDocs.length} comments created decided${latWait.complete ? '' : ` (WARNING: ${latWait.reason})`}`,
   );
@@ -463,6 +487,7 @@ async function main(): Promise<void> {
     `   outcomes: published ${lat.result.published}, held ${lat.result.held}, rejected ${lat.result.rejected}, undecided ${lat.result.undecided}`,
   );
   reportMismatches(lat.mismatches);
+  console.log(`   database round trips of the worker per decided comment: ${latTrips.line}`);
   if (latCpu) console.log(`   CPU from the first post until the last check (100% = one core): ${latCpu}`);
   await diagnoseUndecided(latDocs, { comments, moderationLog, connection: db, queue }, false);
 
@@ -484,14 +509,19 @@ async function main(): Promise<void> {
     `Results (${tpDocs.length} queued jobs${fillCut || !tpWait.complete ? ', time-limited' : ''}; then ${RATE}/s for ${SECONDS} s):`,
   );
   console.log('');
-  console.log('| scenario | jobs/s | p50 ms | p95 ms | p99 ms | max ms | published / held / rejected |');
-  console.log('|---|---:|---:|---:|---:|---:|---|');
   console.log(
-    `| moderation throughput (1 worker, concurrency ${CONCURRENCY}) | ${steadyRate.toFixed(1)} | – | – | – | – | ${fmt(tp.result)} |`,
+    '| scenario | jobs/s | p50 ms | p95 ms | p99 ms | max ms | DB round trips per job | published / held / rejected |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+  console.log(
+    `| moderation throughput (1 worker, concurrency ${CONCURRENCY}) | ${steadyRate.toFixed(1)} | – | – | – | – | ${tpTrips.perJob} | ${fmt(tp.result)} |`,
   );
   console.log(
-    `| post-to-decision latency at ${RATE}/s | – | ${p.p50} | ${p.p95} | ${p.p99} | ${p.max} | ${fmt(lat.result)} |`,
+    `| post-to-decision latency at ${RATE}/s | – | ${p.p50} | ${p.p95} | ${p.p99} | ${p.max} | ${latTrips.perJob} | ${fmt(lat.result)} |`,
   );
+  console.log('');
+  console.log(`Worker database round trips per decided comment, by command: throughput ${tpTrips.line}`);
+  console.log(`                                                              latency    ${latTrips.line}`);
   console.log('');
   console.log(machineLine(database, ['API', 'worker', ...services.local, 'bench client']));
   console.log(
@@ -502,6 +532,39 @@ async function main(): Promise<void> {
   await life.cleanup();
   await removeExternalData(services, siteId, queuePrefix);
   console.log(`bench finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Waits until the worker's /metrics answers (it is served once the job processors have
+ * started) and returns its database command counts at that moment.
+ */
+async function workerUp(worker: NodeChild, metricsUrl: string, timeoutMs: number): Promise<Map<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    life.throwIfStopping();
+    if (!worker.alive) throw new Error('the worker process exited before it was up');
+    const counts = await counterByLabel(metricsUrl, 'database_commands_total', 'command');
+    if (counts) return counts;
+    if (Date.now() >= deadline) throw new Error(`the worker's metrics did not answer within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/**
+ * The worker's database commands between two readings, per decided comment: the total
+ * (for the table) and a line with the breakdown by command, largest first.
+ */
+function roundTrips(
+  before: Map<string, number> | undefined,
+  after: Map<string, number> | undefined,
+  decided: number,
+): { perJob: string; line: string } {
+  if (!before || !after || decided === 0) return { perJob: 'n/a', line: "n/a (the worker's metrics did not answer)" };
+  const growth = [...counterGrowth(before, after)].sort((a, b) => b[1] - a[1]);
+  const total = growth.reduce((n, [, v]) => n + v, 0);
+  const perJob = (total / decided).toFixed(2);
+  const parts = growth.map(([command, n]) => `${command} ${(n / decided).toFixed(2)}`).join(', ');
+  return { perJob, line: `${perJob} (${total} commands for ${decided} comments: ${parts || 'none'})` };
 }
 
 /**

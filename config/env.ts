@@ -26,7 +26,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9:_-]{1,64}$/)
     .default('kommentarer'),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Moderation jobs one worker process holds at once, decided in two batches of up to half of them. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(32),
   /**
    * The demo's pretend host login (GET /demo/token mints commenter and moderator tokens
    * for the site `demo` only). On by default outside production, off in production

@@ -17,6 +17,7 @@ import { DecisionService } from './modules/moderation/decision.service';
 import { ModerationLogService } from './modules/moderation-log/moderation-log.service';
 import { moderationJob } from './modules/moderation/moderation.job';
 import { ModerationQueue } from './modules/moderation/moderation.queue';
+import { ModerationBatches } from './modules/moderation/moderation.processor';
 import { ReviewQueueService } from './modules/moderation/review-queues.service';
 import { erasureJob } from './modules/privacy/erasure.job';
 import { ErasureQueue } from './modules/privacy/erasure.queue';
@@ -52,6 +53,8 @@ export interface Services {
   rateLimit: WriteRateLimit;
   log: ModerationLogService;
   decisions: DecisionService;
+  /** Where this process's moderation jobs are decided, in batches (workers only use it). */
+  moderationBatches: ModerationBatches;
   bans: BanService;
   reports: ReportService;
   /** The moderators' review queues (pending, reported, …), read from MongoDB. */
@@ -100,6 +103,15 @@ export function createServices(
     ipHashSecret: config.IP_HASH_SECRET,
   });
   const reviewQueues = new ReviewQueueService();
+  const decisions = new DecisionService(log, commenters, reviewQueues);
+  const moderationBatches = new ModerationBatches(
+    {
+      sites,
+      decisions,
+      observeDecision: (seconds, outcome) => metrics.decisionSeconds.observe({ outcome }, seconds),
+    },
+    moderationBatchLimits(config.WORKER_CONCURRENCY),
+  );
   return {
     config,
     logger,
@@ -119,13 +131,23 @@ export function createServices(
     rateLimit,
     log,
     bans,
-    decisions: new DecisionService(log, commenters, reviewQueues),
+    decisions,
+    moderationBatches,
     reports: new ReportService(commenters, bans),
     reviewQueues,
     erasureQueue,
     erasure: new ErasureService(erasureQueue, commenters, rateLimit, config.IP_HASH_SECRET),
     subjectExports: new ExportService(commenters, config.IP_HASH_SECRET),
   };
+}
+
+/**
+ * A worker holds WORKER_CONCURRENCY moderation jobs at once and decides them in two
+ * batches at a time, each of up to half of them: while one batch waits for the database,
+ * the other's jobs are fetched and evaluated.
+ */
+export function moderationBatchLimits(concurrency: number): { maxBatch: number; maxInFlight: number } {
+  return { maxBatch: Math.max(1, Math.ceil(concurrency / 2)), maxInFlight: 2 };
 }
 
 /** Closes the queues and connections this process opened, in order. */

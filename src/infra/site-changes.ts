@@ -1,4 +1,6 @@
-import type { Query, Schema } from 'mongoose';
+import type { mongo, Query, Schema } from 'mongoose';
+import { setLookups } from './mongo';
+import { Semaphore } from './semaphore';
 
 /**
  * Tells listeners which sites' stored data has just changed, for caches that must never
@@ -154,4 +156,69 @@ function hiddenWrite(
   const set = (u.$set as Record<string, unknown> | undefined) ?? {};
   for (const status of [set.status, u.status]) if (status !== undefined && !isHidden(status)) return false;
   return true;
+}
+
+/**
+ * On FerretDB, updateEach sends at most this many statements in one `update` command, and
+ * one process has at most FERRETDB_UPDATES_IN_FLIGHT of those commands in flight (see
+ * updateEach): a worker holds at most 2 × (4 + 1) of FerretDB's backend connections.
+ */
+export const FERRETDB_UPDATE_STATEMENTS = 4;
+export const FERRETDB_UPDATES_IN_FLIGHT = 2;
+const ferretDbUpdates = new Semaphore(FERRETDB_UPDATES_IN_FLIGHT);
+
+/** One single-document update of updateEach. */
+export interface SiteScopedUpdate {
+  /** Names the document and its site (`siteId`). */
+  filter: Record<string, unknown>;
+  update: mongo.UpdateFilter<mongo.Document>;
+}
+
+/**
+ * Sends single-document updates of a collection with siteChangesPlugin, unordered, and
+ * announces the sites their filters name once they are answered, also when some failed
+ * (the others may have happened). Mongoose's bulkWrite could only announce such a
+ * write as a change of every site, since its hooks do not see the operations. Returns how
+ * many documents were changed.
+ *
+ * On MongoDB they go as one command (one round trip). On FerretDB (SetLookup 'each') they
+ * go in commands of FERRETDB_UPDATE_STATEMENTS, at most FERRETDB_UPDATES_IN_FLIGHT of this
+ * process's at once: FerretDB 1.24 on PostgreSQL holds a backend connection for every
+ * statement of an `update` command until the command ends, plus one to write, and its
+ * pool has 50 connections. One command of 60 statements, two of 32, or about 50 single
+ * updates arriving together leave every connection held, and the whole server stops
+ * answering for good (found with 64 moderation jobs at once).
+ */
+export async function updateEach(
+  model: { collection: Pick<mongo.Collection, 'bulkWrite'> },
+  updates: readonly SiteScopedUpdate[],
+): Promise<number> {
+  if (updates.length === 0) return 0;
+  const sites = new Set<string>();
+  let all = false;
+  for (const { filter } of updates) {
+    const named = sitesOfFilter(filter);
+    if (named === 'all') all = true;
+    else for (const site of named) sites.add(site);
+  }
+  try {
+    const chunk = setLookups() === 'in' ? updates.length : FERRETDB_UPDATE_STATEMENTS;
+    const commands: Array<readonly SiteScopedUpdate[]> = [];
+    for (let i = 0; i < updates.length; i += chunk) commands.push(updates.slice(i, i + chunk));
+    const send = (statements: readonly SiteScopedUpdate[]) =>
+      model.collection.bulkWrite(
+        statements.map(({ filter, update }) => ({ updateOne: { filter, update } })),
+        { ordered: false },
+      );
+    const results = await Promise.allSettled(
+      commands.map((statements) =>
+        setLookups() === 'in' ? send(statements) : ferretDbUpdates.run(() => send(statements)),
+      ),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value.modifiedCount : 0), 0);
+  } finally {
+    await notify(all ? 'all' : [...sites]);
+  }
 }

@@ -9,7 +9,8 @@ export type CheckpointName =
   | 'comment.edit.claimed'
   | 'comment.remove.waiting'
   | 'erasure.tombstones.waiting'
-  | 'erasure.final.beforeProfile';
+  | 'erasure.final.beforeProfile'
+  | 'moderation.batch.evaluated';
 
 interface Hold {
   reached: () => void;

@@ -35,6 +35,43 @@ export async function moderatorActor(
   return { kind: 'moderator', id: profile._id, name: profile.name };
 }
 
+/** The stored form of a new entry (defaults filled in, a fresh claim key unless one is given). */
+function toLogDoc(entry: NewLogEntry): Omit<LogEntryDoc, '_id'> {
+  return {
+    siteId: entry.siteId,
+    at: new Date(),
+    actorKind: entry.actor.kind,
+    actorId: entry.actor.kind === 'system' ? null : entry.actor.id,
+    actorName: entry.actor.kind === 'system' ? null : entry.actor.name,
+    action: entry.action,
+    commentId: entry.commentId ?? null,
+    subjectId: entry.subjectId ?? null,
+    subjectRef: entry.subjectRef ?? null,
+    threadKey: entry.threadKey ?? null,
+    reason: entry.reason ?? null,
+    rules: entry.rules ?? [],
+    until: entry.until ?? null,
+    claimKey: entry.claimKey ?? `e:${new Types.ObjectId().toHexString()}`,
+  };
+}
+
+/**
+ * The positions of the documents an unordered insert refused as duplicates, or null when
+ * the error is anything else (or names any other failure). Mongoose reports each refusal
+ * as `{ index, err: { code } }`, the driver as `{ index, code }`.
+ */
+function duplicateIndexes(err: unknown): Set<number> | null {
+  const writeErrors = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  if (!Array.isArray(writeErrors) || writeErrors.length === 0) return null;
+  const taken = new Set<number>();
+  for (const writeError of writeErrors as Array<{ index?: unknown; code?: unknown; err?: { code?: unknown } }>) {
+    const code = writeError.code ?? writeError.err?.code;
+    if (code !== 11000 || typeof writeError.index !== 'number') return null;
+    taken.add(writeError.index);
+  }
+  return taken;
+}
+
 /** Thrown when a claim key is taken: someone else already made this decision. */
 export class ClaimTaken extends Error {
   constructor(readonly claimKey: string) {
@@ -46,28 +83,41 @@ export class ClaimTaken extends Error {
 export class ModerationLogService {
   /** Appends an entry; throws ClaimTaken when its claim key exists already. */
   async append(entry: NewLogEntry): Promise<LogEntryDoc> {
-    const claimKey = entry.claimKey ?? `e:${new Types.ObjectId().toHexString()}`;
+    const doc = toLogDoc(entry);
     try {
-      const doc = await ModerationLogModel.create({
-        siteId: entry.siteId,
-        at: new Date(),
-        actorKind: entry.actor.kind,
-        actorId: entry.actor.kind === 'system' ? null : entry.actor.id,
-        actorName: entry.actor.kind === 'system' ? null : entry.actor.name,
-        action: entry.action,
-        commentId: entry.commentId ?? null,
-        subjectId: entry.subjectId ?? null,
-        subjectRef: entry.subjectRef ?? null,
-        threadKey: entry.threadKey ?? null,
-        reason: entry.reason ?? null,
-        rules: entry.rules ?? [],
-        until: entry.until ?? null,
-        claimKey,
-      });
-      return doc.toObject();
+      return (await ModerationLogModel.create(doc)).toObject();
     } catch (err) {
-      if (isDuplicateKey(err)) throw new ClaimTaken(claimKey);
+      if (isDuplicateKey(err)) throw new ClaimTaken(doc.claimKey);
       throw err;
+    }
+  }
+
+  /**
+   * Appends entries with one insert, in no particular order. Answers for each with the
+   * entry as appended, or null when its claim key existed already (the others are
+   * appended all the same). Any other failure throws, and some of the entries may have
+   * been appended.
+   */
+  async appendMany(entries: readonly NewLogEntry[]): Promise<Array<LogEntryDoc | null>> {
+    if (entries.length === 0) return [];
+    if (entries.length === 1) {
+      try {
+        return [await this.append(entries[0]!)];
+      } catch (err) {
+        if (err instanceof ClaimTaken) return [null];
+        throw err;
+      }
+    }
+    const docs = entries.map((entry) => ({ _id: new Types.ObjectId(), ...toLogDoc(entry) }));
+    try {
+      // lean: the entries are complete as toLogDoc builds them, so mongoose neither casts
+      // nor makes documents of them (that cost more than the insert's round trip).
+      await ModerationLogModel.insertMany(docs, { ordered: false, lean: true });
+      return docs;
+    } catch (err) {
+      const taken = duplicateIndexes(err);
+      if (!taken) throw err;
+      return docs.map((doc, i) => (taken.has(i) ? null : doc));
     }
   }
 

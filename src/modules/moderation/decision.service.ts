@@ -1,3 +1,6 @@
+import { settle, Settled } from '../../infra/batcher';
+import { lookUpSet } from '../../infra/mongo';
+import { updateEach } from '../../infra/site-changes';
 import { AppError, notFound } from '../../shared/errors';
 import type { Identity } from '../auth/commenter-token';
 import type { CommenterService } from '../commenters/commenter.service';
@@ -20,6 +23,15 @@ const STATUS_OF: Record<Outcome, { status: CommentDoc['status']; held: boolean }
   held: { status: 'pending', held: true },
   rejected: { status: 'rejected', held: false },
 };
+
+/** One of the automated decisions decideMany applies together. */
+export interface AutomatedDecision {
+  /** The comment as read for the decision: its version is the one claimed. */
+  comment: CommentDoc;
+  outcome: Outcome;
+  rules: RuleHit[];
+  reason: string | null;
+}
 
 /**
  * Applies decisions to comments, race-safe without transactions: the decision first
@@ -109,6 +121,94 @@ export class DecisionService {
       return null;
     }
     return this.apply(comment, outcome, actor, details.rules);
+  }
+
+  /**
+   * The system's decisions on several comments (each comment at most once), claimed and
+   * applied as decide() does one, in fewer round trips: every claim goes in one insert,
+   * then each comment whose claim this call took is updated on its version. A claim that
+   * was taken already (a retried job, an edit or removal that came first) is settled by
+   * decide() alone. For each decision: when it was applied; `repeated` when this exact
+   * decision had been applied already; `stale` when the comment was deleted meanwhile (an
+   * erasure deletes a comment nobody replied to without claiming it; this claim is then
+   * voided, so that the log keeps no decision that changed nothing) or removed by someone
+   * who found this claim stale; or the error it alone failed with.
+   */
+  async decideMany(decisions: readonly AutomatedDecision[]): Promise<Array<Settled<Date | 'repeated' | 'stale'>>> {
+    const actor: Actor = { kind: 'system' };
+    const claims = await this.log.appendMany(
+      decisions.map(({ comment, outcome, rules, reason }) => ({
+        siteId: comment.siteId,
+        actor,
+        action: outcome as LogAction,
+        commentId: comment._id,
+        subjectId: comment.authorId,
+        threadKey: comment.threadKey,
+        reason,
+        rules,
+        claimKey: commentClaimKey(comment._id, comment.version),
+      })),
+    );
+    const results: Array<Settled<Date | 'repeated' | 'stale'>> = decisions.map(() => ({ ok: true, value: 'repeated' }));
+    const ours = decisions.flatMap((decision, i) => {
+      const claim = claims[i];
+      return claim ? [{ decision, claim, i }] : [];
+    });
+    const applying = this.applyAll(ours.map((o) => o.decision)).then((applied) =>
+      Promise.all(
+        ours.map(async ({ decision, claim, i }, k) => {
+          const outcome = applied[k]!;
+          if (outcome === 'gone') await voidUnappliedClaim(decision.comment, claim);
+          results[i] = { ok: true, value: outcome instanceof Date ? outcome : 'stale' };
+        }),
+      ),
+    );
+    const retaking = decisions.map(async ({ comment, outcome, rules, reason }, i) => {
+      if (claims[i]) return;
+      const settled = await settle(() => this.decide(comment, outcome, actor, { rules, reason }));
+      results[i] = settled.ok ? { ok: true, value: settled.value?.decidedAt ?? 'repeated' } : settled;
+    });
+    await Promise.all([applying, ...retaking]);
+    return results;
+  }
+
+  /**
+   * Updates comments whose versions this process has claimed for the system's decisions,
+   * each on its version (see updateEach); says for each when it was applied, `gone` when
+   * the comment is no more, or `moved` when a removal that found the claim stale came
+   * first. When fewer changed than were sent, the comments are read back to tell which: an
+   * applied one carries this call's decidedAt, which no other writer can have set on it
+   * (the version is ours). One that exists unchanged at its version throws: the job is
+   * retried, finds its own claim and applies it then.
+   */
+  private async applyAll(decisions: readonly AutomatedDecision[]): Promise<Array<Date | 'gone' | 'moved'>> {
+    if (decisions.length === 0) return [];
+    const now = new Date();
+    const changed = await updateEach(
+      CommentModel,
+      decisions.map(({ comment, outcome, rules }) => ({
+        filter: { _id: comment._id, siteId: comment.siteId, version: comment.version },
+        update: {
+          $set: { ...STATUS_OF[outcome], decidedAt: now, updatedAt: now, decidedBy: 'system', rules },
+          $inc: { version: 1 },
+        },
+      })),
+    );
+    if (changed === decisions.length) return decisions.map(() => now);
+    const stored = await lookUpSet(
+      decisions.map((d) => d.comment._id),
+      (id) => CommentModel.find({ _id: id }, { decidedAt: 1, version: 1 }).lean(),
+      (all) => CommentModel.find({ _id: { $in: all } }, { decidedAt: 1, version: 1 }).lean(),
+    );
+    const byId = new Map(stored.map((c) => [String(c._id), c]));
+    return decisions.map(({ comment }) => {
+      const current = byId.get(String(comment._id));
+      if (!current) return 'gone';
+      if (current.decidedAt?.getTime() === now.getTime()) return now;
+      // Only a removal that found this claim stale, voided it and claimed the version can get here.
+      if (current.version !== comment.version) return 'moved';
+      throw new Error('a claimed decision did not apply');
+    });
   }
 
   private async apply(

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import type { KeyedJobDefinition } from '../../infra/job-definition';
-import type { Metrics } from '../../infra/metrics';
-import type { SiteService } from '../sites/site.service';
-import type { DecisionService } from './decision.service';
-import { processModeration } from './moderation.processor';
+import type { ModerationBatches } from './moderation.processor';
 
 /** A moderation job names a comment and the revision to decide; nothing else. */
 export const moderationPayload = z
@@ -15,20 +12,18 @@ export const moderationPayload = z
 export type ModerationPayload = z.infer<typeof moderationPayload>;
 
 interface ModerationJobDeps {
-  sites: SiteService;
-  decisions: DecisionService;
-  metrics: Metrics;
+  moderationBatches: ModerationBatches;
 }
 
-/** Decides a comment revision with its site's automated rules (see moderation.processor.ts). */
+/**
+ * Decides a comment revision with its site's automated rules, in a batch with the other
+ * jobs this process holds at the time (see moderation.processor.ts).
+ */
 export const moderationJob: KeyedJobDefinition<ModerationPayload, ModerationJobDeps, ModerationPayload> = {
   name: 'moderation',
   payload: moderationPayload,
   /** One job per comment revision: adding it twice yields one job. */
   jobId: ({ commentId, revision }) => `moderate:${commentId}:${revision}`,
   concurrency: (config) => config.WORKER_CONCURRENCY,
-  handle: (payload, { sites, decisions, metrics }, log) => {
-    const observeDecision = (seconds: number, outcome: string) => metrics.decisionSeconds.observe({ outcome }, seconds);
-    return processModeration(payload, { sites, decisions, observeDecision }, log);
-  },
+  handle: (payload, { moderationBatches }, log) => moderationBatches.decide(payload, log),
 };
