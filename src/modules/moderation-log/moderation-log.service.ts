@@ -48,26 +48,38 @@ export class ModerationLogService {
   async append(entry: NewLogEntry): Promise<LogEntryDoc> {
     const claimKey = entry.claimKey ?? `e:${new Types.ObjectId().toHexString()}`;
     try {
-      const doc = await ModerationLogModel.create({
-        siteId: entry.siteId,
-        at: new Date(),
-        actorKind: entry.actor.kind,
-        actorId: entry.actor.kind === 'system' ? null : entry.actor.id,
-        actorName: entry.actor.kind === 'system' ? null : entry.actor.name,
-        action: entry.action,
-        commentId: entry.commentId ?? null,
-        subjectId: entry.subjectId ?? null,
-        subjectRef: entry.subjectRef ?? null,
-        threadKey: entry.threadKey ?? null,
-        reason: entry.reason ?? null,
-        rules: entry.rules ?? [],
-        until: entry.until ?? null,
-        claimKey,
-      });
+      const doc = await ModerationLogModel.create(newEntry(entry, claimKey, new Date()));
       return doc.toObject();
     } catch (err) {
       if (isDuplicateKey(err)) throw new ClaimTaken(claimKey);
       throw err;
+    }
+  }
+
+  /**
+   * Appends entries that each hold a claim, in one round trip (an unordered insertMany):
+   * every claim whose key is free is taken, whatever happens to the others. Returns the
+   * keys that were taken already, which the caller handles one by one as after append's
+   * ClaimTaken; any other failure is thrown (claims inserted before it stay taken, as
+   * with append).
+   */
+  async appendClaims(entries: Array<NewLogEntry & { claimKey: string }>): Promise<Set<string>> {
+    if (entries.length === 0) return new Set();
+    const at = new Date();
+    const docs = entries.map((entry) => newEntry(entry, entry.claimKey, at));
+    try {
+      await ModerationLogModel.insertMany(docs, { ordered: false });
+      return new Set();
+    } catch (err) {
+      // The driver's write errors, or mongoose's copies of them ({ index, err: { code, op } }).
+      const failed = [(err as { writeErrors?: unknown }).writeErrors ?? []].flat() as WriteFailure[];
+      const taken = failed.map((e) => {
+        if ((e.code ?? e.err?.code) !== 11000) return undefined;
+        const claimKey = e.err?.op?.claimKey ?? (typeof e.index === 'number' ? docs[e.index]?.claimKey : undefined);
+        return typeof claimKey === 'string' ? claimKey : undefined;
+      });
+      if (failed.length === 0 || taken.some((key) => key === undefined)) throw err;
+      return new Set(taken as string[]);
     }
   }
 
@@ -95,4 +107,31 @@ export class ModerationLogService {
       nextCursor: page.length > limit && last ? encodeCursor({ createdAt: last.at, id: last._id }) : null,
     };
   }
+}
+
+/** One failed insert of an unordered insertMany. */
+interface WriteFailure {
+  index?: unknown;
+  code?: unknown;
+  err?: { code?: unknown; op?: { claimKey?: unknown } };
+}
+
+/** A log entry as stored. */
+function newEntry(entry: NewLogEntry, claimKey: string, at: Date): Omit<LogEntryDoc, '_id'> {
+  return {
+    siteId: entry.siteId,
+    at,
+    actorKind: entry.actor.kind,
+    actorId: entry.actor.kind === 'system' ? null : entry.actor.id,
+    actorName: entry.actor.kind === 'system' ? null : entry.actor.name,
+    action: entry.action,
+    commentId: entry.commentId ?? null,
+    subjectId: entry.subjectId ?? null,
+    subjectRef: entry.subjectRef ?? null,
+    threadKey: entry.threadKey ?? null,
+    reason: entry.reason ?? null,
+    rules: entry.rules ?? [],
+    until: entry.until ?? null,
+    claimKey,
+  };
 }
