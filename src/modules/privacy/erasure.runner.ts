@@ -121,7 +121,7 @@ async function planCommentStep(
   deps: ErasureDeps,
 ): Promise<{ step: Step; found: Removable } | null> {
   const chunk = await CommentModel.find(
-    { siteId: request.siteId, authorId: request.commenterId },
+    { authorId: request.commenterId, siteId: request.siteId },
     { ...REMOVABLE_FIELDS, revision: 1, ipHash: 1 },
   )
     .limit(ERASURE_CHUNK)
