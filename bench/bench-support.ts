@@ -375,32 +375,68 @@ export async function counterByLabel(
   name: string,
   label: string,
 ): Promise<Map<string, number> | undefined> {
+  return (await scrapeCounters(metricsUrl, { [name]: label }))?.get(name);
+}
+
+/**
+ * The values of Prometheus counters in a /metrics scrape (`metricsUrl`, with this run's
+ * METRICS_TOKEN), by name and then by the value of one label (`label`; '' when it has none);
+ * undefined when the scrape fails.
+ */
+export async function scrapeCounters(
+  metricsUrl: string,
+  names: Record<string, string>,
+): Promise<Map<string, Map<string, number>> | undefined> {
   try {
     const res = await fetch(metricsUrl, {
       headers: { Authorization: `Bearer ${BENCH_METRICS_TOKEN}` },
       signal: AbortSignal.timeout(5000),
     });
-    if (res.status !== 200) return undefined;
+    if (!res.ok) return undefined;
     const text = await res.text();
-    const values = new Map<string, number>();
-    for (const m of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
-      const key = new RegExp(`${label}="([^"]*)"`).exec(m[1] ?? '')?.[1];
-      if (key !== undefined) values.set(key, (values.get(key) ?? 0) + Number(m[2]));
+    const out = new Map<string, Map<string, number>>();
+    for (const [name, label] of Object.entries(names)) {
+      const values = new Map<string, number>();
+      for (const m of text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? ([0-9.e+]+)$`, 'gm'))) {
+        const key = label ? (new RegExp(`${label}="([^"]*)"`).exec(m[1] ?? '')?.[1] ?? '') : '';
+        values.set(key, (values.get(key) ?? 0) + Number(m[2]));
+      }
+      out.set(name, values);
     }
-    return values;
+    return out;
   } catch {
     return undefined;
   }
 }
 
-/** What a counter read twice by counterByLabel grew by, per label value (values that did not grow left out). */
-export function counterGrowth(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
-  const growth = new Map<string, number>();
-  for (const [key, value] of after) {
-    const grown = value - (before.get(key) ?? 0);
-    if (grown > 0) growth.set(key, grown);
+/** What each label's count grew by between two scrapes of one counter (missing labels count as 0). */
+export function counterGrowth(
+  before: Map<string, number> | undefined,
+  after: Map<string, number> | undefined,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [key, n] of after ?? []) {
+    const grew = n - (before?.get(key) ?? 0);
+    if (grew > 0) out.set(key, grew);
   }
-  return growth;
+  return out;
+}
+
+/** The sum of a counter's values over its labels. */
+export function counterTotal(values: Map<string, number>): number {
+  let n = 0;
+  for (const v of values.values()) n += v;
+  return n;
+}
+
+/** "update 120, find 80, …", largest first. */
+export function formatCounter(values: Map<string, number>): string {
+  return (
+    [...values]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k || '(none)'} ${v}`)
+      .join(', ') || 'none'
+  );
 }
 
 /** 0 → "a", 25 → "z", 26 → "ba": distinct comment texts without digits (numbers may look like personal data). */

@@ -18,6 +18,12 @@
  *      are taken over the erasure's window only (202 → completedAt).
  *   4. Baseline after: the same read load again, for the same lead-in and window length.
  *
+ * Over each window it also reads the worker's and the API's /metrics (the worker's on
+ * WORKER_METRICS_PORT, on loopback): database_commands_total, whose growth over the
+ * erasure divided by the comments erased is the database round trips per erased comment,
+ * and the API's page-cache hits and misses; and CPU per process, the database with its
+ * PostgreSQL backends.
+ *
  * Then it checks that none of the subject's comments and no profile remain, that replies by
  * others kept their place under tombstones and that the receipt adds up, and prints a
  * markdown table for the README. Exits 0 when the erasure completed and every check
@@ -61,9 +67,13 @@ import {
   API_ENTRY,
   assertBuilt,
   childCpuTicks,
+  childTreeCpuTicks,
+  counterGrowth,
+  counterTotal,
   cpuMicros,
   cpuShares,
   createSite,
+  formatCounter,
   formatCounts,
   kbToMb,
   letters,
@@ -71,6 +81,7 @@ import {
   percentile,
   positiveInt,
   readStatusKb,
+  scrapeCounters,
   sleep,
   waitReady,
   WORKER_ENTRY,
@@ -162,12 +173,24 @@ async function main(): Promise<void> {
     { port, base, adminKey, queuePrefix, logLevel: CHILD_LOG_LEVEL },
     { HOST },
   );
-  delete childEnv.WORKER_METRICS_PORT; // the worker's metrics server would listen on every interface
+  // The worker's own /metrics (on HOST, loopback): its database round trips during the erasure.
+  const workerMetricsPort = await freePort();
+  childEnv.WORKER_METRICS_PORT = String(workerMetricsPort);
+  delete childEnv.METRICS_PORT;
   delete childEnv.SITES_SEED_FILE;
   const api = life.spawn('api', API_ENTRY, childEnv);
   const worker = life.spawn('worker', WORKER_ENTRY, childEnv);
   await waitReady(base, api, 30_000);
-  console.log(`API pid ${api.pid} listening on ${base}; worker pid ${worker.pid}`);
+  console.log(
+    `API pid ${api.pid} listening on ${base}; worker pid ${worker.pid} (metrics on port ${workerMetricsPort})`,
+  );
+  const readCounters = async (): Promise<Counters> => ({
+    worker: await scrapeCounters(`http://${HOST}:${workerMetricsPort}/metrics`, { database_commands_total: 'command' }),
+    api: await scrapeCounters(`${base}/metrics`, {
+      database_commands_total: 'command',
+      public_page_cache_total: 'result',
+    }),
+  });
 
   // --- site and the subject's profile ----------------------------------------------------------
   const siteId = `benchera-${randomBytes(4).toString('hex')}`;
@@ -350,6 +373,7 @@ async function main(): Promise<void> {
     LEAD_IN_MS,
     BASELINE_SECONDS * 1000,
     labels,
+    readCounters,
   );
   await settle();
 
@@ -361,7 +385,8 @@ async function main(): Promise<void> {
   life.throwIfStopping();
   const workerRssBeforeKb = readStatusKb(worker.pid, 'VmRSS');
   const peak = new PeakRss(worker.pid);
-  const cpuBefore = childCpuTicks();
+  const countersBefore = await readCounters();
+  const cpuBefore = childTreeCpuTicks();
   const selfBefore = process.cpuUsage();
   const postStart = performance.now();
   const post = await fetch(`${base}/api/v1/sites/${siteId}/me/erasure`, {
@@ -407,12 +432,13 @@ async function main(): Promise<void> {
     await sleep(POLL_MS);
   }
   const seenAt = performance.now();
+  const countersAfter = await readCounters();
   load.instance.stop();
   const loadResult = await load.instance;
   const workerPeakKb = peak.stop();
   const erasureCpu = cpuShares(
     cpuBefore,
-    childCpuTicks(),
+    childTreeCpuTicks(),
     cpuMicros(process.cpuUsage(selfBefore)),
     seenAt - at202,
     labels,
@@ -463,7 +489,25 @@ async function main(): Promise<void> {
     `   worker RSS ${kbToMb(workerRssBeforeKb)} MB before the request; peak during the erasure ${(workerPeakKb / 1024).toFixed(1)} MB` +
       `${peak.exact ? ' (VmHWM, reset before the request)' : ' (VmRSS sampled every 100 ms; VmHWM could not be reset)'}`,
   );
-  if (erasureCpu) console.log(`   CPU during the erasure (100% = one core, ${os.cpus().length} cores): ${erasureCpu}`);
+  if (erasureCpu)
+    console.log(
+      `   CPU during the erasure (100% = one core, ${os.cpus().length} cores; the database with its PostgreSQL backends): ${erasureCpu}`,
+    );
+  printCounters(countersBefore, countersAfter, (seenAt - at202) / 1000);
+  const workerCommands =
+    countersBefore.worker && countersAfter.worker
+      ? counterTotal(
+          counterGrowth(
+            countersBefore.worker.get('database_commands_total'),
+            countersAfter.worker.get('database_commands_total'),
+          ),
+        )
+      : NaN;
+  const perComment = workerCommands / doneCount;
+  console.log(
+    `   database round trips of the worker per erased comment: ${Number.isFinite(perComment) ? perComment.toFixed(3) : 'unknown'}` +
+      ` (${workerCommands} commands for ${doneCount} comments, its idle background work included)`,
+  );
 
   // --- checks ----------------------------------------------------------------------------------------
   const problems: string[] = [];
@@ -519,7 +563,15 @@ async function main(): Promise<void> {
     console.log(
       `\n== baseline after: the same read load for the same lead-in and window (${(erasureMs / 1000).toFixed(1)} s), no erasure`,
     );
-    after = await timedLoad('reads, no erasure (after)', listUrl, readHeaders, LEAD_IN_MS, erasureMs, labels);
+    after = await timedLoad(
+      'reads, no erasure (after)',
+      listUrl,
+      readHeaders,
+      LEAD_IN_MS,
+      erasureMs,
+      labels,
+      readCounters,
+    );
   } else {
     problems.push(`the erasure did not complete within ${ERASURE_TIMEOUT_MS / 1000} s (BENCH_ERASURE_TIMEOUT)`);
     console.log('\n(no baseline after: the erasure is still running in the worker)');
@@ -542,17 +594,18 @@ async function main(): Promise<void> {
   );
   console.log('');
   console.log(
-    '| scenario | erasure s | comments/s | read req/s | read p50 ms | read p99 ms | read non-2xx | worker peak RSS MB |',
+    '| scenario | erasure s | comments/s | DB round trips per comment | read req/s | read p50 ms | read p99 ms | read non-2xx | worker peak RSS MB |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   const baselineRow = (s: WindowStats) =>
     console.log(
-      `| ${s.name}, ${f1(s.seconds)} s | – | – | ${f1(s.reqPerSec)} | ${f1(s.p50)} | ${f1(s.p99)} | ${s.failed} | – |`,
+      `| ${s.name}, ${f1(s.seconds)} s | – | – | – | ${f1(s.reqPerSec)} | ${f1(s.p50)} | ${f1(s.p99)} | ${s.failed} | – |`,
     );
   baselineRow(before);
   console.log(
     `| reads during the erasure${completed ? '' : ` (INCOMPLETE: ${doneCount} of ${erased} erased)`}, ${f1(during.seconds)} s | ` +
-      `${completed ? '' : '> '}${(erasureMs / 1000).toFixed(2)} | ${completed ? rate.toFixed(0) : `< ${rateBound.toFixed(1)}`} | ${f1(during.reqPerSec)} | ${f1(during.p50)} | ${f1(during.p99)} | ` +
+      `${completed ? '' : '> '}${(erasureMs / 1000).toFixed(2)} | ${completed ? rate.toFixed(0) : `< ${rateBound.toFixed(1)}`} | ` +
+      `${Number.isFinite(perComment) ? perComment.toFixed(2) : '–'} | ${f1(during.reqPerSec)} | ${f1(during.p50)} | ${f1(during.p99)} | ` +
       `${during.failed} | ${(workerPeakKb / 1024).toFixed(1)} |`,
   );
   if (after) baselineRow(after);
@@ -561,6 +614,20 @@ async function main(): Promise<void> {
     `Receipt: ${formatCounts((completed ? view?.receipt : doc?.receipt) ?? {})}${completed ? '' : ' (so far)'}.`,
   );
   console.log(machineLine(database, ['API', '1 worker', ...services.local, 'bench client']));
+  console.log('');
+  console.log('Summary:');
+  console.log(
+    `  erasure: ${doneCount.toLocaleString('en')} comments in ${(erasureMs / 1000).toFixed(1)} s = ` +
+      `${completed ? rate.toFixed(0) : `< ${rateBound.toFixed(1)}`} comments/s${completed ? '' : ' (INCOMPLETE)'}; ` +
+      `${Number.isFinite(perComment) ? perComment.toFixed(2) : 'unknown'} database round trips of the worker per erased comment`,
+  );
+  const ratio = during.p99 / before.p99;
+  console.log(
+    `  readers before the erasure: ${f1(before.reqPerSec)} req/s, p99 ${f1(before.p99)} ms; ` +
+      `during it: ${f1(during.reqPerSec)} req/s, p99 ${f1(during.p99)} ms ` +
+      `(p99 during / before ${Number.isFinite(ratio) ? ratio.toFixed(2) : '–'}×, ${ratio <= 2 ? 'within' : 'ABOVE'} 2×)`,
+  );
+  if (after) console.log(`  readers after it: ${f1(after.reqPerSec)} req/s, p99 ${f1(after.p99)} ms`);
   console.log('');
 
   if (completed) {
@@ -621,22 +688,51 @@ async function timedLoad(
   leadInMs: number,
   windowMs: number,
   labels: Map<number, string>,
+  readCounters: () => Promise<Counters>,
 ): Promise<WindowStats> {
   const load = startLoad(url, headers);
   await sleep(leadInMs);
   const from = performance.now();
-  const cpuBefore = childCpuTicks();
+  const countersBefore = await readCounters();
+  const cpuBefore = childTreeCpuTicks();
   const selfBefore = process.cpuUsage();
   await sleep(windowMs);
   const to = performance.now();
-  const cpu = cpuShares(cpuBefore, childCpuTicks(), cpuMicros(process.cpuUsage(selfBefore)), to - from, labels);
+  const cpu = cpuShares(cpuBefore, childTreeCpuTicks(), cpuMicros(process.cpuUsage(selfBefore)), to - from, labels);
+  const countersAfter = await readCounters();
   load.instance.stop();
   await load.instance;
   life.throwIfStopping();
   const stats = windowStats(name, load.samples, from, to);
   printStats(stats);
-  if (cpu) console.log(`   CPU (100% = one core): ${cpu}`);
+  if (cpu) console.log(`   CPU (100% = one core; the database with its PostgreSQL backends): ${cpu}`);
+  printCounters(countersBefore, countersAfter, (to - from) / 1000);
   return stats;
+}
+
+/** Counters scraped from the worker's and the API's /metrics. */
+interface Counters {
+  worker: Map<string, Map<string, number>> | undefined;
+  api: Map<string, Map<string, number>> | undefined;
+}
+
+/** The database commands of the worker and the API, and the page cache's results, over a window. */
+function printCounters(before: Counters, after: Counters, seconds: number): void {
+  const commands = (c: Counters['worker']) => c?.get('database_commands_total');
+  for (const [role, b, a] of [
+    ['worker', before.worker, after.worker],
+    ['API', before.api, after.api],
+  ] as const) {
+    if (!commands(b) || !commands(a)) {
+      console.log(`   ${role} database commands: unknown (its /metrics could not be read)`);
+      continue;
+    }
+    const grew = counterGrowth(commands(b), commands(a));
+    const total = counterTotal(grew);
+    console.log(`   ${role} database commands: ${total} (${(total / seconds).toFixed(1)}/s): ${formatCounter(grew)}`);
+  }
+  const cache = counterGrowth(before.api?.get('public_page_cache_total'), after.api?.get('public_page_cache_total'));
+  if (after.api) console.log(`   API page cache: ${formatCounter(cache)}`);
 }
 
 /** Responses that arrived within [from, to]: req/s over the window, latency of the 2xx ones. */

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import { CommentModel } from '../src/modules/comments/comment.model';
+import { removeComments } from '../src/modules/comments/comment-removal';
 import { allSitesGenerationKey, siteGenerationKey } from '../src/infra/page-cache';
+import { onSiteChange } from '../src/infra/site-changes';
 import { moderationJob } from '../src/modules/moderation/moderation.job';
 import { createSite, eventually, TestSite, useHarness } from './helpers/harness';
 import { MODERATOR } from './helpers/moderation';
@@ -189,6 +191,38 @@ describe('public page cache', () => {
     expect(before).toEqual(expect.any(String));
     await published(site, 'x', 'Något nytt');
     expect(await h.services.redis.client.get(generationKey(site))).not.toBe(before);
+  });
+
+  it('when a removal leaves a tombstone and deletes a comment, then its writes announce their site once, and no other', async () => {
+    const site = await createSite(h);
+    const parent = await published(site, 'r', 'Får ett svar');
+    const alone = await published(site, 'r', 'Står ensam');
+    const reply = await h.http
+      .post(`/api/v1/sites/${site.id}/comments`)
+      .set(await site.bearer({ sub: `u-${randomUUID()}` }))
+      .send({ thread: 'r', body: 'Ett svar', parentId: parent });
+    expect(reply.status).toBe(201);
+    await eventually(async () => (await CommentModel.findById(reply.body.comment.id).lean())?.status === 'published');
+    await eventually(async () => {
+      const jobs = await h.services.jobQueues.of(moderationJob).counts();
+      return jobs.active + jobs.waiting + jobs.delayed === 0;
+    });
+
+    const announced: Array<string[] | 'all'> = [];
+    const stop = onSiteChange(async (sites) => {
+      if (sites === 'all' || sites.includes(site.id)) announced.push(sites);
+    });
+    try {
+      const removed = await removeComments(site.id, [new Types.ObjectId(parent), new Types.ObjectId(alone)], {
+        actor: { kind: 'system' },
+        reason: 'retention',
+      });
+      expect(removed).toEqual({ deleted: 1, tombstoned: 1, reports: 0 });
+    } finally {
+      stop();
+    }
+    expect(announced).toEqual([[site.id]]);
+    expect(await bodies(site, 'r')).toEqual(['']);
   });
 
   it('when many long /counts queries are read, then their keys count against the memory budget too', async () => {

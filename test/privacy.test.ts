@@ -173,6 +173,21 @@ describe('erasure', () => {
     expect((await h.http.get(`/api/v1/erasure-requests/${res.body.id}`).query({ token: 'wrong' })).status).toBe(404);
   });
 
+  it('when the subject replied to their own comment, then both are deleted and neither stays as a tombstone', async () => {
+    const site = await createSite(h);
+    const s = subject();
+    const own = await write(site, s.claims, s.ip, 'Mitt inlägg');
+    await decided(own);
+    const ownReply = await write(site, s.claims, s.ip, 'Mitt tillägg', { parentId: own });
+    await decided(ownReply);
+
+    const res = await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(s.claims));
+    const request = await completed(res.body.id);
+
+    expect(await CommentModel.countDocuments({ siteId: site.id })).toBe(0);
+    expect(request.receipt).toMatchObject({ comments_deleted: 2, comments_tombstoned: 0, ip_hashes: 2 });
+  });
+
   it('when a privacy officer files requests by host user id and by email, then each subject is erased and the request keeps no personal data', async () => {
     const site = await createSite(h);
     const a = subject();

@@ -19,6 +19,8 @@ const DEFAULT_JOB_OPTIONS: JobOptions = {
  */
 const DEFAULT_ATTEMPT_MS = 60_000;
 const ATTEMPT_MS_OPTION = 'attemptTimeoutMs';
+/** Job ids whose existence removeAllUnlessActive asks in one pipeline. */
+const REMOVE_BATCH = 1000;
 /** How long adding a job waits for Redis unless its spec says otherwise. */
 const DEFAULT_ADD_WITHIN_MS = 1500;
 
@@ -179,6 +181,24 @@ export class TypedQueue<T extends JobPayload> {
     if (await job.isActive()) return 'active';
     await job.remove();
     return 'removed';
+  }
+
+  /**
+   * Removes the jobs of these ids unless a worker is running them, like removeUnlessActive
+   * for each; which of them exist is asked in pipelined batches, so ids without a job (most
+   * of an erasure's: a job is removed once it completes) cost no round trip of their own.
+   */
+  async removeAllUnlessActive(jobIds: readonly string[]): Promise<void> {
+    for (let from = 0; from < jobIds.length; from += REMOVE_BATCH) {
+      const batch = jobIds.slice(from, from + REMOVE_BATCH);
+      const pipeline = this.bull.client.pipeline();
+      for (const jobId of batch) pipeline.exists(this.bull.toKey(jobId));
+      const found = (await pipeline.exec()) ?? [];
+      for (const [i, jobId] of batch.entries()) {
+        const [err, exists] = found[i] ?? [null, 1];
+        if (err || exists) await this.removeUnlessActive(jobId);
+      }
+    }
   }
 
   /** How many jobs are in each state (the depth gauges). */

@@ -121,6 +121,16 @@ export class ModerationLogService {
     }
   }
 
+  /**
+   * Appends entries that each hold a claim, in one insert: every claim whose key is free
+   * is taken, whatever happens to the others. Returns the keys that were taken already,
+   * which the caller handles one by one as after append's ClaimTaken.
+   */
+  async appendClaims(entries: Array<NewLogEntry & { claimKey: string }>): Promise<Set<string>> {
+    const appended = await this.appendMany(entries);
+    return new Set(entries.filter((_, i) => appended[i] === null).map((e) => e.claimKey));
+  }
+
   /** The entry holding a claim, if any. */
   async byClaim(claimKey: string): Promise<LogEntryDoc | null> {
     return ModerationLogModel.findOne({ claimKey }).lean();

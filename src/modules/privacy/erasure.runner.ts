@@ -3,7 +3,14 @@ import type { RedisConnections } from '../../infra/redis';
 import { checkpoint } from '../../shared/checkpoints';
 import { CommenterModel } from '../commenters/commenter.model';
 import { CommentModel } from '../comments/comment.model';
-import { removeComments } from '../comments/comment-removal';
+import {
+  findRemovable,
+  Removable,
+  REMOVABLE_FIELDS,
+  Removal,
+  removeFound,
+  repliedTo,
+} from '../comments/comment-removal';
 import type { WriteRateLimit } from '../comments/write-rate-limit';
 import { moderationJob, ModerationPayload } from '../moderation/moderation.job';
 import type { TypedQueue } from '../../infra/queue';
@@ -13,8 +20,13 @@ import { ErasureRequestDoc, ErasureRequestModel } from './erasure-request.model'
 import { ErasureStepDoc, ErasureStepModel } from './erasure-step.model';
 import { isDuplicateKey } from '../../infra/mongo';
 
-/** Comments erased per step: bounded memory, and other work interleaves between steps. */
-export const ERASURE_CHUNK = 1000;
+/**
+ * Comments erased per step: bounded memory, and other work interleaves between steps. On
+ * FerretDB 1.24 each step's delete reads every comment the subject still has (its filter
+ * narrows no further than site and author), so fewer, larger steps cost less. Below
+ * 3000, or the crash test's worker could finish before it is killed.
+ */
+export const ERASURE_CHUNK = 2000;
 
 export interface ErasureDeps {
   redis: RedisConnections;
@@ -25,12 +37,22 @@ export interface ErasureDeps {
 
 type Step = Pick<ErasureStepDoc, 'commentIds' | 'jobIds' | 'redisKeys' | 'counts' | 'final'>;
 
+/** A step as claimed, with its comments as its plan read them when this runner's plan is the one recorded. */
+interface ClaimedStep {
+  step: ErasureStepDoc;
+  found?: Removable;
+}
+
 /**
  * Erases one subject's data on one site, in steps of ERASURE_CHUNK comments. Each step is
  * claimed and recorded (ids and the counts it will add) before anything is deleted, then
  * carried out with idempotent deletes, then marked done; the receipt is the sum of the
  * steps. A worker killed at any point reruns the open step; two runners at once share the
  * same steps. Either way nothing is skipped and nothing is counted twice.
+ *
+ * A step's writes are batches (see removeFound), and the comments its plan read are the
+ * ones it removes, without reading them again; a step taken over from another runner, or
+ * rerun after a crash, reads its comments afresh.
  */
 export async function runErasure(requestId: string, deps: ErasureDeps): Promise<'completed' | 'skipped'> {
   let request = await ErasureRequestModel.findById(requestId).lean();
@@ -45,12 +67,18 @@ export async function runErasure(requestId: string, deps: ErasureDeps): Promise<
     request = await ErasureRequestModel.findById(requestId).lean();
     if (!request || request.status !== 'running') return 'skipped';
   }
+  // Where an earlier run stopped; from there on, each step after the one just done (a
+  // runner that has claimed it already has its plan taken).
+  let last: ErasureStepDoc | null = await ErasureStepModel.findOne({ requestId: request._id }).sort({ n: -1 }).lean();
   for (;;) {
-    const last = await ErasureStepModel.findOne({ requestId: request._id }).sort({ n: -1 }).lean();
     if (last?.final && last.done) break;
-    const step = last && !last.done ? last : await claimStep(request, (last?.n ?? 0) + 1, deps);
-    await carryOut(request, step, deps);
-    await ErasureStepModel.updateOne({ _id: step._id }, { $set: { done: true } });
+    const { step, found }: ClaimedStep =
+      last && !last.done ? { step: last } : await claimStep(request, (last?.n ?? 0) + 1, deps);
+    if (!step.done) {
+      await carryOut(request, step, deps, found);
+      await ErasureStepModel.updateOne({ _id: step._id }, { $set: { done: true } });
+    }
+    last = { ...step, done: true };
   }
   const steps = await ErasureStepModel.find({ requestId: request._id }).lean();
   const receipt: Record<string, number> = {};
@@ -65,47 +93,61 @@ export async function runErasure(requestId: string, deps: ErasureDeps): Promise<
 }
 
 /** Plans step n and claims it; if another runner claimed it first, its plan is used. */
-async function claimStep(request: ErasureRequestDoc, n: number, deps: ErasureDeps): Promise<ErasureStepDoc> {
-  const plan = (await planCommentStep(request, deps)) ?? (await planFinalStep(request, deps));
+async function claimStep(request: ErasureRequestDoc, n: number, deps: ErasureDeps): Promise<ClaimedStep> {
+  const plan: { step: Step; found?: Removable } = (await planCommentStep(request, deps)) ?? {
+    step: await planFinalStep(request, deps),
+  };
   try {
-    return (await ErasureStepModel.create({ requestId: request._id, n, ...plan, done: false })).toObject();
+    const step = (await ErasureStepModel.create({ requestId: request._id, n, ...plan.step, done: false })).toObject();
+    return { step, found: plan.found };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    return ErasureStepModel.findOne({ requestId: request._id, n }).lean().orFail();
+    return { step: await ErasureStepModel.findOne({ requestId: request._id, n }).lean().orFail() };
   }
 }
 
-/** The next chunk of the subject's comments; null when none are left. */
-async function planCommentStep(request: ErasureRequestDoc, deps: ErasureDeps): Promise<Step | null> {
+/** How the erasure removes its subject's comments. */
+const removalOf = (request: ErasureRequestDoc): Removal => ({
+  actor: { kind: 'system' },
+  reason: 'erasure',
+  allOf: request.commenterId,
+});
+
+/**
+ * The next chunk of the subject's comments (any of them: each step removes its chunk, so
+ * the next one finds the rest; left unsorted, FerretDB reads no more of them than the
+ * chunk), and which of them others replied to; null when none are left.
+ */
+async function planCommentStep(
+  request: ErasureRequestDoc,
+  deps: ErasureDeps,
+): Promise<{ step: Step; found: Removable } | null> {
   const chunk = await CommentModel.find(
-    { siteId: request.siteId, authorId: request.commenterId },
-    { _id: 1, revision: 1, ipHash: 1 },
+    { authorId: request.commenterId, siteId: request.siteId },
+    { ...REMOVABLE_FIELDS, revision: 1, ipHash: 1 },
   )
-    .sort({ _id: 1 })
     .limit(ERASURE_CHUNK)
+    .batchSize(ERASURE_CHUNK)
     .lean();
   if (chunk.length === 0) return null;
   const ids = chunk.map((c) => c._id);
-  const replied = new Set(
-    (await CommentModel.find({ siteId: request.siteId, parentId: { $in: ids } }, { parentId: 1 }).lean()).map((r) =>
-      String(r.parentId),
-    ),
-  );
+  const replied = await repliedTo(request.siteId, chunk, removalOf(request));
   const ipHashes = [...new Set(chunk.map((c) => c.ipHash).filter((h): h is string => !!h))];
-  return {
+  const step: Step = {
     commentIds: ids,
     jobIds: chunk.flatMap((c) =>
       Array.from({ length: c.revision }, (_, i) => moderationJob.jobId({ commentId: String(c._id), revision: i + 1 })),
     ),
     redisKeys: deps.rateLimit.ipKeys(request.siteId, ipHashes),
     counts: {
-      comments_deleted: ids.filter((id) => !replied.has(String(id))).length,
+      comments_deleted: ids.length - replied.size,
       comments_tombstoned: replied.size,
       ip_hashes: chunk.filter((c) => c.ipHash).length,
-      reports_about_comments: await ReportModel.countDocuments({ commentId: { $in: ids } }),
+      reports_about_comments: await ReportModel.countDocuments({ siteId: request.siteId, commentId: { $in: ids } }),
     },
     final: false,
   };
+  return { step, found: { ids, comments: chunk, withReplies: replied } };
 }
 
 /** Whom a request erases, as the personal-data inventory looks them up. */
@@ -140,13 +182,18 @@ async function planFinalStep(request: ErasureRequestDoc, deps: ErasureDeps): Pro
   };
 }
 
-/** Does a step's work; every operation is idempotent, so a rerun is harmless. */
-async function carryOut(request: ErasureRequestDoc, step: Step, deps: ErasureDeps): Promise<void> {
+/**
+ * Does a step's work; every operation is idempotent, so a rerun is harmless. `found`: the
+ * step's comments as its plan just read them (otherwise they are read again).
+ */
+async function carryOut(request: ErasureRequestDoc, step: Step, deps: ErasureDeps, found?: Removable): Promise<void> {
   const { siteId } = request;
-  for (const jobId of step.jobIds) await deps.moderationQueue.removeUnlessActive(jobId);
+  await deps.moderationQueue.removeAllUnlessActive(step.jobIds);
   if (step.redisKeys.length) await deps.redis.client.del(...step.redisKeys);
-  if (step.commentIds.length)
-    await removeComments(siteId, step.commentIds, { actor: { kind: 'system' }, reason: 'erasure' });
+  if (step.commentIds.length) {
+    const removal = removalOf(request);
+    await removeFound(siteId, found ?? (await findRemovable(siteId, step.commentIds, removal)), removal);
+  }
   if (!step.final) return;
   const subject = subjectOf(request);
   for (const place of PERSONAL_DATA) {
