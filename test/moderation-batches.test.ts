@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Settled } from '../src/infra/batcher';
-import { SetLookup, useSetLookups } from '../src/infra/mongo';
+import { assumeEqualityPushdown, SetLookup, useSetLookups } from '../src/infra/mongo';
 import { removeComments } from '../src/modules/comments/comment-removal';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { ModerationLogModel } from '../src/modules/moderation-log/moderation-log.model';
@@ -65,15 +65,18 @@ function grown(before: Map<string, number>, after: Map<string, number>, command:
 
 describe.each<[string, SetLookup, boolean]>([
   ['one $in query per set (MongoDB)', 'in', false],
-  ['one query per key (FerretDB)', 'each', false],
-  ['one query per key, comments read ahead (FerretDB on PostgreSQL)', 'each', true],
+  ['one query per key (FerretDB on SQLite, which the tests run on)', 'each', false],
+  ['one query per key, comments read ahead, an author per update (FerretDB on PostgreSQL)', 'each', true],
 ])('a batch of comments looked up with %s', (_how, lookups, readAhead) => {
   let before: SetLookup;
   beforeAll(() => {
     before = useSetLookups(lookups);
+    // What FerretDB on PostgreSQL answers (the tests' SQLite pushes down `_id` only).
+    if (readAhead) assumeEqualityPushdown(CommentModel.collection.collectionName, true);
   });
   afterAll(() => {
     useSetLookups(before);
+    assumeEqualityPushdown(CommentModel.collection.collectionName, undefined);
   });
 
   it('when ten comments by four commenters are decided in one batch, then each gets the outcome it gets alone, each is logged once, readers see the published ones, and a rerun changes nothing', async () => {
@@ -126,7 +129,9 @@ describe.each<[string, SetLookup, boolean]>([
     const expected =
       lookups === 'in'
         ? { find: 2, update: 1 } // the comments; the four authors' recent comments; all updates in one command
-        : { find: (readAhead ? 1 : 10) + 4, update: 3 }; // by _id (or the read-ahead); per author; four updates a command
+        : readAhead
+          ? { find: 1 + 4, update: 2 } // the read-ahead; per author; 7 statements (Anna's four alike share one), four a command
+          : { find: 10 + 4, update: 3 }; // by _id; per author; 10 statements, four a command
     expect({ find: grown(counted, sent, 'find'), update: grown(counted, sent, 'update') }).toEqual(expected);
 
     // A rerun (a retried or redelivered batch) finds every comment decided or held: nothing changes.
@@ -140,11 +145,12 @@ describe.each<[string, SetLookup, boolean]>([
 
   it('when comments of a batch are deleted, edited or erased after the batch read them, then each gets the right result: the removal and the edit stand, the erased one is not logged, the rest are decided', async () => {
     const site = await createSite(h, SETTINGS);
-    const [anna, bo, cia, dan] = ['Anna', 'Bo', 'Cia', 'Dan'].map((name) => createCommenter(site, { name }));
+    const [anna, bo, cia] = ['Anna', 'Bo', 'Cia'].map((name) => createCommenter(site, { name }));
     const kept = await post(site, anna!, 'Den här får vara kvar');
     const deleted = await post(site, bo!, 'Den här tar jag bort');
     const edited = await post(site, cia!, 'Den här skriver jag om');
-    const erased = await post(site, dan!, 'Den här raderas med mig');
+    // Anna's two are decided alike: where authors are pushed down they share one update, which then changes one.
+    const erased = await post(site, anna!, 'Den här raderas');
 
     const held = holdAt('moderation.batch.evaluated');
     const batch = processModerationBatch(

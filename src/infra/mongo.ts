@@ -64,6 +64,13 @@ export async function lookUpSet<K, D>(
 }
 
 const equalityPushdown = new Map<string, Promise<boolean>>();
+const assumedPushdown = new Map<string, boolean>();
+
+/** For tests: answers pushesDownEquality for `collection` with `pushes` (undefined: asks the server again). */
+export function assumeEqualityPushdown(collection: string, pushes: boolean | undefined): void {
+  if (pushes === undefined) assumedPushdown.delete(collection);
+  else assumedPushdown.set(collection, pushes);
+}
 
 /**
  * Whether the server answers an equality filter on any field of `collection` from its
@@ -73,6 +80,8 @@ const equalityPushdown = new Map<string, Promise<boolean>>();
  * `explain`, which says `filterPushdown`; the collection must exist by then.
  */
 export function pushesDownEquality(collection: string): Promise<boolean> {
+  const assumed = assumedPushdown.get(collection);
+  if (assumed !== undefined) return Promise.resolve(assumed);
   if (setLookup === 'in') return Promise.resolve(true);
   let known = equalityPushdown.get(collection);
   if (!known) {

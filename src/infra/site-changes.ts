@@ -232,15 +232,17 @@ export const FERRETDB_UPDATE_STATEMENTS = 4;
 export const FERRETDB_UPDATES_IN_FLIGHT = 2;
 const ferretDbUpdates = new Semaphore(FERRETDB_UPDATES_IN_FLIGHT);
 
-/** One single-document update of updateEach. */
+/** One update statement of updateEach. */
 export interface SiteScopedUpdate {
-  /** Names the document and its site (`siteId`). */
+  /** Names the document (or with `many`, the documents) and their site (`siteId`). */
   filter: Record<string, unknown>;
   update: mongo.UpdateFilter<mongo.Document>;
+  /** Updates every document the filter matches, not the first only. */
+  many?: boolean;
 }
 
 /**
- * Sends single-document updates of a collection with siteChangesPlugin, unordered, and
+ * Sends update statements to a collection with siteChangesPlugin, unordered, and
  * announces the sites their filters name once they are answered, also when some failed
  * (the others may have happened). Mongoose's bulkWrite could only announce such a
  * write as a change of every site, since its hooks do not see the operations. Returns how
@@ -272,7 +274,9 @@ export async function updateEach(
     for (let i = 0; i < updates.length; i += chunk) commands.push(updates.slice(i, i + chunk));
     const send = (statements: readonly SiteScopedUpdate[]) =>
       model.collection.bulkWrite(
-        statements.map(({ filter, update }) => ({ updateOne: { filter, update } })),
+        statements.map(({ filter, update, many }) =>
+          many ? { updateMany: { filter, update } } : { updateOne: { filter, update } },
+        ),
         { ordered: false },
       );
     const results = await Promise.allSettled(

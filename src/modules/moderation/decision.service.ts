@@ -1,6 +1,6 @@
 import { settle, Settled } from '../../infra/batcher';
-import { lookUpSet } from '../../infra/mongo';
-import { updateEach } from '../../infra/site-changes';
+import { lookUpSet, pushesDownEquality } from '../../infra/mongo';
+import { SiteScopedUpdate, updateEach } from '../../infra/site-changes';
 import { AppError, notFound } from '../../shared/errors';
 import type { Identity } from '../auth/commenter-token';
 import type { CommenterService } from '../commenters/commenter.service';
@@ -176,24 +176,45 @@ export class DecisionService {
    * Updates comments whose versions this process has claimed for the system's decisions,
    * each on its version (see updateEach); says for each when it was applied, `gone` when
    * the comment is no more, or `moved` when a removal that found the claim stale came
-   * first. When fewer changed than were sent, the comments are read back to tell which: an
-   * applied one carries this call's decidedAt, which no other writer can have set on it
-   * (the version is ours). One that exists unchanged at its version throws: the job is
-   * retried, finds its own claim and applies it then.
+   * first. Comments of one author decided alike at the same version share one statement
+   * where the database serves a filter on the author (MongoDB, FerretDB on PostgreSQL,
+   * which then scans its table once for all of them instead of once for each). When fewer changed than were sent, the comments
+   * are read back to tell which: an applied one carries this call's decidedAt, which no
+   * other writer can have set on it (the version is ours). One that exists unchanged at
+   * its version throws: the job is retried, finds its own claim and applies it then.
    */
   private async applyAll(decisions: readonly AutomatedDecision[]): Promise<Array<Date | 'gone' | 'moved'>> {
     if (decisions.length === 0) return [];
     const now = new Date();
-    const changed = await updateEach(
-      CommentModel,
-      decisions.map(({ comment, outcome, rules }) => ({
-        filter: { _id: comment._id, siteId: comment.siteId, version: comment.version },
-        update: {
-          $set: { ...STATUS_OF[outcome], decidedAt: now, updatedAt: now, decidedBy: 'system', rules },
-          $inc: { version: 1 },
-        },
-      })),
-    );
+    // Where only `_id` is pushed down (FerretDB on SQLite), an author's filter would read every comment.
+    const byAuthor = await pushesDownEquality(CommentModel.collection.collectionName);
+    const alike = new Map<string, AutomatedDecision[]>();
+    for (const d of decisions) {
+      const { comment, outcome, rules } = d;
+      const author = byAuthor && comment.authorId ? String(comment.authorId) : `one ${String(comment._id)}`;
+      const key = JSON.stringify([comment.siteId, author, comment.version, outcome, rules]);
+      alike.set(key, [...(alike.get(key) ?? []), d]);
+    }
+    const statements: SiteScopedUpdate[] = [...alike.values()].map((group) => {
+      const [{ comment, outcome, rules }] = group as [AutomatedDecision, ...AutomatedDecision[]];
+      const update = {
+        $set: { ...STATUS_OF[outcome], decidedAt: now, updatedAt: now, decidedBy: 'system', rules },
+        $inc: { version: 1 },
+      };
+      if (group.length === 1 || !comment.authorId)
+        return { filter: { _id: comment._id, siteId: comment.siteId, version: comment.version }, update };
+      // Every comment here is at this version, pending and not held: the claims say no one else changed them.
+      const filter = {
+        siteId: comment.siteId,
+        authorId: comment.authorId,
+        version: comment.version,
+        status: 'pending',
+        held: false,
+        _id: { $in: group.map((d) => d.comment._id) },
+      };
+      return { filter, update, many: true };
+    });
+    const changed = await updateEach(CommentModel, statements);
     if (changed === decisions.length) return decisions.map(() => now);
     const stored = await lookUpSet(
       decisions.map((d) => d.comment._id),
