@@ -35,7 +35,7 @@ const READ_AHEAD_RETRY_MS = 10_000;
 export class WaitingComments {
   private readAhead = new Map<string, CommentDoc>();
   private reading: Promise<void> | null = null;
-  /** Comments the last read-ahead found, whether that was all, when it ran, how many batches took since. */
+  /** How many comments the last read-ahead found, whether that was all, when it ran, how many were taken since. */
   private last = { found: 0, complete: false, at: 0, taken: 0 };
 
   /** `readAhead` forces the read-ahead on or off (tests); by default it is used where it pays (see above). */
