@@ -10,4 +10,6 @@ bash scripts/install.sh
 npm run check
 bash scripts/fuzz-openapi.sh
 bash scripts/smoke-quickstart.sh
+# The quick start's npm start rebuilt dist/ (the build empties it first): the tests again.
+npm run build:test
 npm run test:jest
