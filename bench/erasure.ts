@@ -43,7 +43,8 @@
  * BENCH_OTHERS_PER_THREAD (comments by others per thread, default 10), BENCH_CONNECTIONS
  * (read load, default 10), BENCH_READ_LOGGED_IN (1: readers send a commenter's token, so
  * every read reaches the database instead of the page cache), BENCH_BASELINE_SECONDS (default 10), BENCH_ERASURE_TIMEOUT
- * (seconds, default 900), BENCH_CHILD_LOG_LEVEL (API and worker log level, default warn).
+ * (seconds, default 900), BENCH_CHILD_LOG_LEVEL (API and worker log level, default warn);
+ * ERASURE_PACE reaches the worker as it is (its pause after each step; see the README).
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -182,7 +183,8 @@ async function main(): Promise<void> {
   const worker = life.spawn('worker', WORKER_ENTRY, childEnv);
   await waitReady(base, api, 30_000);
   console.log(
-    `API pid ${api.pid} listening on ${base}; worker pid ${worker.pid} (metrics on port ${workerMetricsPort})`,
+    `API pid ${api.pid} listening on ${base}; worker pid ${worker.pid} (metrics on port ${workerMetricsPort}, ` +
+      `ERASURE_PACE ${childEnv.ERASURE_PACE ?? 'unset: its default'})`,
   );
   const readCounters = async (): Promise<Counters> => ({
     worker: await scrapeCounters(`http://${HOST}:${workerMetricsPort}/metrics`, { database_commands_total: 'command' }),

@@ -36,6 +36,12 @@ const envSchema = z.object({
   DEMO_LOGIN: z.enum(['true', 'false']).optional(),
   /** How long a worker's lock on a job lasts without renewal; a killed worker's job is retried after it. */
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /**
+   * After each step of an erasure the worker waits this many times as long as the step
+   * took, so an erasure keeps the database busy at most 1 / (1 + ERASURE_PACE) of the
+   * time and readers meanwhile keep their latency; 0 runs the steps back to back.
+   */
+  ERASURE_PACE: z.coerce.number().min(0).max(10).default(1),
   /** How often the retention job runs (milliseconds). */
   RETENTION_EVERY_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** Bearer key for /metrics; without it the API's public port does not serve /metrics. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { KeyedJobDefinition } from '../../infra/job-definition';
+import type { AppConfig } from '../../../config/env';
 import type { JobQueues } from '../../infra/job-queues';
 import type { Logger } from '../../infra/logger';
 import type { RedisConnections } from '../../infra/redis';
@@ -11,6 +12,7 @@ export const erasurePayload = z.object({ requestId: z.string().regex(/^[a-f0-9]{
 export type ErasurePayload = z.infer<typeof erasurePayload>;
 
 interface ErasureJobDeps {
+  config: Pick<AppConfig, 'ERASURE_PACE'>;
   redis: RedisConnections;
   rateLimit: WriteRateLimit;
   jobQueues: JobQueues;
@@ -31,6 +33,12 @@ export const erasureJob: KeyedJobDefinition<ErasurePayload, ErasureJobDeps, { si
   attemptMs: 30 * 60_000,
   addWithinMs: 3000,
   concurrency: () => 1,
-  handle: ({ requestId }, { redis, rateLimit, jobQueues, logger }) =>
-    runErasure(requestId, { redis, rateLimit, moderationQueue: jobQueues.of(moderationJob), logger }),
+  handle: ({ requestId }, { config, redis, rateLimit, jobQueues, logger }) =>
+    runErasure(requestId, {
+      redis,
+      rateLimit,
+      moderationQueue: jobQueues.of(moderationJob),
+      logger,
+      pace: config.ERASURE_PACE,
+    }),
 };

@@ -33,6 +33,8 @@ export interface ErasureDeps {
   rateLimit: WriteRateLimit;
   moderationQueue: TypedQueue<ModerationPayload>;
   logger: Logger;
+  /** After each comment step, wait this many times as long as it took (ERASURE_PACE); 0 or unset: no pause. */
+  pace?: number;
 }
 
 type Step = Pick<ErasureStepDoc, 'commentIds' | 'jobIds' | 'redisKeys' | 'counts' | 'final'>;
@@ -75,8 +77,11 @@ export async function runErasure(requestId: string, deps: ErasureDeps): Promise<
     const { step, found }: ClaimedStep =
       last && !last.done ? { step: last } : await claimStep(request, (last?.n ?? 0) + 1, deps);
     if (!step.done) {
+      const began = Date.now();
       await carryOut(request, step, deps, found);
       await ErasureStepModel.updateOne({ _id: step._id }, { $set: { done: true } });
+      // The database gets a breather between steps: readers meanwhile keep their latency.
+      if (!step.final && deps.pace) await sleep(deps.pace * (Date.now() - began));
     }
     last = { ...step, done: true };
   }
@@ -91,6 +96,8 @@ export async function runErasure(requestId: string, deps: ErasureDeps): Promise<
   deps.logger.info({ erasureRequestId: requestId, steps: steps.length }, 'erasure completed');
   return 'completed';
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Plans step n and claims it; if another runner claimed it first, its plan is used. */
 async function claimStep(request: ErasureRequestDoc, n: number, deps: ErasureDeps): Promise<ClaimedStep> {
