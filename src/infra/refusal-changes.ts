@@ -1,4 +1,5 @@
 import type { Query, Schema } from 'mongoose';
+import { QUERY_WRITES, sitesOfFilter } from './site-changes';
 
 /**
  * Tells listeners which sites' *refusal facts* have just changed: what can refuse a post
@@ -21,26 +22,6 @@ async function notify(sites: string[] | 'all'): Promise<void> {
   // Listeners handle their own failures: a write that has happened must not report an error.
   await Promise.all([...listeners].map((listener) => listener(sites)));
 }
-
-/** The sites a query filter is limited to, or 'all' when it names none. */
-function sitesOfFilter(filter: Record<string, unknown>): string[] | 'all' {
-  const site = filter.siteId;
-  if (typeof site === 'string') return [site];
-  const within = (site as { $in?: unknown } | undefined)?.$in;
-  if (Array.isArray(within) && within.every((s) => typeof s === 'string')) return [...new Set(within as string[])];
-  return 'all';
-}
-
-const QUERY_WRITES = [
-  'findOneAndUpdate',
-  'findOneAndDelete',
-  'findOneAndReplace',
-  'updateOne',
-  'updateMany',
-  'replaceOne',
-  'deleteOne',
-  'deleteMany',
-] as const;
 
 /** An update that only sets fields on insert: it changes no stored document, it can only add one. */
 function insertOnly(update: unknown): boolean {

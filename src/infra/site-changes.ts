@@ -94,7 +94,8 @@ export function sitesOfBulkWrite(ops: ReadonlyArray<Record<string, unknown>>): s
   return [...sites];
 }
 
-const QUERY_WRITES = [
+/** The query writes mongoose hooks see (the plugins here announce after each). */
+export const QUERY_WRITES = [
   'findOneAndUpdate',
   'findOneAndDelete',
   'findOneAndReplace',
