@@ -77,13 +77,19 @@ config_for() {
 failed=()
 fuzz() {
   local role="$1" site="$2"; shift 2
-  echo "fuzz: $role (${SECONDS_PER_ROLE} s)…"
   local config; config="$(config_for "$site")"
-  # From the scratch directory, where Schemathesis keeps its cache (.schemathesis/).
-  if ! (cd "$WORK" && "$ROOT/$VENV/bin/schemathesis" --no-color --config-file "$config" run "$BASE/openapi.json" \
+  local report="$WORK/schemathesis-$role.log" seed="${FUZZ_SEED:-$RANDOM}"
+  # From the scratch directory, where Schemathesis keeps its cache (.schemathesis/). Its
+  # report goes to a file and is printed whole only on failure: CI's log keeps the tests'
+  # output, and a passing fuzz run is one line per role.
+  if (cd "$WORK" && "$ROOT/$VENV/bin/schemathesis" --no-color --config-file "$config" run "$BASE/openapi.json" \
       --url "$BASE" --checks "$CHECKS" --max-time "$SECONDS_PER_ROLE" --max-examples 30 --workers 1 \
-      --generation-database none --seed "${FUZZ_SEED:-$RANDOM}" "$@"); then
+      --generation-database none --seed "$seed" "$@") >"$report" 2>&1; then
+    echo "fuzz: $role ok (seed $seed)"
+  else
     failed+=("$role")
+    echo "fuzz: $role FAILED (seed $seed); Schemathesis reported:" >&2
+    cat "$report" >&2
   fi
 }
 
