@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
 import mongoose, { Connection } from 'mongoose';
+import { apiNodeFlags } from '../config/node-flags';
 import { mintCommenterToken } from '../src/modules/auth/mint-commenter-token';
 
 /** The repository root: the benches run compiled, from dist/bench. */
@@ -57,7 +58,9 @@ export class NodeChild {
     args: string[] = [],
   ) {
     const maxLines = options.maxPrintedLines ?? 20;
-    this.child = spawn(process.execPath, [entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd });
+    // The API runs with the flags it runs with in production (config/node-flags.ts).
+    const flags = entry === API_ENTRY ? apiNodeFlags(env) : [];
+    this.child = spawn(process.execPath, [...flags, entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd });
     for (const stream of [this.child.stdout, this.child.stderr]) {
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {

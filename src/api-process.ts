@@ -1,4 +1,5 @@
 import http from 'node:http';
+import v8 from 'node:v8';
 import type { AppConfig } from '../config/env';
 import { closeServices, createServices, Services } from './container';
 import { createApp, createRequestListener } from './app';
@@ -53,7 +54,8 @@ export async function startApi(
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  logger.info({ port }, 'API listening');
+  warnIfHeapIsTight(config, logger);
+  logger.info({ port, heapLimitMb: heapLimitMb() }, 'API listening');
   return {
     server,
     services,
@@ -71,4 +73,22 @@ export async function startApi(
       await disconnectMongo();
     },
   };
+}
+
+/** V8's heap limit: the old generation's cap (API_HEAP_MB, config/node-flags.ts) plus the young generation. */
+function heapLimitMb(): number {
+  return Math.round(v8.getHeapStatistics().heap_size_limit / (1024 * 1024));
+}
+
+/** What the API holds on its heap besides the page cache, with room for a burst (measured: 35 MB live). */
+const HEAP_BESIDES_PAGES_MB = 96;
+
+/** Warns when the heap cap would leave a full page cache too little room: V8 would then stop the process. */
+function warnIfHeapIsTight(config: AppConfig, logger: Logger): void {
+  const limit = heapLimitMb();
+  if (limit >= config.PAGE_CACHE_MB + HEAP_BESIDES_PAGES_MB) return;
+  logger.warn(
+    { heapLimitMb: limit, pageCacheMb: config.PAGE_CACHE_MB },
+    'the heap cap leaves the page cache too little room: raise API_HEAP_MB or lower PAGE_CACHE_MB',
+  );
 }

@@ -1,5 +1,6 @@
 import { startHarness, createSite, useHarness } from './helpers/harness';
 import { postAndDecide } from './helpers/moderation';
+import { pageCacheCount } from './helpers/page-cache';
 
 const h = useHarness({}, { workers: true });
 
@@ -29,6 +30,30 @@ describe('HTTP caching of public reads', () => {
       .set('If-None-Match', etag);
     expect(changed.status).toBe(200);
     expect(changed.body.comments.map((c: { body: string }) => c.body)).toEqual(['Cachebar', 'Ny kommentar']);
+  });
+
+  it('when a public read is answered again from the stored response, then it carries the same headers as the first answer, its own request id and the same body', async () => {
+    const site = await createSite(h);
+    await postAndDecide(h, site, 'Samma svar', { sub: 'a', name: 'A' });
+    const read = () =>
+      h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 't' }).set('Origin', 'https://blogg.example');
+    const first = await read();
+    const replaysBefore = await pageCacheCount(h, 'replay');
+    const replayed = await read();
+    expect(replayed.status).toBe(200);
+    expect(await pageCacheCount(h, 'replay')).toBe(replaysBefore + 1);
+    const perAnswer = new Set(['x-request-id', 'date']);
+    const stable = (headers: Record<string, string>) =>
+      Object.fromEntries(Object.entries(headers).filter(([name]) => !perAnswer.has(name)));
+    expect(stable(replayed.headers)).toEqual(stable(first.headers));
+    expect(replayed.text).toBe(first.text);
+    expect(replayed.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(replayed.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
+    const notModified = await read().set('If-None-Match', first.headers.etag as string);
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers.etag).toBe(first.headers.etag);
+    expect(notModified.headers['cache-control']).toBe(first.headers['cache-control']);
+    expect(notModified.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('when the thread state, counts or replies are read anonymously, then they are public too', async () => {

@@ -1,6 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { API_HEAP_MB_DEFAULT, apiNodeFlags } from '../config/node-flags';
 import { freePort } from '../src/dev/free-port';
 import { REPO_ROOT } from './helpers/paths';
 
@@ -24,8 +26,18 @@ function run(
   script: string,
   env: Record<string, string>,
 ): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  // The API with the flags it runs with in production (config/node-flags.ts).
+  const flags = script === 'dist/src/server.js' ? apiNodeFlags(env) : [];
+  return runCommand(process.execPath, [...flags, path.join(root, script)], env);
+}
+
+function runCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let out = '';
-  const child = spawn(process.execPath, [path.join(root, script)], { env, cwd: root });
+  const child = spawn(command, args, { env, cwd: root });
   child.stdout?.on('data', (d) => {
     out += String(d);
   });
@@ -144,6 +156,38 @@ describe('processes', () => {
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
     }
+  });
+
+  it("when the image starts the API with API_HEAP_MB, then V8's heap is capped there, as the benchmarks and the fuzzer start it, and a cap too small for the page cache is warned of", async () => {
+    const env = { ...baseEnv, PORT: String(await freePort()), API_HEAP_MB: '160', PAGE_CACHE_MB: '150' };
+    expect(apiNodeFlags(env)).toEqual(['--max-old-space-size=160']);
+    const api = runCommand('sh', ['docker/entrypoint.sh', 'api'], env);
+    try {
+      await waitFor(() => api.output().includes('API listening') || api.child.exitCode !== null);
+      const listening = JSON.parse(
+        api
+          .output()
+          .split('\n')
+          .find((line) => line.includes('API listening'))!,
+      );
+      // The old generation's cap plus V8's young generation (3 × 16 MB semi-spaces).
+      expect(listening.heapLimitMb).toBe(160 + 48);
+      expect(api.output()).toContain('raise API_HEAP_MB or lower PAGE_CACHE_MB');
+    } finally {
+      api.child.kill('SIGTERM');
+      expect(await api.exited).toBe(0);
+    }
+  });
+
+  it('when API_HEAP_MB is not set, then the image, npm run start:api and the benchmarks use the same default cap', () => {
+    const shell = `--max-old-space-size=\${API_HEAP_MB:-${API_HEAP_MB_DEFAULT}}`;
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    expect(pkg.scripts['start:api']).toBe(`node ${shell} dist/src/server.js`);
+    expect(fs.readFileSync(path.join(root, 'docker/entrypoint.sh'), 'utf8')).toContain(
+      `api) exec node ${shell.replace('=', '="')}" dist/src/server.js ;;`,
+    );
+    expect(apiNodeFlags({})).toEqual([`--max-old-space-size=${API_HEAP_MB_DEFAULT}`]);
+    expect(apiNodeFlags({ API_HEAP_MB: '' })).toEqual([`--max-old-space-size=${API_HEAP_MB_DEFAULT}`]);
   });
 
   it('when the configuration is invalid, then every problem is printed and the process exits 1', async () => {

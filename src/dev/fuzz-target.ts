@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { apiNodeFlags } from '../../config/node-flags';
 import { mintCommenterToken } from '../modules/auth/mint-commenter-token';
 import { startEmbeddedMongo } from './embedded-mongo';
 import { EmbeddedRedis } from './embedded-redis';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     QUEUE_PREFIX: 'fuzz',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
-  spawnNode(path.join(dist, 'src', 'server.js'), env);
+  spawnNode(path.join(dist, 'src', 'server.js'), env, apiNodeFlags(env));
   spawnNode(path.join(dist, 'workers', 'worker.js'), env);
   await waitUntilReady(baseUrl);
 
@@ -165,8 +166,8 @@ function client(baseUrl: string, adminKey: string): Api {
   };
 }
 
-function spawnNode(script: string, env: NodeJS.ProcessEnv): void {
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+function spawnNode(script: string, env: NodeJS.ProcessEnv, flags: string[] = []): void {
+  const child = spawn(process.execPath, [...flags, script], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   child.once('exit', (code, signal) => {
     if (!shuttingDown) {
       process.stderr.write(`${path.basename(script)} exited (${signal ?? code}) while the fuzz target ran\n`);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { PublicPageCache } from '../infra/page-cache';
 
@@ -26,13 +26,20 @@ interface StoredResponse {
   until: number;
   body: Buffer;
   etag: string | undefined;
-  headers: OutgoingHttpHeaders;
-  notModifiedHeaders: OutgoingHttpHeaders;
+  headers: HeaderList;
+  notModifiedHeaders: HeaderList;
   /** For readers with a token: the check, and the same headers made private. */
   forViewers: ViewerCheck | undefined;
-  privateHeaders: OutgoingHttpHeaders;
-  privateNotModifiedHeaders: OutgoingHttpHeaders;
+  privateHeaders: HeaderList;
+  privateNotModifiedHeaders: HeaderList;
 }
+
+/**
+ * Headers as writeHead takes them flat: name, value, name, value. Handed to writeHead
+ * with nothing set before, Node writes them in one pass; a header set first (the request
+ * id) would send every stored one through setHeader again, which doubled a replay's cost.
+ */
+type HeaderList = OutgoingHttpHeader[];
 
 export interface PublicReplayOptions {
   /** Longest a stored answer is used; 0 turns replay off. */
@@ -150,17 +157,23 @@ function localsOf(res: ServerResponse): Record<string, unknown> | undefined {
 }
 
 function storedResponse(res: ServerResponse, generation: string, until: number, body: Buffer): StoredResponse {
-  const headers: OutgoingHttpHeaders = {};
-  const notModifiedHeaders: OutgoingHttpHeaders = {};
+  const headers: HeaderList = [];
+  const notModifiedHeaders: HeaderList = [];
+  const privateHeaders: HeaderList = [];
+  const privateNotModifiedHeaders: HeaderList = [];
+  const add = (name: string, value: OutgoingHttpHeader, personal: OutgoingHttpHeader = value): void => {
+    headers.push(name, value);
+    privateHeaders.push(name, personal);
+    if (NOT_IN_304.has(name)) return;
+    notModifiedHeaders.push(name, value);
+    privateNotModifiedHeaders.push(name, personal);
+  };
   for (const [name, value] of Object.entries(res.getHeaders())) {
     if (value === undefined || NOT_STORED.has(name)) continue;
-    headers[name] = value;
-    if (!NOT_IN_304.has(name)) notModifiedHeaders[name] = value;
+    add(name, value, name === 'cache-control' ? PRIVATE : value);
   }
-  headers['content-length'] = body.length;
+  add('content-length', body.length);
   const etag = res.getHeader('etag');
-  const forViewers = localsOf(res)?.[FOR_VIEWERS] as ViewerCheck | undefined;
-  const personal = { 'cache-control': PRIVATE };
   return {
     generation,
     until,
@@ -168,9 +181,9 @@ function storedResponse(res: ServerResponse, generation: string, until: number, 
     etag: typeof etag === 'string' ? etag : undefined,
     headers,
     notModifiedHeaders,
-    forViewers,
-    privateHeaders: { ...headers, ...personal },
-    privateNotModifiedHeaders: { ...notModifiedHeaders, ...personal },
+    forViewers: localsOf(res)?.[FOR_VIEWERS] as ViewerCheck | undefined,
+    privateHeaders,
+    privateNotModifiedHeaders,
   };
 }
 
@@ -178,13 +191,15 @@ function storedResponse(res: ServerResponse, generation: string, until: number, 
 const PRIVATE = 'private, no-store';
 
 function answer(req: IncomingMessage, res: ServerResponse, stored: StoredResponse, personal: boolean): void {
-  res.setHeader('X-Request-Id', randomUUID());
+  // Anything set on res before (the listener's Connection: close while draining) is kept:
+  // writeHead then merges the list into it.
+  const requestId = ['x-request-id', randomUUID()];
   if (stored.etag && matchesEtag(req.headers['if-none-match'], stored.etag)) {
-    res.writeHead(304, personal ? stored.privateNotModifiedHeaders : stored.notModifiedHeaders);
+    res.writeHead(304, (personal ? stored.privateNotModifiedHeaders : stored.notModifiedHeaders).concat(requestId));
     res.end();
     return;
   }
-  res.writeHead(200, personal ? stored.privateHeaders : stored.headers);
+  res.writeHead(200, (personal ? stored.privateHeaders : stored.headers).concat(requestId));
   res.end(stored.body);
 }
 
