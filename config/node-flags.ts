@@ -8,7 +8,8 @@
  * it from the machine's memory (about 4 GB here) and lets garbage from requests that
  * outlive a young-generation collection (a post waits on the database for 100 ms or more)
  * pile up before it collects: posting at full speed took the API to 195–210 MB of RSS with
- * 35 MB live. With the cap it collects sooner and stayed at 141 MB, with posts as fast.
+ * 35 MB live. With the cap it collects sooner and stayed at 141 MB, with posts as fast
+ * (README, "The API's memory while posting").
  * The cap must leave room for the page cache (PAGE_CACHE_MB, its pages are on the heap):
  * the API warns at start when it does not (api-process.ts).
  *
