@@ -2,7 +2,8 @@
 # Installs what is missing on a fresh machine, from the project's own files:
 # npm packages (from package-lock.json), curl, redis-server (Debian package) unless REDIS_URL is
 # set, chromium (Debian package) for the browser tests, python3-venv (Debian package) for the
-# OpenAPI fuzzer, and FerretDB (built from the Go module proxy) unless MONGODB_URI is set.
+# OpenAPI fuzzer, FerretDB (built from the Go module proxy) unless MONGODB_URI is set, and
+# Mailpit (also built from the Go module proxy) unless SMTP_TEST_URL is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,6 +59,12 @@ fi
 # cannot be downloaded. Building it now keeps the first start quick.
 if [ -z "${MONGODB_URI:-}" ] && command -v go >/dev/null; then
   bash scripts/install-ferretdb.sh >/dev/null
+fi
+
+# The tests' mail goes to Mailpit (an SMTP server with an HTTP API to read what it got),
+# started by the jest global setup; building it now keeps the first test run quick.
+if [ -z "${SMTP_TEST_URL:-}" ] && command -v go >/dev/null; then
+  bash scripts/install-mailpit.sh >/dev/null
 fi
 
 # The benchmarks run FerretDB on PostgreSQL, where it uses indexes (its SQLite backend
