@@ -1,9 +1,11 @@
+import { createTransport } from 'nodemailer';
 import { mailText, MailKind } from '../src/modules/notifications/mail-texts';
 import {
   listUnsubscribeHeaders,
   subscriptionOfToken,
   unsubscribeToken,
 } from '../src/modules/notifications/unsubscribe-link';
+import { mailTo, uniqueAddress } from './helpers/mailpit';
 
 const moderate = 'https://kommentarer.example/moderate?site=myndigheten';
 const comment = 'https://blogg.example/artikel/1#kommentar-65a1b2c3d4e5f60718293a4b';
@@ -70,5 +72,36 @@ describe('unsubscribe links', () => {
       'List-Unsubscribe': '<https://k.example/u?token=t>',
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     });
+  });
+});
+
+describe('mail texts through a real SMTP server', () => {
+  it('when a Swedish digest and an English rejection are sent with their unsubscribe headers, then Mailpit receives them as written', async () => {
+    const transport = createTransport(process.env.SMTP_TEST_URL);
+    try {
+      const secret = 'unsubscribe-test-secret-0123456789';
+      for (const [mail, language] of [
+        [every[2]!, 'sv'],
+        [every[8]!, 'en'],
+      ] as const) {
+        const to = uniqueAddress(mail.kind);
+        const link = `https://kommentarer.example.test/api/v1/unsubscribe?token=${unsubscribeToken(secret, 'abc123')}`;
+        const written = mailText(mail, language, link);
+        await transport.sendMail({
+          from: 'Kommentarer <no-reply@kommentarer.example.test>',
+          to,
+          subject: written.subject,
+          text: written.text,
+          headers: listUnsubscribeHeaders(link),
+        });
+        const received = await mailTo(to);
+        expect(received.subject).toBe(written.subject);
+        expect(received.text.trim()).toBe(written.text.trim());
+        expect(received.headers['List-Unsubscribe']).toEqual([`<${link}>`]);
+        expect(received.headers['List-Unsubscribe-Post']).toEqual(['List-Unsubscribe=One-Click']);
+      }
+    } finally {
+      transport.close();
+    }
   });
 });
