@@ -3,6 +3,7 @@ import { keyedHash } from '../src/infra/keyed-hash';
 import { CommenterModel } from '../src/modules/commenters/commenter.model';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { ErasureRequestModel } from '../src/modules/privacy/erasure-request.model';
+import { ErasureStepModel } from '../src/modules/privacy/erasure-step.model';
 import { erasureJob } from '../src/modules/privacy/erasure.job';
 import { createSite, Harness, startHarness, TestSite } from './helpers/harness';
 import { completed, decided, rawStorage as rawStorageOf, subject, write as writeAs } from './helpers/privacy';
@@ -151,6 +152,10 @@ describe('erasure', () => {
 
     const storage = await rawStorage();
     for (const value of [s.claims.sub, s.claims.name, s.claims.email, ipHash]) expect(storage).not.toContain(value);
+    // Nothing ties the kept tombstone to the request any more: the steps that listed the
+    // subject's comment ids are gone, and the request keeps only how many there were.
+    expect(await ErasureStepModel.countDocuments({ requestId: request._id })).toBe(0);
+    expect(request.steps).toBeGreaterThanOrEqual(2);
 
     const thread = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'a' });
     const tombstone = thread.body.comments.find((c: { id: string }) => c.id === withReply);

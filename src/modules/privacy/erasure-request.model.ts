@@ -28,6 +28,8 @@ export interface ErasureRequestDoc {
   receiptTokenHashes: string[];
   /** Filled in on completion from the erasure's steps (see erasure-step.model.ts). */
   receipt: ErasureReceipt;
+  /** How many steps the erasure took; the steps themselves are deleted on completion. */
+  steps: number;
 }
 
 const erasureRequestSchema = new Schema<ErasureRequestDoc>(
@@ -44,6 +46,7 @@ const erasureRequestSchema = new Schema<ErasureRequestDoc>(
     completedAt: { type: Date, default: null },
     receiptTokenHashes: { type: [String], default: [] },
     receipt: { type: Schema.Types.Mixed, default: {} },
+    steps: { type: Number, default: 0 },
   },
   { versionKey: false, minimize: false },
 );

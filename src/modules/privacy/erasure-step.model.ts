@@ -5,7 +5,7 @@ import mongoose, { Schema, Types } from 'mongoose';
  * index makes the plan for step n the same for every runner, even two at once (FerretDB
  * has no transactions, and its conditional updates are not atomic), and the receipt is
  * the sum of the steps' counts: nothing is skipped and nothing is counted twice. Steps
- * hold ids and counts only.
+ * hold ids and counts only, and are deleted once the request holds its receipt.
  */
 export interface ErasureStepDoc {
   _id: Types.ObjectId;

@@ -58,6 +58,8 @@ interface ClaimedStep {
  */
 export async function runErasure(requestId: string, deps: ErasureDeps): Promise<'completed' | 'skipped'> {
   let request = await ErasureRequestModel.findById(requestId).lean();
+  // A rerun after a crash between completing and deleting the steps deletes them now.
+  if (request?.status === 'completed') await ErasureStepModel.deleteMany({ requestId: request._id });
   if (!request || request.status === 'completed' || request.status === 'cancelled') return 'skipped';
   if (request.status === 'scheduled') {
     // The mark renews the site's refusal token (refusal-changes.ts on the model): from
@@ -89,10 +91,16 @@ export async function runErasure(requestId: string, deps: ErasureDeps): Promise<
   const receipt: Record<string, number> = {};
   for (const step of steps)
     for (const [kind, n] of Object.entries(step.counts)) receipt[kind] = (receipt[kind] ?? 0) + n;
-  await ErasureRequestModel.updateOne(
-    { _id: request._id, siteId: request.siteId },
-    { $set: { receipt, status: 'completed', completedAt: new Date() } },
+  // Only the runner that finds the request still running completes it: a second runner
+  // that raced it (a stalled job taken over) must not replace its receipt.
+  const completed = await ErasureRequestModel.updateOne(
+    { _id: request._id, siteId: request.siteId, status: 'running' },
+    { $set: { receipt, steps: steps.length, status: 'completed', completedAt: new Date() } },
   );
+  // The steps listed the subject's comment ids, tombstones kept under others' replies
+  // among them: once the receipt holds their counts, nothing may link those to the request.
+  await ErasureStepModel.deleteMany({ requestId: request._id });
+  if (completed.matchedCount === 0) return 'skipped';
   deps.logger.info({ erasureRequestId: requestId, steps: steps.length }, 'erasure completed');
   return 'completed';
 }

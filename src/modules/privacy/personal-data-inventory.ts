@@ -222,6 +222,7 @@ export const PERSONAL_DATA: PersonalDataPlace[] = [
  * and why; the inventory test accepts these and nothing else.
  */
 export const NOT_PERSONAL_DATA: Record<string, string> = {
-  ErasureStep: 'ids of comments and jobs, and counts, for resuming an erasure; the comments themselves are erased',
+  ErasureStep:
+    'ids of comments and jobs, and counts, for resuming an erasure; the comments themselves are erased, and the steps are deleted on completion',
   OutboxEntry: 'a comment id and revision waiting to be queued; removed with the comment',
 };
