@@ -61,6 +61,17 @@ const envSchema = z.object({
    */
   PUBLIC_CACHE_MAX_AGE_S: z.coerce.number().int().min(0).max(3600).default(5),
   PUBLIC_CACHE_STALE_S: z.coerce.number().int().min(0).max(3600).default(30),
+  /**
+   * Where mail goes out (smtp:// or smtps://, credentials in the URL) and who it is from;
+   * without SMTP_URL no mail is sent, and the worker says so when it starts.
+   */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().max(300).default('Kommentarer <no-reply@localhost>'),
+  /** How often the worker looks for erasure requests near or past their deadline, to tell the privacy contacts. */
+  DEADLINE_CHECK_EVERY_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** A JSON file of sites to create on start if they do not exist yet. */
   SITES_SEED_FILE: z.string().optional(),
   /** Where embedded (development) databases keep their files. */

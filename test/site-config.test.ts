@@ -26,6 +26,12 @@ describe('site configuration defaults', () => {
       rateLimits: { commentsPerCommenterPerMinute: 6, commentsPerIpPerMinute: 30 },
       retention: { ipHashDays: 30, rejectedDays: 90 },
       erasureGraceHours: 0,
+      notifications: {
+        moderators: { emails: [], mode: 'off', digestMinutes: 60 },
+        privacyContacts: [],
+        commenterMails: true,
+        sentMailRetentionDays: 30,
+      },
     });
   });
 
@@ -45,6 +51,31 @@ describe('site configuration defaults', () => {
       'https://www.example.se',
     ]);
     expect(siteConfigSchema.safeParse({ ...minimal, origins: ['https://www.example.se/blogg'] }).success).toBe(false);
+  });
+
+  it('when staff addresses are given for notifications, then they are stored in lower case; anything that is not one plain address is refused', () => {
+    const parsed = siteConfigSchema.parse({
+      ...minimal,
+      notifications: { privacyContacts: ['Dataskydd@Myndigheten.SE'], moderators: { emails: ['ö@exempel.se'] } },
+    });
+    expect(parsed.notifications.privacyContacts).toEqual(['dataskydd@myndigheten.se']);
+    expect(parsed.notifications.moderators).toEqual({ emails: ['ö@exempel.se'], mode: 'off', digestMinutes: 60 });
+    for (const bad of [
+      'a@b',
+      'a b@c.se',
+      '<a@b.se>',
+      'a@b.se, c@d.se',
+      'a@b.se\nBcc: x@y.se',
+      'a\u0000@b.se',
+      'x'.repeat(250) + '@b.se',
+    ])
+      expect(siteConfigSchema.safeParse({ ...minimal, notifications: { privacyContacts: [bad] } }).success).toBe(false);
+    expect(
+      siteConfigSchema.safeParse({ ...minimal, notifications: { privacyContacts: Array(21).fill('a@b.se') } }).success,
+    ).toBe(false);
+    expect(
+      siteConfigSchema.safeParse({ ...minimal, notifications: { moderators: { mode: 'sometimes' } } }).success,
+    ).toBe(false);
   });
 
   it('when a field is unknown, at the top or nested, then the configuration is refused', () => {

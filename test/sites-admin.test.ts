@@ -32,6 +32,12 @@ describe('site administration', () => {
       rateLimits: { commentsPerCommenterPerMinute: 6, commentsPerIpPerMinute: 30 },
       retention: { ipHashDays: 30, rejectedDays: 90 },
       erasureGraceHours: 0,
+      notifications: {
+        moderators: { emails: [], mode: 'off', digestMinutes: 60 },
+        privacyContacts: [],
+        commenterMails: true,
+        sentMailRetentionDays: 30,
+      },
       auth: { alg: 'HS256', hs256SecretSet: true },
     });
     expect(site.privacyNotice.sv.title).toBe('Behandling av personuppgifter');

@@ -86,6 +86,41 @@ const retention = z
   })
   .strict();
 
+/**
+ * An e-mail address a site's staff gives for its notices (moderators, privacy contacts):
+ * a local part and a domain with a dot, neither holding spaces, control characters or the
+ * characters that would need quoting in a mail header. Stated as one pattern, so the API
+ * document says exactly what is accepted.
+ */
+const ADDRESS_PART = String.raw`[^\s@<>(),;:"[\]\\\x00-\x1f\x7f]`;
+const staffAddress = z
+  .string()
+  .max(254)
+  .regex(new RegExp(`^${ADDRESS_PART}{1,64}@${ADDRESS_PART}+\\.${ADDRESS_PART}+$`), 'must be an e-mail address')
+  .transform((s) => s.toLowerCase());
+
+/**
+ * Who the service tells what, by mail (api.md 1.1). Moderators: one mail per held or
+ * reported comment, a digest every digestMinutes, or none. Privacy contacts: erasure
+ * requests near or past their 30-day deadline. Commenters: only those who opt in.
+ * Records of sent mail are deleted after sentMailRetentionDays.
+ */
+const notifications = z
+  .object({
+    moderators: z
+      .object({
+        emails: z.array(staffAddress).max(50).default([]),
+        mode: z.enum(['immediate', 'digest', 'off']).default('off'),
+        digestMinutes: z.number().int().min(5).max(10_080).default(60),
+      })
+      .strict()
+      .default({}),
+    privacyContacts: z.array(staffAddress).max(20).default([]),
+    commenterMails: z.boolean().default(true),
+    sentMailRetentionDays: z.number().int().min(1).max(3650).default(30),
+  })
+  .strict();
+
 /** The largest comment length limit (maxLength) a site can set. */
 export const MAX_SITE_MAX_LENGTH = 10_000;
 
@@ -105,6 +140,7 @@ export const siteConfigSchema = z
     rateLimits: rateLimits.default({}),
     retention: retention.default({}),
     erasureGraceHours: z.number().int().min(0).max(720).default(0),
+    notifications: notifications.default({}),
   })
   .strict();
 
