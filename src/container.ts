@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/env';
 import { JobQueues } from './infra/job-queues';
+import { Mailer } from './infra/mailer';
 import type { Logger } from './infra/logger';
 import { Metrics } from './infra/metrics';
 import { countDatabaseCommands } from './infra/mongo';
@@ -62,6 +63,8 @@ export interface Services {
   erasureQueue: ErasureQueue;
   erasure: ErasureService;
   subjectExports: ExportService;
+  /** Outgoing mail; undefined without SMTP_URL (then no mail is sent). */
+  mailer: Mailer | undefined;
 }
 
 export function createServices(
@@ -138,6 +141,7 @@ export function createServices(
     erasureQueue,
     erasure: new ErasureService(erasureQueue, commenters, rateLimit, config.IP_HASH_SECRET),
     subjectExports: new ExportService(commenters, config.IP_HASH_SECRET),
+    mailer: config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM) : undefined,
   };
 }
 
@@ -159,5 +163,6 @@ export async function closeServices(services: Services): Promise<void> {
   services.stopCountingCommands();
   await services.pageCache.close();
   await services.jobQueues.close();
+  services.mailer?.close();
   await services.redis.close();
 }

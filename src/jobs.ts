@@ -2,6 +2,7 @@ import type { Services } from './container';
 import type { JobDefinition } from './infra/job-definition';
 import type { JobPayload } from './infra/queue';
 import { moderationJob } from './modules/moderation/moderation.job';
+import { erasureDeadlinesJob } from './modules/privacy/erasure-deadlines.job';
 import { erasureJob } from './modules/privacy/erasure.job';
 import { retentionJob } from './modules/retention/retention.job';
 
@@ -10,4 +11,9 @@ import { retentionJob } from './modules/retention/retention.job';
  * workers run them all alike (worker-process.ts), /metrics shows each. A new job is its
  * `*.job.ts` and one line here.
  */
-export const JOBS: ReadonlyArray<JobDefinition<JobPayload, Services>> = [moderationJob, erasureJob, retentionJob];
+export const JOBS: ReadonlyArray<JobDefinition<JobPayload, Services>> = [
+  moderationJob,
+  erasureJob,
+  retentionJob,
+  erasureDeadlinesJob,
+];

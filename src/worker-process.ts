@@ -49,7 +49,8 @@ export async function startWorkers(
   }, options.sweepEveryMs ?? SWEEP_EVERY_MS);
   sweeper.unref();
 
-  logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'workers started');
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, mail: config.SMTP_URL ? 'on' : 'off' }, 'workers started');
+  if (!config.SMTP_URL) logger.warn('mail is off: SMTP_URL is not set, so privacy contacts and moderators get no mail');
   return {
     services,
     close: async () => {

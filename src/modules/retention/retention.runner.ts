@@ -2,6 +2,7 @@ import type { Logger } from '../../infra/logger';
 import { CommentModel } from '../comments/comment.model';
 import { removeComments } from '../comments/comment-removal';
 import { IdempotencyModel } from '../comments/idempotency.model';
+import { SentMailModel } from '../notifications/sent-mail.model';
 import { SiteModel } from '../sites/site.model';
 import type { SiteConfig } from '../sites/site.schemas';
 
@@ -16,6 +17,7 @@ export interface RetentionCounts {
   ipHashesDeleted: number;
   rejectedDeleted: number;
   idempotencyDeleted: number;
+  sentMailDeleted: number;
   jobRecordsDeleted: number;
 }
 
@@ -34,7 +36,8 @@ function groupBy<T extends { _id: unknown }, K>(items: T[], keyOf: (item: T) => 
 /**
  * Applies every site's retention settings: IP hashes older than `ipHashDays` and
  * rejected comments older than `rejectedDays` (counted from the decision) are deleted;
- * old idempotency records and finished job records go too. Logs counts only.
+ * records of sent mail older than `notifications.sentMailRetentionDays`, old idempotency
+ * records and finished job records go too. Logs counts only.
  */
 export async function runRetention(
   queues: FinishedJobRecords[],
@@ -45,6 +48,7 @@ export async function runRetention(
     ipHashesDeleted: 0,
     rejectedDeleted: 0,
     idempotencyDeleted: 0,
+    sentMailDeleted: 0,
     jobRecordsDeleted: 0,
   };
   const sites = await SiteModel.find({}, { config: 1 }).lean();
@@ -80,6 +84,17 @@ export async function runRetention(
         counts.rejectedDeleted += removed.deleted + removed.tombstoned;
       }
     }
+  }
+  // Records of sent mail, by each site's notifications.sentMailRetentionDays (30 for
+  // sites stored before that setting existed).
+  for (const [days, group] of groupBy(
+    sites,
+    (s) => (s.config as SiteConfig).notifications?.sentMailRetentionDays ?? 30,
+  )) {
+    const cutoff = new Date(now.getTime() - days * 86_400_000);
+    counts.sentMailDeleted += (
+      await SentMailModel.deleteMany({ siteId: { $in: group.map((s) => s._id) }, at: { $lt: cutoff } })
+    ).deletedCount;
   }
   counts.idempotencyDeleted = (
     await IdempotencyModel.deleteMany({ createdAt: { $lt: new Date(now.getTime() - IDEMPOTENCY_KEEP_MS) } })
