@@ -70,6 +70,8 @@ const envSchema = z.object({
     .regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL')
     .optional(),
   MAIL_FROM: z.string().max(300).default('Kommentarer <no-reply@localhost>'),
+  /** How often the worker looks for comments waiting for moderators, to tell them by mail. */
+  MODERATOR_MAIL_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   /** How often the worker looks for erasure requests near or past their deadline, to tell the privacy contacts. */
   DEADLINE_CHECK_EVERY_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** A JSON file of sites to create on start if they do not exist yet. */

@@ -2,6 +2,7 @@ import type { Services } from './container';
 import type { JobDefinition } from './infra/job-definition';
 import type { JobPayload } from './infra/queue';
 import { moderationJob } from './modules/moderation/moderation.job';
+import { moderatorMailJob } from './modules/notifications/moderator-mail.job';
 import { erasureDeadlinesJob } from './modules/privacy/erasure-deadlines.job';
 import { erasureJob } from './modules/privacy/erasure.job';
 import { retentionJob } from './modules/retention/retention.job';
@@ -16,4 +17,5 @@ export const JOBS: ReadonlyArray<JobDefinition<JobPayload, Services>> = [
   erasureJob,
   retentionJob,
   erasureDeadlinesJob,
+  moderatorMailJob,
 ];
