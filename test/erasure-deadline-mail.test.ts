@@ -4,9 +4,11 @@ import { ErasureRequestModel } from '../src/modules/privacy/erasure-request.mode
 import { SentMailModel } from '../src/modules/notifications/sent-mail.model';
 import { runRetention } from '../src/modules/retention/retention.runner';
 import { freePort } from '../src/dev/free-port';
-import { createSite, TestSite, useHarness } from './helpers/harness';
+import { holdAt } from '../src/shared/checkpoints';
+import { erasureJob } from '../src/modules/privacy/erasure.job';
+import { createSite, eventually, TestSite, useHarness } from './helpers/harness';
 import { mailsTo, mailTo, uniqueAddress } from './helpers/mailpit';
-import { subject } from './helpers/privacy';
+import { completed, subject } from './helpers/privacy';
 
 // The worker's check of erasure deadlines, sending to the tests' real SMTP server (Mailpit).
 const h = useHarness({
@@ -122,4 +124,41 @@ describe('privacy contacts and erasure deadlines', () => {
     expect(counts.sentMailDeleted).toBeGreaterThanOrEqual(1);
     expect(await SentMailModel.countDocuments({ siteId: site.id })).toBe(0);
   });
+
+  // Last: it starts workers, which would run the other tests' requests' jobs if they were due.
+  it('when an erasure keeps failing, then the contacts are told once that it needs attention, and it still completes once the cause is gone', async () => {
+    const workers = await h.startWorkers();
+    try {
+      const { site, contacts, requestId } = await openRequest({ erasureGraceHours: 0 });
+      const request = await ErasureRequestModel.findById(requestId).lean();
+      const jobId = erasureJob.jobId({ siteId: site.id, subjectRef: request!.subjectRef });
+      const queue = h.services.jobQueues.of(erasureJob);
+      // Each attempt fails at its last step, as a lost database would make it fail.
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const step = holdAt('erasure.final.beforeProfile');
+        await step.reached;
+        if (attempt === 2) {
+          // One failure is no alarm.
+          await check();
+          expect(await mailsTo(contacts[0]!)).toHaveLength(0);
+        }
+        step.release(Object.assign(new Error('connection lost'), { name: 'MongoNetworkError' }));
+        await eventually(async () => (await queue.failedAttempts(jobId)) >= attempt, 20_000);
+      }
+      const held = holdAt('erasure.final.beforeProfile');
+      expect(await check()).toBe('sent');
+      expect(await check()).toBe('nothing to send');
+      for (const to of contacts) {
+        const mail = await mailTo(to);
+        expect(mail.subject).toMatch(/^Begäran om radering misslyckades/);
+        expect(mail.text).toContain(requestId);
+      }
+      await held.reached;
+      held.release();
+      await completed(requestId);
+      for (const to of contacts) expect(await mailsTo(to)).toHaveLength(1);
+    } finally {
+      await workers.close();
+    }
+  }, 60_000);
 });

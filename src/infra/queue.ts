@@ -174,6 +174,11 @@ export class TypedQueue<T extends JobPayload> {
     return job ? job.getState() : undefined;
   }
 
+  /** How many attempts of the job have failed so far (0 when there is no such job). */
+  async failedAttempts(jobId: string): Promise<number> {
+    return (await this.bull.getJob(jobId))?.attemptsMade ?? 0;
+  }
+
   /** Removes the job unless a worker is running it. */
   async removeUnlessActive(jobId: string): Promise<'removed' | 'active' | 'absent'> {
     const job = await this.bull.getJob(jobId);

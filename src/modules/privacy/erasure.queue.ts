@@ -22,6 +22,11 @@ export class ErasureQueue {
     const state = await this.queue.state(erasureJob.jobId({ siteId, subjectRef }));
     return state !== undefined && !isFinished(state);
   }
+
+  /** How many attempts of the subject's erasure job have failed so far; it retries with backoff. */
+  async failedAttempts(siteId: string, subjectRef: string): Promise<number> {
+    return this.queue.failedAttempts(erasureJob.jobId({ siteId, subjectRef }));
+  }
 }
 
 const isFinished = (state: string | undefined) => state === 'completed' || state === 'failed';
