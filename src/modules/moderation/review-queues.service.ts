@@ -18,7 +18,11 @@ async function queueFilter(site: Site, queue: ReviewQueueName): Promise<Record<s
     case 'pending':
       return { siteId: site.id, status: 'pending', held: true };
     case 'reported':
-      return { siteId: site.id, status: 'published', _id: { $in: await reportedIds(site) } };
+      return {
+        siteId: site.id,
+        status: 'published',
+        _id: { $in: await reportedCommentIds(site.id, site.config.moderation.reportThreshold) },
+      };
     case 'rejected':
       return { siteId: site.id, status: 'rejected' };
     case 'approved':
@@ -26,12 +30,12 @@ async function queueFilter(site: Site, queue: ReviewQueueName): Promise<Record<s
   }
 }
 
-/** Comments with at least the site's threshold of unresolved reports. */
-async function reportedIds(site: Site): Promise<Types.ObjectId[]> {
+/** Comments of a site with at least `threshold` unresolved reports: the reported queue (and the moderators' mail of it). */
+export async function reportedCommentIds(siteId: string, threshold: number): Promise<Types.ObjectId[]> {
   const rows = await ReportModel.aggregate<{ _id: Types.ObjectId; n: number }>([
-    { $match: { siteId: site.id, resolved: false } },
+    { $match: { siteId, resolved: false } },
     { $group: { _id: '$commentId', n: { $sum: 1 } } },
-    { $match: { n: { $gte: site.config.moderation.reportThreshold } } },
+    { $match: { n: { $gte: threshold } } },
   ]);
   return rows.map((r) => r._id);
 }

@@ -4,11 +4,12 @@ import type { JobDefinition } from '../../infra/job-definition';
 import type { Logger } from '../../infra/logger';
 import type { Mailer } from '../../infra/mailer';
 import { CommentModel } from '../comments/comment.model';
+import { reportedCommentIds } from '../moderation/review-queues.service';
 import { ReportModel } from '../reports/report.model';
 import { SiteModel } from '../sites/site.model';
 import type { SiteConfig } from '../sites/site.schemas';
 import { MailKind, mailText } from './mail-texts';
-import { sendOnce } from './send-once';
+import { sendToEach } from './send-once';
 import { SentMailModel } from './sent-mail.model';
 
 export const moderatorMailPayload = z.object({ run: z.literal('moderator-mail') }).strict();
@@ -41,15 +42,11 @@ async function waitingOn(
     CommentModel.find(heldFilter, { _id: 1 }).sort({ createdAt: -1 }).limit(PER_RUN).lean(),
     CommentModel.countDocuments(heldFilter),
     CommentModel.findOne(heldFilter, { createdAt: 1 }).sort({ createdAt: 1 }).lean(),
-    ReportModel.aggregate<{ _id: unknown; n: number }>([
-      { $match: { siteId, resolved: false } },
-      { $group: { _id: '$commentId', n: { $sum: 1 } } },
-      { $match: { n: { $gte: config.moderation.reportThreshold } } },
-    ]),
+    reportedCommentIds(siteId, config.moderation.reportThreshold),
   ]);
   // A reported comment has waited since its oldest open report ($min is not on FerretDB).
   const firstReport = reported.length
-    ? await ReportModel.findOne({ siteId, resolved: false, commentId: { $in: reported.map((r) => r._id) } })
+    ? await ReportModel.findOne({ siteId, resolved: false, commentId: { $in: reported } })
         .sort({ createdAt: 1 })
         .lean()
     : null;
@@ -57,7 +54,7 @@ async function waitingOn(
   return {
     items: [
       ...held.map((c) => ({ id: String(c._id), queue: 'pending' as const })),
-      ...reported.slice(0, PER_RUN).map((r) => ({ id: String(r._id), queue: 'reported' as const })),
+      ...reported.slice(0, PER_RUN).map((id) => ({ id: String(id), queue: 'reported' as const })),
     ],
     count: heldCount + reported.length,
     since: times.length ? new Date(Math.min(...times.map((t) => t.getTime()))) : null,
@@ -97,11 +94,10 @@ export const moderatorMailJob: JobDefinition<ModeratorMailPayload, ModeratorMail
       if (emails.length === 0) continue;
       const { items: waiting, count, since } = await waitingOn(site._id, config);
       const moderateUrl = `${deps.config.PUBLIC_URL}/moderate#site=${encodeURIComponent(site._id)}&lang=${config.locale}`;
-      const mails: Array<{ kind: string; about: string; mail: MailKind }> = [];
+      const mails: Array<{ about: string; mail: MailKind }> = [];
       if (mode === 'immediate') {
         for (const w of waiting)
           mails.push({
-            kind: w.queue === 'pending' ? 'held' : 'reported',
             about: w.id,
             mail:
               w.queue === 'pending'
@@ -112,7 +108,6 @@ export const moderatorMailJob: JobDefinition<ModeratorMailPayload, ModeratorMail
         // Keyed by period as well, so that two runs at once send one digest.
         const period = Math.floor(now / (digestMinutes * 60_000));
         mails.push({
-          kind: 'digest',
           about: `${site._id}:${period}`,
           mail: {
             kind: 'digest',
@@ -123,18 +118,14 @@ export const moderatorMailJob: JobDefinition<ModeratorMailPayload, ModeratorMail
           },
         });
       }
-      for (const { kind, about, mail } of mails) {
-        const written = mailText(mail, config.locale);
-        for (const to of emails) {
-          const outcome = await sendOnce(
-            deps.mailer,
-            deps.config.IP_HASH_SECRET as string,
-            { siteId: site._id, kind, about },
-            { to, ...written },
-          );
-          if (outcome === 'sent') sent++;
-        }
-      }
+      for (const { about, mail } of mails)
+        sent += await sendToEach(
+          deps.mailer,
+          deps.config.IP_HASH_SECRET as string,
+          { siteId: site._id, kind: mail.kind, about },
+          emails,
+          mailText(mail, config.locale),
+        );
     }
     if (sent > 0) deps.logger.info({ mails: sent }, 'moderators told of waiting comments');
     return sent > 0 ? 'sent' : 'nothing to send';

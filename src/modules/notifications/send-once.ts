@@ -31,3 +31,16 @@ export async function sendOnce(
     throw err;
   }
 }
+
+/** sendOnce for each of `recipients` with the same mail; answers how many were sent now. */
+export async function sendToEach(
+  mailer: Mailer,
+  secret: string,
+  record: { siteId: string; kind: string; about: string },
+  recipients: readonly string[],
+  mail: Omit<OutgoingMail, 'to'>,
+): Promise<number> {
+  let sent = 0;
+  for (const to of recipients) if ((await sendOnce(mailer, secret, record, { to, ...mail })) === 'sent') sent++;
+  return sent;
+}

@@ -4,7 +4,7 @@ import type { JobDefinition } from '../../infra/job-definition';
 import type { Logger } from '../../infra/logger';
 import type { Mailer } from '../../infra/mailer';
 import { MailKind, mailText } from '../notifications/mail-texts';
-import { sendOnce } from '../notifications/send-once';
+import { sendToEach } from '../notifications/send-once';
 import type { SiteService } from '../sites/site.service';
 import { ErasureRequestModel } from './erasure-request.model';
 import type { ErasureQueue } from './erasure.queue';
@@ -35,7 +35,7 @@ export const FAILING_AFTER_ATTEMPTS = 3;
  * before their deadline, again once they are past it, and about an erasure whose job
  * keeps failing (FAILING_AFTER_ATTEMPTS): an erasure that has stalled
  * (a failing worker, a paused queue) must not run into the GDPR's month unnoticed. Each
- * contact gets each of the two mails once per request (send-once.ts), however often this
+ * contact gets each of these mails once per request (send-once.ts), however often this
  * runs; a failed send is retried by the queue.
  */
 export const erasureDeadlinesJob: JobDefinition<DeadlinesPayload, DeadlinesJobDeps> = {
@@ -53,16 +53,13 @@ export const erasureDeadlinesJob: JobDefinition<DeadlinesPayload, DeadlinesJobDe
       const contacts = site?.config.notifications?.privacyContacts ?? [];
       if (!site || contacts.length === 0) return;
       const about = mail(site.config.name);
-      const written = mailText(about, site.config.locale);
-      for (const to of contacts) {
-        const outcome = await sendOnce(
-          deps.mailer!,
-          deps.config.IP_HASH_SECRET as string,
-          { siteId: site.id, kind: about.kind, about: requestId },
-          { to, ...written },
-        );
-        if (outcome === 'sent') sent++;
-      }
+      sent += await sendToEach(
+        deps.mailer!,
+        deps.config.IP_HASH_SECRET as string,
+        { siteId: site.id, kind: about.kind, about: requestId },
+        contacts,
+        mailText(about, site.config.locale),
+      );
     };
     const running = await ErasureRequestModel.find({ status: 'running' }).select({ siteId: 1, subjectRef: 1 }).lean();
     for (const request of running) {
