@@ -74,6 +74,8 @@ const envSchema = z.object({
   MODERATOR_MAIL_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   /** How often the worker looks for erasure requests near or past their deadline, to tell the privacy contacts. */
   DEADLINE_CHECK_EVERY_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /** How often a worker looks for events to hand to webhooks and mail when no hint woke it sooner. */
+  EVENT_POLL_MS: z.coerce.number().int().min(10).default(500),
   /** A JSON file of sites to create on start if they do not exist yet. */
   SITES_SEED_FILE: z.string().optional(),
   /** Where embedded (development) databases keep their files. */

@@ -25,6 +25,7 @@ import { ErasureQueue } from './modules/privacy/erasure.queue';
 import { ErasureService } from './modules/privacy/erasure.service';
 import { ExportService } from './modules/privacy/export.service';
 import { ReportService } from './modules/reports/report.service';
+import { publishEventHints } from './modules/events/event-hints';
 import { SiteService } from './modules/sites/site.service';
 import { ThreadService } from './modules/threads/thread.service';
 
@@ -45,6 +46,8 @@ export interface Services {
   refusals: RefusalCache;
   /** Stops renewing refusal tokens for this process's writes of bans, threads and erasure requests (on close). */
   stopRefusalFeed: () => void;
+  /** Stops telling other processes that this one recorded events (on close). */
+  stopEventHints: () => void;
   /** Stops counting this process's database commands (on close). */
   stopCountingCommands: () => void;
   /** One queue per job of src/jobs.ts. */
@@ -128,6 +131,7 @@ export function createServices(
     stopPageCacheFeed,
     refusals,
     stopRefusalFeed,
+    stopEventHints: publishEventHints(redis, config.QUEUE_PREFIX),
     stopCountingCommands: countDatabaseCommands(metrics),
     jobQueues,
     moderation,
@@ -161,6 +165,7 @@ export async function closeServices(services: Services): Promise<void> {
   // Outbox entries of jobs Redis has taken; any left would only be swept again.
   await services.moderation.flush();
   services.stopCountingCommands();
+  services.stopEventHints();
   await services.pageCache.close();
   await services.jobQueues.close();
   services.mailer?.close();

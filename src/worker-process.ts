@@ -6,12 +6,17 @@ import type { Metrics } from './infra/metrics';
 import { connectMongo, disconnectMongo, ensureIndexes } from './infra/mongo';
 import { RedisConnections } from './infra/redis';
 import { JOBS } from './jobs';
+import { EventDispatcher } from './modules/events/event-dispatcher';
+import { EVENT_CONSUMERS } from './modules/events/event-consumers';
+import { listenForEventHints } from './modules/events/event-hints';
 
 /** How often the outbox sweeper looks for comments whose job never reached Redis. */
 const SWEEP_EVERY_MS = 10_000;
 
 export interface RunningWorkers {
   services: Services;
+  /** Hands the feed's ready events to webhooks and mail. */
+  dispatcher: EventDispatcher;
   /** Stops taking jobs, lets in-flight ones finish, closes connections. */
   close(): Promise<void>;
 }
@@ -49,13 +54,20 @@ export async function startWorkers(
   }, options.sweepEveryMs ?? SWEEP_EVERY_MS);
   sweeper.unref();
 
+  // The event feed: ready events go to webhooks and mail, woken by any process's hint.
+  const dispatcher = new EventDispatcher(EVENT_CONSUMERS, services, logger, config.EVENT_POLL_MS);
+  listenForEventHints(services.redis, config.QUEUE_PREFIX, () => dispatcher.wake());
+  dispatcher.start();
+
   logger.info({ concurrency: config.WORKER_CONCURRENCY, mail: config.SMTP_URL ? 'on' : 'off' }, 'workers started');
   if (!config.SMTP_URL) logger.warn('mail is off: SMTP_URL is not set, so privacy contacts and moderators get no mail');
   return {
     services,
+    dispatcher,
     close: async () => {
       clearInterval(sweeper);
       await sweeping;
+      await dispatcher.stop();
       await closeServices(services); // bull's close waits for active jobs
       if (ownsMongo) await disconnectMongo();
     },
