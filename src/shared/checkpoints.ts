@@ -10,7 +10,8 @@ export type CheckpointName =
   | 'comment.remove.waiting'
   | 'erasure.tombstones.waiting'
   | 'erasure.final.beforeProfile'
-  | 'moderation.batch.evaluated';
+  | 'moderation.batch.evaluated'
+  | 'moderation.batch.applied';
 
 interface Hold {
   reached: () => void;

@@ -1,4 +1,6 @@
 import { AppError, notFound } from '../../shared/errors';
+import { logCause } from '../events/comment-events';
+import { recordEvents } from '../events/record-events';
 import type { RefusalCache, RefusalView } from '../../infra/refusal-cache';
 import type { CommenterService } from '../commenters/commenter.service';
 import { subjectRef } from '../privacy/subject-ref';
@@ -80,7 +82,16 @@ export class BanService {
       createdBy: actor.id,
       liftedAt: null,
     });
-    await this.log.append({ siteId, actor, action: 'banned', subjectId: target._id, reason, until });
+    const entry = await this.log.append({ siteId, actor, action: 'banned', subjectId: target._id, reason, until });
+    // The event names the ban, never the commenter: a host that needs to know whom asks the admin API.
+    await recordEvents([
+      {
+        type: 'commenter.banned',
+        siteId,
+        cause: logCause(entry),
+        data: { banId: String(ban._id), until: until?.toISOString() ?? null },
+      },
+    ]);
     // The ban holds in every process once this answers, or the moderator hears it may not yet.
     await this.refusals.confirm(siteId);
     return ban.toObject();
@@ -92,19 +103,23 @@ export class BanService {
    */
   async lift(siteId: string, sub: string, actor: Actor & { kind: 'moderator' }): Promise<void> {
     const ref = subjectRef(this.secret, siteId, sub);
+    const inForce = await BanModel.find({ siteId, subjectRef: ref, liftedAt: null }, { _id: 1 }).lean();
     const result = await BanModel.updateMany(
       { siteId, subjectRef: ref, liftedAt: null },
       { $set: { liftedAt: new Date() } },
     );
     if (result.modifiedCount === 0) throw notFound('ban');
     const target = await this.commenters.find(siteId, sub);
-    await this.log.append({
+    const entry = await this.log.append({
       siteId,
       actor,
       action: 'unbanned',
       subjectId: target?._id ?? null,
       subjectRef: target ? null : ref,
     });
+    await recordEvents([
+      { type: 'commenter.unbanned', siteId, cause: logCause(entry), data: { banIds: inForce.map((b) => String(b._id)) } },
+    ]);
     await this.refusals.confirm(siteId);
   }
 }

@@ -7,6 +7,8 @@ import { CommentDoc, CommentModel, RuleHit } from './comment.model';
 import { IdempotencyModel } from './idempotency.model';
 import { claimNextVersion, commentClaimKey } from './comment-claims';
 import { anyOf } from '../../shared/id-range';
+import { commentRemoved, RemovedBy } from '../events/comment-events';
+import { recordEvents } from '../events/record-events';
 
 /** What a removal did, for receipts and retention logs. */
 export interface RemovalCounts {
@@ -111,8 +113,20 @@ export async function removeFound(siteId: string, found: Removable, removal: Rem
     const deleted = drop.length
       ? (await CommentModel.deleteMany({ ...byAuthor(removal), siteId, _id: anyOf(drop) })).deletedCount
       : 0;
+    const by = removedBy(removal);
+    await recordEvents(
+      comments
+        .filter((c) => c.status !== 'removed')
+        .map((c) => commentRemoved({ ...c, siteId }, by, withReplies.has(String(c._id)))),
+    );
     return { deleted: deleted + (await removeEmptiedTombstones(siteId, comments)), tombstoned, reports };
   });
+}
+
+/** Who a removal's event says removed the comments. */
+function removedBy(removal: Removal): RemovedBy {
+  if (removal.reason === 'erasure' || removal.reason === 'retention') return removal.reason;
+  return removal.actor.kind === 'system' ? 'system' : removal.actor.kind;
 }
 
 /**

@@ -12,6 +12,8 @@ import { Actor, ClaimTaken, ModerationLogService, moderatorActor } from '../mode
 import type { LogEntryDoc } from '../moderation-log/moderation-log.model';
 import { assertNotBeingErased, erasureBegun, erasureInProgress } from '../privacy/erasure-marker';
 import type { RefusalCache } from '../../infra/refusal-cache';
+import { commentCreated } from '../events/comment-events';
+import { recordEvents } from '../events/record-events';
 import { checkpoint } from '../../shared/checkpoints';
 import { claimNextVersion, commentClaimKey, voidUnappliedClaim } from './comment-claims';
 import type { Site } from '../sites/site.service';
@@ -265,8 +267,10 @@ export class CommentService {
       throw err;
     }
     // An erasure of this profile that began while this request ran may have looked for
-    // comments before this one was written: then the comment goes again, here.
-    if (await erasureBegun(site.id, author._id)) {
+    // comments before this one was written: then the comment goes again, here. The event
+    // is written alongside, in the same round trip's time.
+    const [erasing] = await Promise.all([erasureBegun(site.id, author._id), recordEvents([commentCreated(doc)])]);
+    if (erasing) {
       await removeComments(site.id, [id], { actor: { kind: 'system' }, reason: 'erasure' });
       throw erasureInProgress();
     }

@@ -1,4 +1,5 @@
 import { settle, Settled } from '../../infra/batcher';
+import { checkpoint } from '../../shared/checkpoints';
 import { lookUpSet, pushesDownEquality } from '../../infra/mongo';
 import { SiteScopedUpdate, updateEach } from '../../infra/site-changes';
 import { AppError, notFound } from '../../shared/errors';
@@ -10,6 +11,8 @@ import { ReportModel } from '../reports/report.model';
 import type { LogAction, LogEntryDoc } from '../moderation-log/moderation-log.model';
 import { Actor, ClaimTaken, ModerationLogService, moderatorActor } from '../moderation-log/moderation-log.service';
 import type { Site } from '../sites/site.service';
+import { commentCreated, decisionEvents, DecidedAs } from '../events/comment-events';
+import { NewEvent, recordEvents } from '../events/record-events';
 import type { DecisionRequest } from './moderation.schemas';
 import { hasOpenReports, ReviewQueueService } from './review-queues.service';
 import type { ReviewItem } from './review-queues.view';
@@ -117,10 +120,14 @@ export class DecisionService {
       // Our own earlier attempt (a retried job, a repeated click) claimed this version:
       // finish what it decided, not what this attempt would decide.
       const rules = earlier.rules.map((r) => ({ rule: r.rule, action: r.action, detail: r.detail }));
-      await this.apply(comment, earlier.action as Outcome, actor, rules);
+      const finished = await this.apply(comment, earlier.action as Outcome, actor, rules);
+      if (finished) await recordEvents(eventsOfDecision(comment, earlier.action as Outcome, actor.kind, rules));
       return null;
     }
-    return this.apply(comment, outcome, actor, details.rules);
+    const updated = await this.apply(comment, outcome, actor, details.rules);
+    // The events follow the change they tell of, written by the code that made it.
+    if (updated) await recordEvents(eventsOfDecision(comment, outcome, actor.kind, details.rules ?? []));
+    return updated;
   }
 
   /**
@@ -154,15 +161,23 @@ export class DecisionService {
       const claim = claims[i];
       return claim ? [{ decision, claim, i }] : [];
     });
-    const applying = this.applyAll(ours.map((o) => o.decision)).then((applied) =>
-      Promise.all(
+    const applying = this.applyAll(ours.map((o) => o.decision)).then(async (applied) => {
+      // The batch's events in one insert, once its changes are made; a job that dies
+      // before is retried and writes them then (see processModerationBatch).
+      await checkpoint('moderation.batch.applied');
+      await recordEvents(
+        ours.flatMap(({ decision }, k) =>
+          applied[k] instanceof Date ? eventsOfDecision(decision.comment, decision.outcome, 'system', decision.rules) : [],
+        ),
+      );
+      await Promise.all(
         ours.map(async ({ decision, claim, i }, k) => {
           const outcome = applied[k]!;
           if (outcome === 'gone') await voidUnappliedClaim(decision.comment, claim);
           results[i] = { ok: true, value: outcome instanceof Date ? outcome : 'stale' };
         }),
-      ),
-    );
+      );
+    });
     const retaking = decisions.map(async ({ comment, outcome, rules, reason }, i) => {
       if (claims[i]) return;
       const settled = await settle(() => this.decide(comment, outcome, actor, { rules, reason }));
@@ -259,6 +274,26 @@ export class DecisionService {
     }
     return updated;
   }
+}
+
+/**
+ * The events of a decision on the version `comment` was read at (the one claimed). A
+ * comment's first decision also writes its `comment.created` again: stored once, it is in
+ * the feed even when the post that wrote the comment died before its own event.
+ */
+export function eventsOfDecision(
+  comment: CommentDoc,
+  outcome: Outcome,
+  by: Actor['kind'],
+  rules: readonly RuleHit[],
+  reasonId?: string | null,
+): NewEvent[] {
+  const as: DecidedAs = outcome === 'approved' ? 'published' : outcome;
+  const decided = decisionEvents(comment, as, by === 'system' ? 'system' : 'moderator', comment.version, {
+    rules,
+    reasonId,
+  });
+  return comment.revision === 1 && comment.version === 1 ? [commentCreated(comment), ...decided] : decided;
 }
 
 function sameActor(entry: LogEntryDoc, actor: Actor): boolean {

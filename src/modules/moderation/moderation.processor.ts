@@ -5,7 +5,8 @@ import type { CommentDoc } from '../comments/comment.model';
 import type { Site, SiteService } from '../sites/site.service';
 import { evaluateRules, recentCommentsOf } from './automated-rules';
 import { decideOutcome } from './rules/outcome';
-import type { AutomatedDecision, DecisionService, Outcome } from './decision.service';
+import { AutomatedDecision, DecisionService, eventsOfDecision, Outcome } from './decision.service';
+import { recordEvents } from '../events/record-events';
 import type { ModerationPayload } from './moderation.job';
 import { byId, WaitingComments } from './waiting-comments';
 
@@ -68,15 +69,20 @@ export async function processModerationBatch(
     ...new Set([...comments.values()].filter((c): c is CommentDoc => !!c).map((c) => c.siteId)),
   ]);
   const live: Array<{ index: number; comment: CommentDoc; site: Site }> = [];
+  const decidedBefore: CommentDoc[] = [];
   jobs.forEach(({ payload, log }, index) => {
     const comment = comments.get(payload.commentId);
     const site = comment && sites.get(comment.siteId);
     if (!comment || !site || comment.revision !== payload.revision || comment.status !== 'pending' || comment.held) {
+      if (comment && comment.revision === payload.revision && comment.decidedBy === 'system') decidedBefore.push(comment);
       log.debug({ commentId: payload.commentId }, 'stale moderation job skipped');
       return;
     }
     live.push({ index, comment, site });
   });
+  // A job that decided its comment and died before writing the events is retried and
+  // finds the comment decided: the events are written again from the comment (stored once).
+  await recordEvents(decidedBefore.flatMap(eventsOfSystemDecision));
   if (live.length === 0) return results;
 
   const recent = await recentCommentsOf(live.map((l) => l.comment));
@@ -114,6 +120,13 @@ export async function processModerationBatch(
     results[index] = { ok: true, value: outcome };
   });
   return results;
+}
+
+/** The events of the system's decision a comment still shows (its last change), on the version that decision claimed. */
+function eventsOfSystemDecision(comment: CommentDoc) {
+  const outcome = comment.status === 'pending' && comment.held ? 'held' : comment.status;
+  if (outcome !== 'held' && outcome !== 'published' && outcome !== 'rejected') return [];
+  return eventsOfDecision({ ...comment, version: comment.version - 1 }, outcome, 'system', comment.rules);
 }
 
 /** The sites of a batch's comments (those that exist); SiteService keeps them in memory. */

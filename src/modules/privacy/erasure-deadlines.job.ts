@@ -8,6 +8,7 @@ import { sendToEach } from '../notifications/send-once';
 import type { SiteService } from '../sites/site.service';
 import { ErasureRequestModel } from './erasure-request.model';
 import type { ErasureQueue } from './erasure.queue';
+import { recordEvents } from '../events/record-events';
 
 export const deadlinesPayload = z.object({ run: z.literal('erasure-deadlines') }).strict();
 export type DeadlinesPayload = z.infer<typeof deadlinesPayload>;
@@ -44,8 +45,20 @@ export const erasureDeadlinesJob: JobDefinition<DeadlinesPayload, DeadlinesJobDe
   concurrency: () => 1,
   repeat: { every: (config) => config.DEADLINE_CHECK_EVERY_MS, payload: { run: 'erasure-deadlines' } },
   handle: async (_payload, deps) => {
-    if (!deps.mailer) return 'mail off';
     const now = Date.now();
+    // The feed hears of every overdue request, mail or no mail (once per request).
+    const overdue = await ErasureRequestModel.find({ status: { $in: ['scheduled', 'running'] }, dueAt: { $lte: new Date(now) } })
+      .select({ siteId: 1, dueAt: 1 })
+      .lean();
+    await recordEvents(
+      overdue.map((r) => ({
+        type: 'erasure.overdue' as const,
+        siteId: r.siteId,
+        cause: `overdue:${String(r._id)}`,
+        data: { requestId: String(r._id), dueAt: r.dueAt.toISOString() },
+      })),
+    );
+    if (!deps.mailer) return 'mail off';
     let sent = 0;
     const tell = async (siteId: string, requestId: string, mail: (site: string) => MailKind) => {
       const site = await deps.sites.find(siteId);

@@ -1,4 +1,6 @@
 import type { Logger } from '../../infra/logger';
+import { erasureCause, erasureCompleted } from '../events/erasure-events';
+import { recordEvents, releaseEvent } from '../events/record-events';
 import type { RedisConnections } from '../../infra/redis';
 import { checkpoint } from '../../shared/checkpoints';
 import { CommenterModel } from '../commenters/commenter.model';
@@ -58,8 +60,11 @@ interface ClaimedStep {
  */
 export async function runErasure(requestId: string, deps: ErasureDeps): Promise<'completed' | 'skipped'> {
   let request = await ErasureRequestModel.findById(requestId).lean();
-  // A rerun after a crash between completing and deleting the steps deletes them now.
-  if (request?.status === 'completed') await ErasureStepModel.deleteMany({ requestId: request._id });
+  // A rerun after a crash between completing and deleting the steps (or letting the event go) does it now.
+  if (request?.status === 'completed') {
+    await ErasureStepModel.deleteMany({ requestId: request._id });
+    await releaseEvent('erasure.completed', erasureCause(request));
+  }
   if (!request || request.status === 'completed' || request.status === 'cancelled') return 'skipped';
   if (request.status === 'scheduled') {
     // The mark renews the site's refusal token (refusal-changes.ts on the model): from
@@ -100,6 +105,7 @@ export async function runErasure(requestId: string, deps: ErasureDeps): Promise<
   // The steps listed the subject's comment ids, tombstones kept under others' replies
   // among them: once the receipt holds their counts, nothing may link those to the request.
   await ErasureStepModel.deleteMany({ requestId: request._id });
+  await releaseEvent('erasure.completed', erasureCause(request));
   if (completed.matchedCount === 0) return 'skipped';
   deps.logger.info({ erasureRequestId: requestId, steps: steps.length }, 'erasure completed');
   return 'completed';
@@ -216,6 +222,9 @@ async function carryOut(request: ErasureRequestDoc, step: Step, deps: ErasureDep
     if (place.erasure === 'delete' && filter) await place.model.deleteMany(filter);
     if (place.erasure === 'pseudonymise' || place.erasure === 'keep') await place.eraseIdentity?.(subject);
   }
+  // The host's user id goes with the request's event, the one that carries it, written
+  // (held) while the profile still holds it and let go once the request is completed.
+  await recordEvents([await erasureCompleted(request)]);
   await checkpoint('erasure.final.beforeProfile');
   // The profile goes last: until then a rerun can still find everything by its id.
   for (const place of PERSONAL_DATA) {

@@ -6,6 +6,9 @@ import type { BanService } from '../bans/ban.service';
 import type { Site } from '../sites/site.service';
 import { ReportDoc, ReportModel, ReportReason } from './report.model';
 import { isDuplicateKey } from '../../infra/mongo';
+import type { Types } from 'mongoose';
+import { commentReported } from '../events/comment-events';
+import { recordEvents } from '../events/record-events';
 
 /** Readers' reports of comments. */
 export class ReportService {
@@ -22,7 +25,7 @@ export class ReportService {
     reason: ReportReason,
     note: string | null,
   ): Promise<ReportDoc> {
-    const comment = await CommentModel.findOne({ _id: commentId, siteId: site.id }, { authorId: 1, status: 1 }).lean();
+    const comment = await CommentModel.findOne({ _id: commentId, siteId: site.id }, { authorId: 1, status: 1, threadKey: 1 }).lean();
     if (!comment || comment.status !== 'published') throw notFound('comment');
     await this.bans.assertNotBanned(site.id, identity.sub);
     const known = await this.commenters.find(site.id, identity.sub);
@@ -49,6 +52,15 @@ export class ReportService {
       if (isDuplicateKey(err)) throw new AppError('CONFLICT', { reason: 'already_reported' });
       throw err;
     }
+    await this.tellIfReported(site, { ...comment, siteId: site.id });
     return report;
+  }
+
+  /** Writes `comment.reported` when the comment's open reports have reached the site's threshold (once per round). */
+  private async tellIfReported(site: Site, comment: { _id: Types.ObjectId; siteId: string; threadKey: string }) {
+    const reports = await ReportModel.find({ commentId: comment._id }, { resolved: 1 }).lean();
+    const open = reports.filter((r) => !r.resolved).length;
+    if (open < site.config.moderation.reportThreshold) return;
+    await recordEvents([commentReported(comment, open, reports.length - open)]);
   }
 }

@@ -1,4 +1,6 @@
 import { AppError } from '../../shared/errors';
+import { logCause } from '../events/comment-events';
+import { recordEvents } from '../events/record-events';
 import type { Site } from '../sites/site.service';
 import { CommentModel } from '../comments/comment.model';
 import type { PublicPageCache } from '../../infra/page-cache';
@@ -145,7 +147,8 @@ export class ThreadService {
       { $set: { status: 'closed', closedReason: CLOSED_BY_MODERATOR, closedAt: new Date(), keepOpen: false } },
       { new: true, lean: true },
     ).orFail();
-    await this.log.append({ siteId: site.id, actor, action: 'thread_closed', threadKey: key, reason });
+    const entry = await this.log.append({ siteId: site.id, actor, action: 'thread_closed', threadKey: key, reason });
+    await recordEvents([{ type: 'thread.closed', siteId: site.id, cause: logCause(entry), data: { thread: key } }]);
     // Closed for writes in every process once this answers, or the moderator hears it may not be yet.
     await this.refusals.confirm(site.id);
     return this.state(site, key);
@@ -158,7 +161,8 @@ export class ThreadService {
       { $set: { status: 'open', closedReason: null, closedAt: null, keepOpen: true } },
       { new: true, lean: true },
     );
-    await this.log.append({ siteId: site.id, actor, action: 'thread_reopened', threadKey: key });
+    const entry = await this.log.append({ siteId: site.id, actor, action: 'thread_reopened', threadKey: key });
+    await recordEvents([{ type: 'thread.reopened', siteId: site.id, cause: logCause(entry), data: { thread: key } }]);
     await this.refusals.confirm(site.id);
     return this.state(site, key);
   }
