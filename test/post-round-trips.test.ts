@@ -30,7 +30,7 @@ async function post(
 }
 
 describe('database round trips of a post', () => {
-  it('when a known commenter posts again on a thread that exists, then the post reads the profile and the erasure mark after writing, writes the outbox entry and the comment, and nothing else but its share of a batched outbox delete', async () => {
+  it('when a known commenter posts again on a thread that exists, then the post reads the profile and the erasure mark after writing, writes the outbox entry, the comment and its event, and nothing else but its share of a batched outbox delete', async () => {
     const site = await createSite(h, { rateLimits: { commentsPerCommenterPerMinute: 100 } });
     const author = createCommenter(site);
     await post(site, author.claims, 'a');
@@ -43,6 +43,7 @@ describe('database round trips of a post', () => {
       'find commenters',
       'find erasure_requests', // after writing: an erasure that began meanwhile must see the comment or undo it
       'insert comments',
+      'insert events',
       'insert moderation_outbox',
     ]);
     // No upsert of an unchanged profile: it is as it was.
@@ -61,6 +62,7 @@ describe('database round trips of a post', () => {
       'findAndModify commenters',
       'findAndModify threads',
       'insert comments',
+      'insert events',
       'insert moderation_outbox',
     ]);
 
@@ -72,6 +74,7 @@ describe('database round trips of a post', () => {
       'find erasure_requests',
       'findAndModify commenters',
       'insert comments',
+      'insert events',
       'insert moderation_outbox',
     ]);
   });
@@ -88,6 +91,7 @@ describe('database round trips of a post', () => {
       'find erasure_requests',
       'find idempotency_keys',
       'insert comments',
+      'insert events',
       'insert idempotency_keys',
       'insert moderation_outbox',
     ]);
