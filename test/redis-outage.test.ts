@@ -1,6 +1,7 @@
 import { EmbeddedRedis } from '../src/dev/embedded-redis';
 import { CommentModel } from '../src/modules/comments/comment.model';
 import { OutboxModel } from '../src/modules/moderation/outbox.model';
+import { EventModel } from '../src/modules/events/event.model';
 import { createCommenter } from './helpers/factories';
 import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
 import { MODERATOR } from './helpers/moderation';
@@ -19,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('writing while Redis is down', () => {
-  it('when Redis is down, then a comment is still accepted and stored, /readyz says so, and the comment is moderated once Redis is back', async () => {
+  it('when Redis is down, then a comment is still accepted and stored with its event, /readyz says so, the event is handed out, and the comment is moderated once Redis is back', async () => {
     const site = await createSite(h);
     await redis.stop();
     const ready = await h.http.get('/readyz');
@@ -34,6 +35,9 @@ describe('writing while Redis is down', () => {
     const stored = await CommentModel.findById(res.body.comment.id).lean();
     expect(stored?.status).toBe('pending');
     expect(await OutboxModel.countDocuments({ commentId: stored!._id })).toBe(1);
+    // The feed is in MongoDB: the post's event is stored, and the dispatcher hands it out without Redis.
+    const created = { type: 'comment.created', 'data.commentId': res.body.comment.id };
+    await eventually(async () => (await EventModel.findOne(created).lean())?.state === 'dispatched', 30_000);
     const bypassed = () => pageCacheCount(h, 'bypass');
     const bypassedBefore = await bypassed();
     const read = await h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 'nere' });
@@ -45,6 +49,8 @@ describe('writing while Redis is down', () => {
       async () => (await CommentModel.findById(res.body.comment.id).lean())?.status === 'published',
       30_000,
     );
+    const published = { type: 'comment.published', 'data.commentId': res.body.comment.id };
+    await eventually(async () => (await EventModel.findOne(published).lean())?.state === 'dispatched', 30_000);
   });
 });
 
