@@ -15,6 +15,7 @@ import { reportRoutes } from './modules/reports/report.routes';
 import { buildOpenApiDocument } from './modules/openapi/openapi.document';
 import { openApiRoutes } from './modules/openapi/openapi.routes';
 import { siteAdminRoutes } from './modules/sites/site.routes';
+import { reasonRoutes } from './modules/reasons/reason.routes';
 import { threadRoutes } from './modules/threads/thread.routes';
 import { widgetRoutes } from './modules/widget/widget.routes';
 import { jsonBody, requireJsonBody } from './http/body';
@@ -69,6 +70,7 @@ export function createApp(services: Services): Express {
   );
   app.use(openApiRoutes({ document: openApi }));
   app.use(siteAdminRoutes({ sites, adminKey: config.ADMIN_API_KEY }));
+  app.use(reasonRoutes({ sites }));
   app.use(threadRoutes({ sites, threads, commenters, comments }));
   app.use(commentRoutes({ sites, comments }));
   app.use(reportRoutes({ sites, comments, reports }));

@@ -13,7 +13,7 @@ describe('a ban survives the erasure of its subject', () => {
     const ban = await h.http
       .post(`/api/v1/sites/${site.id}/moderation/users/${s.claims.sub}/ban`)
       .set(await site.bearer(MODERATOR))
-      .send({ reason: 'Upprepade påhopp' });
+      .send({ reasonId: 'krankande_sprak', reason: 'Upprepade påhopp' });
     expect(ban.status).toBe(201);
 
     const request = await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(s.claims));

@@ -19,6 +19,7 @@ function stored(overrides: Partial<CommentDoc> = {}): CommentDoc {
     version: 1,
     held: false,
     rules: [],
+    reasonId: null,
     decidedAt: null,
     decidedBy: null,
     ipHash: 'ip-hash',

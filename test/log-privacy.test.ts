@@ -37,7 +37,7 @@ describe('logs without personal data', () => {
     await h.http
       .post(`/api/v1/sites/${site.id}/moderation/users/log-subject-42/ban`)
       .set(moderator)
-      .send({ reason: 'test' });
+      .send({ reasonId: 'krankande_sprak', reason: 'test' });
     const all = logLines.join('\n');
     expect(all).toContain('"statusCode":201');
     expect(all).toContain('/moderation/users/:sub/ban');

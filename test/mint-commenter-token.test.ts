@@ -1,3 +1,4 @@
+import { DEFAULT_REASONS } from '../src/modules/reasons/default-reasons';
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { verifyCommenterToken } from '../src/modules/auth/commenter-token';
@@ -12,6 +13,7 @@ function site(auth: Record<string, unknown> = {}): Site {
   return {
     id: `mint-${randomUUID().slice(0, 8)}`,
     config: siteConfigSchema.parse({ name: 'Bloggen', origins: [], auth: { hs256Secret: SECRET, ...auth } }),
+    reasons: DEFAULT_REASONS,
     updatedAt: new Date(),
   };
 }

@@ -158,7 +158,7 @@ describe("the moderators' queue", () => {
       h.http
         .post(`/api/v1/sites/${site.id}/moderation/comments/${held._id}/decision`)
         .set(await site.bearer(MODERATOR_2))
-        .send({ action: 'reject', reason: 'Nej', version: held.version }),
+        .send({ action: 'reject', reasonId: 'utanfor_amnet', reason: 'Nej', version: held.version }),
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
     const loser = a.status === 409 ? a : b;
@@ -171,7 +171,7 @@ describe("the moderators' queue", () => {
     const stale = await h.http
       .post(`/api/v1/sites/${site.id}/moderation/comments/${held._id}/decision`)
       .set(await site.bearer(MODERATOR_2))
-      .send({ action: 'reject', version: held.version });
+      .send({ action: 'reject', reasonId: 'utanfor_amnet', version: held.version });
     expect(stale.status).toBe(409);
     const noVersion = await h.http
       .post(`/api/v1/sites/${site.id}/moderation/comments/${held._id}/decision`)
@@ -187,7 +187,7 @@ describe("the moderators' queue", () => {
     await h.http
       .post(`/api/v1/sites/${site.id}/moderation/comments/${held._id}/decision`)
       .set(mod)
-      .send({ action: 'reject', reason: 'Off topic', version: held.version });
+      .send({ action: 'reject', reasonId: 'utanfor_amnet', reason: 'Off topic', version: held.version });
     await h.http
       .post(`/api/v1/sites/${site.id}/moderation/threads/close`)
       .set(mod)
@@ -284,7 +284,7 @@ describe('bans', () => {
     const ban = await h.http
       .post(`/api/v1/sites/${site.id}/moderation/users/troll/ban`)
       .set(mod)
-      .send({ reason: 'Upprepade påhopp' });
+      .send({ reasonId: 'krankande_sprak', reason: 'Upprepade påhopp' });
     expect(ban.status).toBe(201);
     const refused = await h.http
       .post(`/api/v1/sites/${site.id}/comments`)
@@ -328,7 +328,7 @@ describe('bans', () => {
     const past = await h.http
       .post(`/api/v1/sites/${site.id}/moderation/users/tmp/ban`)
       .set(mod)
-      .send({ reason: 'x', until: '2020-01-01T00:00:00Z' });
+      .send({ reasonId: 'krankande_sprak', reason: 'x', until: '2020-01-01T00:00:00Z' });
     expect(past.status).toBe(400);
     const soon = new Date(Date.now() + 1500).toISOString();
     expect(
@@ -336,7 +336,7 @@ describe('bans', () => {
         await h.http
           .post(`/api/v1/sites/${site.id}/moderation/users/tmp/ban`)
           .set(mod)
-          .send({ reason: 'Kort paus', until: soon })
+          .send({ reasonId: 'krankande_sprak', reason: 'Kort paus', until: soon })
       ).status,
     ).toBe(201);
     const during = await h.http
@@ -361,7 +361,7 @@ describe('bans', () => {
     const res = await h.http
       .post(`/api/v1/sites/${site.id}/moderation/users/ingen/ban`)
       .set(await site.bearer(MODERATOR))
-      .send({ reason: 'x' });
+      .send({ reasonId: 'krankande_sprak', reason: 'x' });
     expect(res.status).toBe(404);
   });
 });

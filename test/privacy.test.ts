@@ -51,7 +51,7 @@ describe('export', () => {
     await h.http
       .post(`/api/v1/sites/${site.id}/moderation/users/${s.claims.sub}/ban`)
       .set(await site.bearer(MODERATOR))
-      .send({ reason: 'Test', until: new Date(Date.now() + 3_600_000).toISOString() });
+      .send({ reasonId: 'krankande_sprak', reason: 'Test', until: new Date(Date.now() + 3_600_000).toISOString() });
 
     const res = await h.http.get(`/api/v1/sites/${site.id}/me/export`).set(await site.bearer(s.claims));
     expect(res.status).toBe(200);

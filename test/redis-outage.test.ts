@@ -65,7 +65,7 @@ describe('banning while Redis is down', () => {
   const ban = async (site: TestSite, sub: string, method: 'post' | 'delete') =>
     h.http[method](`/api/v1/sites/${site.id}/moderation/users/${sub}/ban`)
       .set(await site.bearer(MODERATOR))
-      .send(method === 'post' ? { reason: 'Spam' } : {});
+      .send(method === 'post' ? { reasonId: 'krankande_sprak', reason: 'Spam' } : {});
 
   it('when Redis is down, then a ban is stored and answers 503 (other processes may not have heard of it), the commenter is refused at once here, and once Redis is back bans answer as usual', async () => {
     const site = await createSite(h);

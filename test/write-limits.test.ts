@@ -80,7 +80,7 @@ describe('a refused write writes nothing', () => {
     await h.http
       .post(`/api/v1/sites/${site.id}/moderation/users/${AUTHOR.sub}/ban`)
       .set(await site.bearer(MODERATOR))
-      .send({ reason: 'Spam' });
+      .send({ reasonId: 'krankande_sprak', reason: 'Spam' });
     const before = await untouched(site, AUTHOR.sub);
     const res = await h.http
       .post(`/api/v1/sites/${site.id}/comments`)

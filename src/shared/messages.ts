@@ -32,6 +32,14 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
     sv: 'Tiden för att ändra kommentaren har gått ut.',
     en: 'The time for editing this comment has run out.',
   },
+  SAME_MODERATOR: {
+    sv: 'Ett överklagande prövas av en annan moderator än den som fattade beslutet.',
+    en: 'An appeal is decided by a moderator other than the one who made the decision.',
+  },
+  REASON_REQUIRED: {
+    sv: 'Ange ett skäl ur webbplatsens lista (reasonId).',
+    en: "Name a reason from the site's list (reasonId).",
+  },
   CONFLICT: {
     sv: 'Begäran krockade med en annan ändring. Försök igen.',
     en: 'The request conflicted with another change. Please try again.',

@@ -123,7 +123,7 @@ describe("the moderators' page", () => {
     const colleague = await suite.service.h.http
       .post(`/api/v1/sites/${site.id}/moderation/comments/${first}/decision`)
       .set(await site.bearer(MODERATOR_2))
-      .send({ action: 'reject', reason: 'dubblett' });
+      .send({ action: 'reject', reasonId: 'utanfor_amnet', reason: 'dubblett' });
     expect(colleague.status).toBe(200);
     await page
       .locator('li.item', { hasText: 'Den som kollegan hinner före med.' })

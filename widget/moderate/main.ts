@@ -81,7 +81,10 @@ const TEXT = {
     approve: 'Godkänn',
     reject: 'Avvisa…',
     rejectNow: 'Avvisa',
-    rejectReason: 'Skäl (sparas i loggen, valfritt)',
+    rejectReason: 'Anteckning (sparas i loggen, valfritt)',
+    reasonPick: 'Skäl',
+    reasonNone: 'Välj ett skäl…',
+    reasonMissing: 'Välj ett skäl ur listan.',
     ban: 'Stäng av användaren…',
     banNow: 'Stäng av',
     banReason: 'Skäl till avstängningen',
@@ -153,7 +156,10 @@ const TEXT = {
     approve: 'Approve',
     reject: 'Reject…',
     rejectNow: 'Reject',
-    rejectReason: 'Reason (kept in the log, optional)',
+    rejectReason: 'Note (kept in the log, optional)',
+    reasonPick: 'Reason',
+    reasonNone: 'Choose a reason…',
+    reasonMissing: 'Choose a reason from the list.',
     ban: 'Ban the author…',
     banNow: 'Ban',
     banReason: 'Reason for the ban',
@@ -455,7 +461,7 @@ function itemView(item: Item, index: number): HTMLLIElement {
     queue !== 'rejected' &&
     h(
       'button',
-      { type: 'button', class: 'reject', 'data-action': 'reject', onclick: () => openReject(index) },
+      { type: 'button', class: 'reject', 'data-action': 'reject', onclick: () => void openReject(index) },
       t.reject,
     );
   const li = h(
@@ -526,7 +532,7 @@ function itemView(item: Item, index: number): HTMLLIElement {
       { class: 'actions' },
       decide,
       reject,
-      author && h('button', { type: 'button', 'data-action': 'ban', onclick: () => openBan(index) }, t.ban),
+      author && h('button', { type: 'button', 'data-action': 'ban', onclick: () => void openBan(index) }, t.ban),
       thread.status === 'open'
         ? h('button', { type: 'button', 'data-action': 'close', onclick: () => void closeThread(index, true) }, t.close)
         : h(
@@ -560,12 +566,17 @@ function focusItem(index: number): void {
   itemElement(i)?.focus();
 }
 
-async function decision(index: number, action: 'approve' | 'reject', reason?: string): Promise<void> {
+async function decision(
+  index: number,
+  action: 'approve' | 'reject',
+  reason?: { reasonId: string; note?: string },
+): Promise<void> {
   const item = items[index];
   if (!item) return;
   try {
     const body: Record<string, unknown> = { action, version: item.version };
-    if (reason) body.reason = reason;
+    if (reason) body.reasonId = reason.reasonId;
+    if (reason?.note) body.reason = reason.note;
     await call('POST', `${sitePath()}/comments/${item.comment.id}/decision`, body);
     say(action === 'approve' ? t.approved : t.rejected);
     items.splice(index, 1);
@@ -622,28 +633,92 @@ function inlineForm(
   form.querySelector<HTMLElement>('input, textarea')?.focus();
 }
 
-function openReject(index: number): void {
+/** The site's reasons, read once per site: every rejection and ban names one of them. */
+let reasons: { site: string; list: Array<{ id: string; label: Record<Lang, string> }> } | null = null;
+
+async function siteReasons(): Promise<Array<{ id: string; label: Record<Lang, string> }>> {
+  const site = (session as { site: string }).site;
+  if (reasons?.site !== site) {
+    const answer = await call<{ reasons: Array<{ id: string; label: Record<Lang, string> }> }>(
+      'GET',
+      `/api/v1/sites/${encodeURIComponent(site)}/reasons`,
+    );
+    reasons = { site, list: answer.reasons };
+  }
+  return reasons.list;
+}
+
+/** A required choice of the site's reasons, labelled, with its error announced. */
+async function reasonPicker(id: string): Promise<{ fields: HTMLElement[]; value: () => string | null }> {
+  const select = h(
+    'select',
+    { id, required: true, 'aria-describedby': `${id}-err` },
+    h('option', { value: '' }, t.reasonNone),
+    ...(await siteReasons()).map((r) => h('option', { value: r.id }, r.label[lang])),
+  ) as HTMLSelectElement;
+  const err = h('p', { id: `${id}-err`, class: 'err', 'aria-live': 'polite' });
+  return {
+    fields: [h('label', { for: id }, t.reasonPick), select, err],
+    value: () => {
+      if (select.value) return select.value;
+      err.textContent = t.reasonMissing;
+      select.setAttribute('aria-invalid', 'true');
+      select.focus();
+      return null;
+    },
+  };
+}
+
+async function openReject(index: number): Promise<void> {
   const id = `reject-${index}`;
+  let picker;
+  try {
+    picker = await reasonPicker(`${id}-reason`);
+  } catch (err) {
+    return say((err as Error).message, true);
+  }
   const input = h('input', { id, type: 'text', maxlength: 500 });
-  inlineForm(index, [h('label', { for: id }, t.rejectReason), input], t.rejectNow, 'reject', () =>
-    decision(index, 'reject', input.value.trim() || undefined),
+  inlineForm(
+    index,
+    [...picker.fields, h('label', { for: id }, t.rejectReason), input],
+    t.rejectNow,
+    'reject',
+    async () => {
+      const reasonId = picker.value();
+      if (reasonId) await decision(index, 'reject', { reasonId, note: input.value.trim() || undefined });
+    },
   );
 }
 
-function openBan(index: number): void {
+async function openBan(index: number): Promise<void> {
   const item = items[index];
   if (!item?.author) return;
   const author = item.author;
+  let picker;
+  try {
+    picker = await reasonPicker(`ban-${index}-reasonid`);
+  } catch (e) {
+    return say((e as Error).message, true);
+  }
   const reason = h('input', { id: `ban-${index}-reason`, type: 'text', maxlength: 500, required: true });
   const until = h('input', { id: `ban-${index}-until`, type: 'date' });
   const err = h('p', { class: 'err', 'aria-live': 'polite' });
   inlineForm(
     index,
-    [h('label', { for: reason.id }, t.banReason), reason, h('label', { for: until.id }, t.banUntil), until, err],
+    [
+      ...picker.fields,
+      h('label', { for: reason.id }, t.banReason),
+      reason,
+      h('label', { for: until.id }, t.banUntil),
+      until,
+      err,
+    ],
     t.banNow,
     'danger',
     async () => {
-      const body: Record<string, unknown> = { reason: reason.value.trim() };
+      const reasonId = picker.value();
+      if (!reasonId) return;
+      const body: Record<string, unknown> = { reasonId, reason: reason.value.trim() };
       if (until.value) body.until = new Date(`${until.value}T23:59:59`).toISOString();
       try {
         await call('POST', `${sitePath()}/users/${encodeURIComponent(author.sub)}/ban`, body);
@@ -687,10 +762,10 @@ document.addEventListener('keydown', (e) => {
     void decision(selected, 'approve');
   } else if (key === 'r' && selected >= 0 && queue !== 'rejected') {
     e.preventDefault();
-    openReject(selected);
+    void openReject(selected);
   } else if (key === 'b' && selected >= 0) {
     e.preventDefault();
-    openBan(selected);
+    void openBan(selected);
   } else if (key === 'c' && selected >= 0 && items[selected]?.thread.status === 'open') {
     e.preventDefault();
     void closeThread(selected, true);

@@ -4,6 +4,7 @@ import { parseOrThrow } from '../../shared/validate';
 import type { CommenterService } from '../commenters/commenter.service';
 import { moderatorActor } from '../moderation-log/moderation-log.service';
 import type { SiteService } from '../sites/site.service';
+import { requireReason } from '../reasons/reason-lookup';
 import { banBody, banUntil, subParam } from './ban.schemas';
 import type { BanService } from './ban.service';
 import { banView } from './ban.view';
@@ -25,7 +26,9 @@ export function banRoutes({ sites, commenters, bans }: BanRouteDeps): Router {
     const sub = parseOrThrow(subParam, req.params.sub);
     const body = parseOrThrow(banBody, req.body);
     const until = banUntil(body.until);
-    const ban = await bans.ban(site.id, sub, body.reason, until, await moderatorActor(commenters, identity));
+    const { id: reasonId } = requireReason(site, body.reasonId);
+    const actor = await moderatorActor(commenters, identity);
+    const ban = await bans.ban(site.id, sub, { reason: body.reason, reasonId }, until, actor);
     res.status(201).json({ ban: banView(ban) });
   });
 

@@ -1,12 +1,18 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import { safeLine } from '../../shared/safe-text';
+import { reasonIdSchema } from '../reasons/reason.schemas';
 
 /** The host user id in …/moderation/users/{sub}/ban. */
 export const subParam = safeLine(256);
 
 export const banBody = z
-  .object({ reason: safeLine(500), until: z.string().datetime({ offset: true }).optional() })
+  .object({
+    reason: safeLine(500),
+    /** Required: the site's reason the ban rests on (422 REASON_REQUIRED without it). */
+    reasonId: reasonIdSchema.optional(),
+    until: z.string().datetime({ offset: true }).optional(),
+  })
   .strict();
 
 /**

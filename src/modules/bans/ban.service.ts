@@ -63,7 +63,7 @@ export class BanService {
   async ban(
     siteId: string,
     sub: string,
-    reason: string,
+    { reason, reasonId }: { reason: string; reasonId: string },
     until: Date | null,
     actor: Actor & { kind: 'moderator' },
   ): Promise<BanDoc> {
@@ -82,14 +82,14 @@ export class BanService {
       createdBy: actor.id,
       liftedAt: null,
     });
-    const entry = await this.log.append({ siteId, actor, action: 'banned', subjectId: target._id, reason, until });
+    const entry = await this.log.append({ siteId, actor, action: 'banned', subjectId: target._id, reason, reasonId, until });
     // The event names the ban, never the commenter: a host that needs to know whom asks the admin API.
     await recordEvents([
       {
         type: 'commenter.banned',
         siteId,
         cause: logCause(entry),
-        data: { banId: String(ban._id), until: until?.toISOString() ?? null },
+        data: { banId: String(ban._id), reasonId, until: until?.toISOString() ?? null },
       },
     ]);
     // The ban holds in every process once this answers, or the moderator hears it may not yet.

@@ -21,6 +21,8 @@ export interface RemovalCounts {
 export interface Removal {
   actor: Actor;
   reason: string;
+  /** The site's reason, for a moderator's removal. */
+  reasonId?: string | null;
   /** Comments whose current version the caller has claimed already: id → version. */
   claimed?: Map<string, number>;
   log?: ModerationLogService;
@@ -117,7 +119,7 @@ export async function removeFound(siteId: string, found: Removable, removal: Rem
     await recordEvents(
       comments
         .filter((c) => c.status !== 'removed')
-        .map((c) => commentRemoved({ ...c, siteId }, by, withReplies.has(String(c._id)))),
+        .map((c) => commentRemoved({ ...c, siteId }, by, withReplies.has(String(c._id)), removal.reasonId ?? null)),
     );
     return { deleted: deleted + (await removeEmptiedTombstones(siteId, comments)), tombstoned, reports };
   });
@@ -214,6 +216,7 @@ async function claimTombstones(
     subjectId: c.authorId,
     threadKey: c.threadKey,
     reason: removal.reason,
+    reasonId: removal.reasonId ?? null,
   });
   const claimed: Array<[Types.ObjectId, number]> = [];
   const toClaim: RemovableComment[] = [];

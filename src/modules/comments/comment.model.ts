@@ -30,6 +30,8 @@ export interface CommentDoc {
   held: boolean;
   /** Rules that fired on the current revision. */
   rules: RuleHit[];
+  /** The site's reason for the last rejection or hold (a rule's mapped reason, or a moderator's choice). */
+  reasonId: string | null;
   decidedAt: Date | null;
   /** 'system' or the deciding moderator's profile id. */
   decidedBy: string | null;
@@ -56,6 +58,7 @@ const commentSchema = new Schema<CommentDoc>(
     version: { type: Number, default: 1 },
     held: { type: Boolean, default: false },
     rules: { type: [ruleHitSchema], default: [] },
+    reasonId: { type: String, default: null },
     decidedAt: { type: Date, default: null },
     decidedBy: { type: String, default: null },
     ipHash: { type: String, default: null },

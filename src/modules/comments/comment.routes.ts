@@ -14,6 +14,7 @@ import {
   idempotencyKeySchema,
   listCommentsQuery,
   listRepliesQuery,
+  removeCommentQuery,
 } from './comment.schemas';
 import type { CommentService } from './comment.service';
 
@@ -64,7 +65,8 @@ export function commentRoutes({ sites, comments }: CommentRouteDeps): Router {
   router.delete('/api/v1/comments/:id', async (req, res) => {
     const { site, id } = await siteOfComment(sites, comments, req.params.id);
     const identity = await requireIdentity(site, req);
-    await comments.remove(site, identity, id);
+    const query = parseOrThrow(removeCommentQuery, req.query);
+    await comments.remove(site, identity, id, { reasonId: query.reasonId });
     res.status(204).end();
   });
 

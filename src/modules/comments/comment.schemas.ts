@@ -4,6 +4,7 @@ import { httpUrl, safeLine, threadKeySchema } from '../../shared/safe-text';
 import { isOnOrigins } from '../../shared/site-origins';
 import { MAX_SITE_MAX_LENGTH } from '../sites/site.schemas';
 import { cursorSchema } from '../../shared/cursor';
+import { reasonIdSchema } from '../reasons/reason.schemas';
 import { CODE_POINTS_PER_CHARACTER } from '../../shared/comment-text';
 
 /** 24 hex characters: anything else cannot be a comment id and is answered 404. */
@@ -57,6 +58,9 @@ export function assertThreadUrlOnOrigins(threadUrl: string | undefined, origins:
 }
 
 export const editCommentSchema = z.object({ body: bodyText }).strict();
+
+/** A moderator's removal names the site's reason; an author's own needs none. */
+export const removeCommentQuery = z.object({ reasonId: reasonIdSchema.optional() }).strict();
 
 export const listCommentsQuery = z
   .object({

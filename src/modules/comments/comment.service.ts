@@ -15,6 +15,7 @@ import type { RefusalCache } from '../../infra/refusal-cache';
 import { commentCreated } from '../events/comment-events';
 import { recordEvents } from '../events/record-events';
 import { checkpoint } from '../../shared/checkpoints';
+import { requireReason } from '../reasons/reason-lookup';
 import { claimNextVersion, commentClaimKey, voidUnappliedClaim } from './comment-claims';
 import type { Site } from '../sites/site.service';
 import type { ThreadService } from '../threads/thread.service';
@@ -360,12 +361,19 @@ export class CommentService {
    * the comment's current version first, so an edit or a decision in flight lands before
    * it or is refused, and the removal is in the moderation log.
    */
-  async remove(site: Site, identity: Identity, commentId: string): Promise<void> {
+  async remove(
+    site: Site,
+    identity: Identity,
+    commentId: string,
+    given: { reasonId?: string } = {},
+  ): Promise<void> {
     const comment = await this.findOnSite(site.id, commentId);
     const author = await this.deps.commenters.find(site.id, identity.sub);
     const own = !!author && !!comment.authorId && author._id.equals(comment.authorId);
     if (!own && !isModerator(identity)) throw forbidden();
     if (comment.status === 'removed') return;
+    // A moderator's removal rests on one of the site's reasons; an author's own needs none.
+    const reasonId = own ? null : requireReason(site, given.reasonId).id;
     const actor: Actor =
       own && author
         ? { kind: 'author', id: author._id, name: author.name }
@@ -381,6 +389,7 @@ export class CommentService {
         subjectId: comment.authorId,
         threadKey: comment.threadKey,
         reason,
+        reasonId,
       },
       'comment.remove.waiting',
       (c) => c.status === 'removed',
@@ -389,6 +398,7 @@ export class CommentService {
     await removeComments(site.id, [comment._id], {
       actor,
       reason,
+      reasonId,
       claimed: new Map([[String(comment._id), claimed.version]]),
       log: this.deps.log,
     });

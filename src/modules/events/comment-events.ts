@@ -50,11 +50,11 @@ export function decisionEvents(
         type: 'comment.held',
         siteId: c.siteId,
         cause,
-        data: { ...ids(c), status: 'pending', queue: 'pending', rules, reasonId: details.reasonId ?? rules[0] ?? null },
+        data: { ...ids(c), status: 'pending', queue: 'pending', rules, reasonId: details.reasonId ?? null },
       },
     ];
   if (as === 'rejected') {
-    const reasonId = details.reasonId ?? details.rules.find((r) => r.action === 'reject')?.rule ?? null;
+    const reasonId = details.reasonId ?? null;
     return [
       {
         type: 'comment.rejected',
@@ -84,12 +84,12 @@ export function decisionEvents(
 export type RemovedBy = 'author' | 'moderator' | 'erasure' | 'retention' | 'system';
 
 /** A comment removed (deleted, or a tombstone where others replied): once per comment. */
-export function commentRemoved(c: CommentRef, by: RemovedBy, tombstone: boolean): NewEvent {
+export function commentRemoved(c: CommentRef, by: RemovedBy, tombstone: boolean, reasonId: string | null): NewEvent {
   return {
     type: 'comment.removed',
     siteId: c.siteId,
     cause: `removed:${String(c._id)}`,
-    data: { ...ids(c), status: 'removed', by, tombstone },
+    data: { ...ids(c), status: 'removed', by, tombstone, reasonId },
   };
 }
 

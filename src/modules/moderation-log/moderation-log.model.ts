@@ -34,6 +34,8 @@ export interface LogEntryDoc {
   subjectRef: string | null;
   threadKey: string | null;
   reason: string | null;
+  /** The site's reason (see src/modules/reasons/) the decision rests on; null for actions that need none. */
+  reasonId: string | null;
   rules: RuleHit[];
   until: Date | null;
   claimKey: string;
@@ -52,6 +54,7 @@ const logSchema = new Schema<LogEntryDoc>(
     subjectRef: { type: String, default: null },
     threadKey: { type: String, default: null },
     reason: { type: String, default: null },
+    reasonId: { type: String, default: null },
     rules: { type: [{ rule: String, action: String, detail: String, _id: false }], default: [] },
     until: { type: Date, default: null },
     claimKey: { type: String, required: true },

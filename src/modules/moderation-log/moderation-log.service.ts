@@ -20,6 +20,7 @@ export interface NewLogEntry {
   subjectRef?: string | null;
   threadKey?: string | null;
   reason?: string | null;
+  reasonId?: string | null;
   rules?: RuleHit[];
   until?: Date | null;
   /** Unique; defaults to a fresh id. Decisions pass `c:<commentId>:v<version>`. */
@@ -49,6 +50,7 @@ function toLogDoc(entry: NewLogEntry): Omit<LogEntryDoc, '_id'> {
     subjectRef: entry.subjectRef ?? null,
     threadKey: entry.threadKey ?? null,
     reason: entry.reason ?? null,
+    reasonId: entry.reasonId ?? null,
     rules: entry.rules ?? [],
     until: entry.until ?? null,
     claimKey: entry.claimKey ?? `e:${new Types.ObjectId().toHexString()}`,

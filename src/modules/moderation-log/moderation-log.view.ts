@@ -10,6 +10,7 @@ export interface LogEntryView {
   commentId: string | null;
   threadKey: string | null;
   reason: string | null;
+  reasonId: string | null;
   rules: RuleHit[];
   until: string | null;
 }
@@ -24,6 +25,7 @@ export function toLogView(e: LogEntryDoc): LogEntryView {
     commentId: e.commentId ? String(e.commentId) : null,
     threadKey: e.threadKey,
     reason: e.reason,
+    reasonId: e.reasonId ?? null,
     rules: e.rules.map((r) => ({ rule: r.rule, action: r.action, detail: r.detail })),
     until: e.until ? e.until.toISOString() : null,
   };

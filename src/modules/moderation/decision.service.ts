@@ -11,6 +11,7 @@ import { ReportModel } from '../reports/report.model';
 import type { LogAction, LogEntryDoc } from '../moderation-log/moderation-log.model';
 import { Actor, ClaimTaken, ModerationLogService, moderatorActor } from '../moderation-log/moderation-log.service';
 import type { Site } from '../sites/site.service';
+import { requireReason } from '../reasons/reason-lookup';
 import { commentCreated, decisionEvents, DecidedAs } from '../events/comment-events';
 import { NewEvent, recordEvents } from '../events/record-events';
 import type { DecisionRequest } from './moderation.schemas';
@@ -34,6 +35,8 @@ export interface AutomatedDecision {
   outcome: Outcome;
   rules: RuleHit[];
   reason: string | null;
+  /** The site's reason the rules that decided it map to (null for a publication). */
+  reasonId: string | null;
 }
 
 /**
@@ -73,8 +76,13 @@ export class DecisionService {
     if (stale || comment.status === 'removed') {
       throw new AppError('ALREADY_DECIDED', { currentVersion: comment.version, status: comment.status });
     }
+    // A rejection names the site's reason it rests on; an approval needs none.
+    const reasonId = request.action === 'reject' ? requireReason(site, request.reasonId).id : null;
     const actor = await moderatorActor(this.commenters, moderator);
-    const updated = await this.decide(comment, outcomeOf(request.action), actor, { reason: request.reason ?? null });
+    const updated = await this.decide(comment, outcomeOf(request.action), actor, {
+      reason: request.reason ?? null,
+      reasonId,
+    });
     if (!updated) throw new AppError('ALREADY_DECIDED', { status: comment.status });
     return this.reviewQueues.item(site, updated);
   }
@@ -87,7 +95,7 @@ export class DecisionService {
     comment: CommentDoc,
     outcome: Outcome,
     actor: Actor,
-    details: { reason?: string | null; rules?: RuleHit[] } = {},
+    details: { reason?: string | null; rules?: RuleHit[]; reasonId?: string | null } = {},
   ): Promise<CommentDoc | null> {
     const claimKey = commentClaimKey(comment._id, comment.version);
     try {
@@ -99,6 +107,7 @@ export class DecisionService {
         subjectId: comment.authorId,
         threadKey: comment.threadKey,
         reason: details.reason ?? null,
+        reasonId: details.reasonId ?? null,
         rules: details.rules ?? [],
         claimKey,
       });
@@ -120,13 +129,15 @@ export class DecisionService {
       // Our own earlier attempt (a retried job, a repeated click) claimed this version:
       // finish what it decided, not what this attempt would decide.
       const rules = earlier.rules.map((r) => ({ rule: r.rule, action: r.action, detail: r.detail }));
-      const finished = await this.apply(comment, earlier.action as Outcome, actor, rules);
-      if (finished) await recordEvents(eventsOfDecision(comment, earlier.action as Outcome, actor.kind, rules));
+      const finished = await this.apply(comment, earlier.action as Outcome, actor, rules, earlier.reasonId);
+      if (finished)
+        await recordEvents(eventsOfDecision(comment, earlier.action as Outcome, actor.kind, rules, earlier.reasonId));
       return null;
     }
-    const updated = await this.apply(comment, outcome, actor, details.rules);
+    const updated = await this.apply(comment, outcome, actor, details.rules, details.reasonId ?? null);
     // The events follow the change they tell of, written by the code that made it.
-    if (updated) await recordEvents(eventsOfDecision(comment, outcome, actor.kind, details.rules ?? []));
+    if (updated)
+      await recordEvents(eventsOfDecision(comment, outcome, actor.kind, details.rules ?? [], details.reasonId));
     return updated;
   }
 
@@ -144,7 +155,7 @@ export class DecisionService {
   async decideMany(decisions: readonly AutomatedDecision[]): Promise<Array<Settled<Date | 'repeated' | 'stale'>>> {
     const actor: Actor = { kind: 'system' };
     const claims = await this.log.appendMany(
-      decisions.map(({ comment, outcome, rules, reason }) => ({
+      decisions.map(({ comment, outcome, rules, reason, reasonId }) => ({
         siteId: comment.siteId,
         actor,
         action: outcome as LogAction,
@@ -152,6 +163,7 @@ export class DecisionService {
         subjectId: comment.authorId,
         threadKey: comment.threadKey,
         reason,
+        reasonId,
         rules,
         claimKey: commentClaimKey(comment._id, comment.version),
       })),
@@ -167,7 +179,9 @@ export class DecisionService {
       await checkpoint('moderation.batch.applied');
       await recordEvents(
         ours.flatMap(({ decision }, k) =>
-          applied[k] instanceof Date ? eventsOfDecision(decision.comment, decision.outcome, 'system', decision.rules) : [],
+          applied[k] instanceof Date
+            ? eventsOfDecision(decision.comment, decision.outcome, 'system', decision.rules, decision.reasonId)
+            : [],
         ),
       );
       await Promise.all(
@@ -178,9 +192,9 @@ export class DecisionService {
         }),
       );
     });
-    const retaking = decisions.map(async ({ comment, outcome, rules, reason }, i) => {
+    const retaking = decisions.map(async ({ comment, outcome, rules, reason, reasonId }, i) => {
       if (claims[i]) return;
-      const settled = await settle(() => this.decide(comment, outcome, actor, { rules, reason }));
+      const settled = await settle(() => this.decide(comment, outcome, actor, { rules, reason, reasonId }));
       results[i] = settled.ok ? { ok: true, value: settled.value?.decidedAt ?? 'repeated' } : settled;
     });
     await Promise.all([applying, ...retaking]);
@@ -205,15 +219,15 @@ export class DecisionService {
     const byAuthor = await pushesDownEquality(CommentModel.collection.collectionName);
     const alike = new Map<string, AutomatedDecision[]>();
     for (const d of decisions) {
-      const { comment, outcome, rules } = d;
+      const { comment, outcome, rules, reasonId } = d;
       const author = byAuthor && comment.authorId ? String(comment.authorId) : `one ${String(comment._id)}`;
-      const key = JSON.stringify([comment.siteId, author, comment.version, outcome, rules]);
+      const key = JSON.stringify([comment.siteId, author, comment.version, outcome, rules, reasonId]);
       alike.set(key, [...(alike.get(key) ?? []), d]);
     }
     const statements: SiteScopedUpdate[] = [...alike.values()].map((group) => {
-      const [{ comment, outcome, rules }] = group as [AutomatedDecision, ...AutomatedDecision[]];
+      const [{ comment, outcome, rules, reasonId }] = group as [AutomatedDecision, ...AutomatedDecision[]];
       const update = {
-        $set: { ...STATUS_OF[outcome], decidedAt: now, updatedAt: now, decidedBy: 'system', rules },
+        $set: { ...STATUS_OF[outcome], decidedAt: now, updatedAt: now, decidedBy: 'system', rules, reasonId },
         $inc: { version: 1 },
       };
       if (group.length === 1 || !comment.authorId)
@@ -251,7 +265,8 @@ export class DecisionService {
     comment: CommentDoc,
     outcome: Outcome,
     actor: Actor,
-    rules?: RuleHit[],
+    rules: RuleHit[] | undefined,
+    reasonId: string | null,
   ): Promise<CommentDoc | null> {
     const now = new Date();
     const { status, held } = STATUS_OF[outcome];
@@ -261,6 +276,7 @@ export class DecisionService {
       decidedAt: now,
       updatedAt: now,
       decidedBy: actor.kind === 'system' ? 'system' : String(actor.id),
+      reasonId,
     };
     if (rules) set.rules = rules;
     const updated = await CommentModel.findOneAndUpdate(

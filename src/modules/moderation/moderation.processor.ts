@@ -7,6 +7,7 @@ import { evaluateRules, recentCommentsOf } from './automated-rules';
 import { decideOutcome } from './rules/outcome';
 import { AutomatedDecision, DecisionService, eventsOfDecision, Outcome } from './decision.service';
 import { recordEvents } from '../events/record-events';
+import { reasonOfRules } from '../reasons/reason-lookup';
 import type { ModerationPayload } from './moderation.job';
 import { byId, WaitingComments } from './waiting-comments';
 
@@ -88,7 +89,8 @@ export async function processModerationBatch(
   const recent = await recentCommentsOf(live.map((l) => l.comment));
   const decisions: AutomatedDecision[] = live.map(({ comment, site }) => {
     const rules = evaluateRules(site, comment, recent);
-    return { comment, rules, ...decideOutcome(rules, site.config.moderation.mode) };
+    const decided = decideOutcome(rules, site.config.moderation.mode);
+    return { comment, rules, ...decided, reasonId: decided.outcome === 'published' ? null : reasonOfRules(site, rules) };
   });
   await checkpoint('moderation.batch.evaluated');
   const decided = await deps.decisions.decideMany(decisions);
@@ -126,7 +128,7 @@ export async function processModerationBatch(
 function eventsOfSystemDecision(comment: CommentDoc) {
   const outcome = comment.status === 'pending' && comment.held ? 'held' : comment.status;
   if (outcome !== 'held' && outcome !== 'published' && outcome !== 'rejected') return [];
-  return eventsOfDecision({ ...comment, version: comment.version - 1 }, outcome, 'system', comment.rules);
+  return eventsOfDecision({ ...comment, version: comment.version - 1 }, outcome, 'system', comment.rules, comment.reasonId);
 }
 
 /** The sites of a batch's comments (those that exist); SiteService keeps them in memory. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { safeLine, threadKeySchema } from '../../shared/safe-text';
 import { cursorSchema } from '../../shared/cursor';
+import { reasonIdSchema } from '../reasons/reason.schemas';
 
 /** The moderators' review queues (not the moderation jobs' queue: see moderation.queue.ts). */
 export const REVIEW_QUEUES = ['pending', 'reported', 'rejected', 'approved'] as const;
@@ -21,6 +22,8 @@ export const decisionBody = z
   .object({
     action: z.enum(['approve', 'reject']),
     reason: safeLine(500).optional(),
+    /** Required to reject: the site's reason the rejection rests on (422 REASON_REQUIRED without it). */
+    reasonId: reasonIdSchema.optional(),
     version: z.number().int().min(1).optional(),
   })
   .strict();

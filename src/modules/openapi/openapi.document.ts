@@ -8,6 +8,7 @@ import {
   listCommentsQuery,
   listRepliesQuery,
   objectIdString,
+  removeCommentQuery,
 } from '../comments/comment.schemas';
 import { siteConfigSchema } from '../sites/site.schemas';
 import { banBody, subParam } from '../bans/ban.schemas';
@@ -18,6 +19,7 @@ import { adminSubjectBody, erasureListQuery, tokenQuery } from '../privacy/priva
 import { closeBody, includeQuery, MAX_COUNT_KEYS, reopenBody } from '../threads/thread.schemas';
 import { demoPageQuery, demoTokenQuery } from '../widget/widget.schemas';
 import { siteIdSchema, threadKeySchema } from '../../shared/safe-text';
+import { catalogueSchema, reasonSchema } from '../reasons/reason.schemas';
 import { BODY_ERRORS, errorResponses } from './openapi.errors';
 import * as view from './openapi.views';
 
@@ -154,8 +156,9 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
       path: '/api/v1/comments/{id}',
       security: jwt,
       summary: 'Delete own comment (moderators: any); with replies it stays as a tombstone',
-      request: { params: commentId },
-      responses: { 204: { description: 'Deleted' }, ...errorResponses(...withBody, 401, 403, 404, 503) },
+      description: 'A moderator removing someone else’s comment names the site’s reason: 422 REASON_REQUIRED without one.',
+      request: { params: commentId, query: removeCommentQuery },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses(...withBody, 401, 403, 404, 422, 503) },
     },
     {
       method: 'get',
@@ -220,17 +223,19 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
       path: '/api/v1/sites/{site}/moderation/comments/{id}/decision',
       security: jwt,
       summary: 'Approve or reject (moderators); a stale version gets 409 ALREADY_DECIDED',
+      description: 'A rejection names one of the site’s reasons (`reasonId`): 422 REASON_REQUIRED without one.',
       request: { params: site.merge(commentId), body: body(decisionBody) },
-      responses: { 200: json(view.decision), ...errorResponses(...withBody, 401, 403, 404, 409, 503) },
+      responses: { 200: json(view.decision), ...errorResponses(...withBody, 401, 403, 404, 409, 422, 503) },
     },
     {
       method: 'post',
       path: '/api/v1/sites/{site}/moderation/users/{sub}/ban',
       security: jwt,
       summary: 'Ban a commenter, optionally until a date in the future (moderators)',
-      description: '`until` must lie in the future: 400 VALIDATION_FAILED otherwise.',
+      description:
+        '`until` must lie in the future: 400 VALIDATION_FAILED otherwise. A ban names one of the site’s reasons (`reasonId`): 422 REASON_REQUIRED without one.',
       request: { params: site.extend({ sub: subParam }), body: body(banBody) },
-      responses: { 201: json(view.ban, 'Banned'), ...errorResponses(...withBody, 401, 403, 404, 503) },
+      responses: { 201: json(view.ban, 'Banned'), ...errorResponses(...withBody, 401, 403, 404, 422, 503) },
     },
     {
       method: 'delete',
@@ -352,6 +357,30 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
         body: body(siteConfigSchema.partial().openapi({ description: 'Any part of the configuration PUT takes' })),
       },
       responses: { 200: json(z.object({ site: view.adminSite })), ...errorResponses(...withBody, 401, 404, 503) },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/admin/sites/{site}/reasons',
+      security: admin,
+      summary: 'The site’s reason catalogue and which reason each automated rule leads to',
+      request: { params: site },
+      responses: { 200: json(catalogueSchema), ...errorResponses(401, 404, 503) },
+    },
+    {
+      method: 'put',
+      path: '/api/v1/admin/sites/{site}/reasons',
+      security: admin,
+      summary: 'Replace the site’s reason catalogue; decisions made keep the ids they named',
+      description: 'Ids are unique; every rule maps to a reason of the list: 400 VALIDATION_FAILED otherwise.',
+      request: { params: site, body: body(catalogueSchema) },
+      responses: { 200: json(catalogueSchema), ...errorResponses(...withBody, 401, 404, 503) },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/sites/{site}/reasons',
+      summary: 'The site’s reasons as authors, notifiers and moderators are shown them',
+      request: { params: site },
+      responses: { 200: json(z.object({ reasons: z.array(reasonSchema) })), ...errorResponses(404, 503) },
     },
     {
       method: 'get',

@@ -6,11 +6,15 @@ import { SiteDoc, SiteModel } from './site.model';
 import { siteIdSchema } from '../../shared/safe-text';
 import { SiteConfig, siteConfigSchema } from './site.schemas';
 import { isPlainObject, mergePatch } from './site-config-patch';
+import { DEFAULT_REASONS } from '../reasons/default-reasons';
+import { catalogueSchema, ReasonCatalogue } from '../reasons/reason.schemas';
 
 /** A site as the rest of the code sees it. */
 export interface Site {
   id: string;
   config: SiteConfig;
+  /** The site's reason catalogue, or the default one. */
+  reasons: ReasonCatalogue;
   updatedAt: Date;
 }
 
@@ -64,6 +68,14 @@ export class SiteService {
     return { site: toSite(doc), created: !existed };
   }
 
+  /** Replaces the site's reason catalogue; decisions made keep the ids they named. */
+  async putReasons(siteId: string, input: unknown): Promise<ReasonCatalogue> {
+    const reasons = parseOrThrow(catalogueSchema, input);
+    await SiteModel.findOneAndUpdate({ _id: siteId }, { $set: { reasons } }, { lean: true }).orFail(notFound('site'));
+    this.cache.delete(siteId);
+    return reasons;
+  }
+
   /** Merges a partial configuration into the stored one (objects merge, everything else replaces). */
   async patch(siteId: string, patch: unknown): Promise<Site> {
     const current = await SiteModel.findById(siteId).lean();
@@ -112,5 +124,5 @@ const KEY_FITS: Record<'RS256' | 'ES256' | 'EdDSA', (type?: string, curve?: stri
 };
 
 function toSite(doc: SiteDoc): Site {
-  return { id: doc._id, config: doc.config, updatedAt: doc.updatedAt };
+  return { id: doc._id, config: doc.config, reasons: doc.reasons ?? DEFAULT_REASONS, updatedAt: doc.updatedAt };
 }
