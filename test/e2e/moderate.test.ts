@@ -153,7 +153,7 @@ describe("the moderators' page", () => {
     await checkState(page, 'moderate-counts-refreshed');
   });
 
-  it('when the moderator uses the keyboard, then j/k move, r rejects with a reason, b bans the author and c closes the thread', async () => {
+  it('when the moderator uses the keyboard, then j/k move, r rejects with a reason from the site’s list (required), b bans the author and c closes the thread', async () => {
     const site = await newSite();
     await heldComment(site, 'Första i kön.', { sub: 'k1', name: 'Karin' }, 'tangent');
     await heldComment(site, 'Andra i kön, ska avvisas.', { sub: 'k2', name: 'Kalle' }, 'tangent');
@@ -167,21 +167,29 @@ describe("the moderators' page", () => {
     await page.keyboard.press('j');
 
     await page.keyboard.press('r');
-    const reason = page.getByLabel('Skäl (sparas i loggen, valfritt)');
-    await reason.waitFor();
-    await reason.fill('Osakligt');
+    const picker = page.getByLabel('Skäl', { exact: true });
+    await picker.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('SELECT'); // the reason comes first
+    const note = page.getByLabel('Anteckning (sparas i loggen, valfritt)');
+    await note.fill('Osakligt');
+    await note.press('Enter'); // no reason chosen: refused, and said
+    await page.getByText('Välj ett skäl ur listan.').waitFor();
+    expect(await picker.getAttribute('aria-invalid')).toBe('true');
+    await picker.selectOption({ label: 'Utanför ämnet' });
     await checkState(page, 'moderate-reject-with-reason');
-    await page.keyboard.press('Enter');
+    await note.press('Enter');
     await page.getByText('Kommentaren är avvisad.').waitFor();
     await eventually(async () => (await tabCount(page, /Avvisade/)) === '1');
     const log = await suite.service.h.http
       .get(`/api/v1/sites/${site.id}/moderation/log`)
       .set(await site.bearer(MODERATOR));
     expect(JSON.stringify(log.body)).toContain('Osakligt');
+    expect(log.body.entries[0]).toMatchObject({ action: 'rejected', reasonId: 'utanfor_amnet' });
 
     // The remaining item (Karin's) is selected: ban her, then close the thread.
     await page.locator('li.item.selected', { hasText: 'Första i kön.' }).waitFor();
     await page.keyboard.press('b');
+    await page.getByLabel('Skäl', { exact: true }).selectOption({ label: 'Kränkande språk' });
     await page.getByLabel('Skäl till avstängningen').fill('Upprepade övertramp');
     await page.getByRole('button', { name: 'Stäng av', exact: true }).click();
     await page.getByText('Karin är avstängd från att kommentera.').waitFor();

@@ -630,7 +630,7 @@ function inlineForm(
     void onSubmit();
   });
   fill(slot, form);
-  form.querySelector<HTMLElement>('input, textarea')?.focus();
+  form.querySelector<HTMLElement>('select, input, textarea')?.focus();
 }
 
 /** The site's reasons, read once per site: every rejection and ban names one of them. */
