@@ -58,7 +58,9 @@ describe('an edit in flight never undoes a removal', () => {
       );
       await editHeld.reached;
       const removalWaits = holdAt('comment.remove.waiting');
-      const removal = started(h.http.delete(`/api/v1/comments/${id}?reasonId=utanfor_amnet`).set(await site.bearer(remover)));
+      const removal = started(
+        h.http.delete(`/api/v1/comments/${id}?reasonId=utanfor_amnet`).set(await site.bearer(remover)),
+      );
       await Promise.race([removalWaits.reached, removal]); // the removal has met the edit's claim (or, wrongly, finished)
       removalWaits.release();
       editHeld.release();
@@ -76,7 +78,10 @@ describe('an edit in flight never undoes a removal', () => {
   it('when a moderator deletes a comment, then the moderation log records who removed it', async () => {
     const site = await createSite(h, RELAXED);
     const comment = await postAndDecide(h, site, 'Ska bort', AUTHOR);
-    expect((await h.http.delete(`/api/v1/comments/${comment._id}?reasonId=utanfor_amnet`).set(await site.bearer(MODERATOR))).status).toBe(204);
+    expect(
+      (await h.http.delete(`/api/v1/comments/${comment._id}?reasonId=utanfor_amnet`).set(await site.bearer(MODERATOR)))
+        .status,
+    ).toBe(204);
     const log = await h.http.get(`/api/v1/sites/${site.id}/moderation/log`).set(await site.bearer(MODERATOR));
     expect(log.body.entries[0]).toMatchObject({
       action: 'removed',

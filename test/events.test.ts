@@ -183,7 +183,11 @@ describe('the event feed, each event from its real cause', () => {
     expect(await dataOf(site, 'thread.closed')).toEqual([{ thread: 't' }]);
     expect(await dataOf(site, 'thread.reopened')).toEqual([{ thread: 't' }]);
     const [banned] = await dataOf(site, 'commenter.banned');
-    expect(banned).toEqual({ banId: expect.stringMatching(/^[0-9a-f]{24}$/), reasonId: 'krankande_sprak', until: null });
+    expect(banned).toEqual({
+      banId: expect.stringMatching(/^[0-9a-f]{24}$/),
+      reasonId: 'krankande_sprak',
+      until: null,
+    });
     expect(await dataOf(site, 'commenter.unbanned')).toEqual([{ banIds: [banned!.banId] }]);
     const all = JSON.stringify(await EventModel.find({ siteId: site.id }).lean());
     for (const personal of ['bannad-person', 'Bertil Bannad', 'Påhopp', 'Klart nu', 'Hej'])

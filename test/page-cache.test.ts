@@ -105,9 +105,13 @@ describe('public page cache', () => {
     const postModerated = await createSite(h);
     const other = await published(postModerated, 'd2', 'Tas bort');
     expect(await bodies(postModerated, 'd2')).toEqual(['Tas bort']);
-    expect((await h.http.delete(`/api/v1/comments/${other}?reasonId=utanfor_amnet`).set(await postModerated.bearer(MODERATOR))).status).toBe(
-      204,
-    );
+    expect(
+      (
+        await h.http
+          .delete(`/api/v1/comments/${other}?reasonId=utanfor_amnet`)
+          .set(await postModerated.bearer(MODERATOR))
+      ).status,
+    ).toBe(204);
     expect(await bodies(postModerated, 'd2')).toEqual([]);
   });
 

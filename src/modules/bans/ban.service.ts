@@ -82,7 +82,15 @@ export class BanService {
       createdBy: actor.id,
       liftedAt: null,
     });
-    const entry = await this.log.append({ siteId, actor, action: 'banned', subjectId: target._id, reason, reasonId, until });
+    const entry = await this.log.append({
+      siteId,
+      actor,
+      action: 'banned',
+      subjectId: target._id,
+      reason,
+      reasonId,
+      until,
+    });
     // The event names the ban, never the commenter: a host that needs to know whom asks the admin API.
     await recordEvents([
       {
@@ -118,7 +126,12 @@ export class BanService {
       subjectRef: target ? null : ref,
     });
     await recordEvents([
-      { type: 'commenter.unbanned', siteId, cause: logCause(entry), data: { banIds: inForce.map((b) => String(b._id)) } },
+      {
+        type: 'commenter.unbanned',
+        siteId,
+        cause: logCause(entry),
+        data: { banIds: inForce.map((b) => String(b._id)) },
+      },
     ]);
     await this.refusals.confirm(siteId);
   }

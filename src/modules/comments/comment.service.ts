@@ -361,12 +361,7 @@ export class CommentService {
    * the comment's current version first, so an edit or a decision in flight lands before
    * it or is refused, and the removal is in the moderation log.
    */
-  async remove(
-    site: Site,
-    identity: Identity,
-    commentId: string,
-    given: { reasonId?: string } = {},
-  ): Promise<void> {
+  async remove(site: Site, identity: Identity, commentId: string, given: { reasonId?: string } = {}): Promise<void> {
     const comment = await this.findOnSite(site.id, commentId);
     const author = await this.deps.commenters.find(site.id, identity.sub);
     const own = !!author && !!comment.authorId && author._id.equals(comment.authorId);

@@ -75,7 +75,8 @@ export async function processModerationBatch(
     const comment = comments.get(payload.commentId);
     const site = comment && sites.get(comment.siteId);
     if (!comment || !site || comment.revision !== payload.revision || comment.status !== 'pending' || comment.held) {
-      if (comment && comment.revision === payload.revision && comment.decidedBy === 'system') decidedBefore.push(comment);
+      if (comment && comment.revision === payload.revision && comment.decidedBy === 'system')
+        decidedBefore.push(comment);
       log.debug({ commentId: payload.commentId }, 'stale moderation job skipped');
       return;
     }
@@ -90,7 +91,12 @@ export async function processModerationBatch(
   const decisions: AutomatedDecision[] = live.map(({ comment, site }) => {
     const rules = evaluateRules(site, comment, recent);
     const decided = decideOutcome(rules, site.config.moderation.mode);
-    return { comment, rules, ...decided, reasonId: decided.outcome === 'published' ? null : reasonOfRules(site, rules) };
+    return {
+      comment,
+      rules,
+      ...decided,
+      reasonId: decided.outcome === 'published' ? null : reasonOfRules(site, rules),
+    };
   });
   await checkpoint('moderation.batch.evaluated');
   const decided = await deps.decisions.decideMany(decisions);
@@ -128,7 +134,13 @@ export async function processModerationBatch(
 function eventsOfSystemDecision(comment: CommentDoc) {
   const outcome = comment.status === 'pending' && comment.held ? 'held' : comment.status;
   if (outcome !== 'held' && outcome !== 'published' && outcome !== 'rejected') return [];
-  return eventsOfDecision({ ...comment, version: comment.version - 1 }, outcome, 'system', comment.rules, comment.reasonId);
+  return eventsOfDecision(
+    { ...comment, version: comment.version - 1 },
+    outcome,
+    'system',
+    comment.rules,
+    comment.reasonId,
+  );
 }
 
 /** The sites of a batch's comments (those that exist); SiteService keeps them in memory. */

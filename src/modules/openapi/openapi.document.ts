@@ -156,7 +156,8 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
       path: '/api/v1/comments/{id}',
       security: jwt,
       summary: 'Delete own comment (moderators: any); with replies it stays as a tombstone',
-      description: 'A moderator removing someone else’s comment names the site’s reason: 422 REASON_REQUIRED without one.',
+      description:
+        'A moderator removing someone else’s comment names the site’s reason: 422 REASON_REQUIRED without one.',
       request: { params: commentId, query: removeCommentQuery },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(...withBody, 401, 403, 404, 422, 503) },
     },

@@ -47,7 +47,10 @@ export const erasureDeadlinesJob: JobDefinition<DeadlinesPayload, DeadlinesJobDe
   handle: async (_payload, deps) => {
     const now = Date.now();
     // The feed hears of every overdue request, mail or no mail (once per request).
-    const overdue = await ErasureRequestModel.find({ status: { $in: ['scheduled', 'running'] }, dueAt: { $lte: new Date(now) } })
+    const overdue = await ErasureRequestModel.find({
+      status: { $in: ['scheduled', 'running'] },
+      dueAt: { $lte: new Date(now) },
+    })
       .select({ siteId: 1, dueAt: 1 })
       .lean();
     await recordEvents(

@@ -25,7 +25,10 @@ export class ReportService {
     reason: ReportReason,
     note: string | null,
   ): Promise<ReportDoc> {
-    const comment = await CommentModel.findOne({ _id: commentId, siteId: site.id }, { authorId: 1, status: 1, threadKey: 1 }).lean();
+    const comment = await CommentModel.findOne(
+      { _id: commentId, siteId: site.id },
+      { authorId: 1, status: 1, threadKey: 1 },
+    ).lean();
     if (!comment || comment.status !== 'published') throw notFound('comment');
     await this.bans.assertNotBanned(site.id, identity.sub);
     const known = await this.commenters.find(site.id, identity.sub);
