@@ -42,7 +42,9 @@ export const FLAG_OF: Record<CommenterMailKind, 'replies' | 'decisions'> = {
 function rejectionReason(language: Language, rules: readonly string[], by: unknown): string {
   const sv = language === 'sv';
   if (rules.includes('banned_word'))
-    return sv ? 'Kommentaren innehöll ord som inte är tillåtna här.' : 'The comment held words that are not allowed here.';
+    return sv
+      ? 'Kommentaren innehöll ord som inte är tillåtna här.'
+      : 'The comment held words that are not allowed here.';
   if (rules.includes('duplicate'))
     return sv ? 'Samma kommentar hade redan skickats.' : 'The same comment had been sent already.';
   if (by === 'moderator')
@@ -82,11 +84,7 @@ export function smtpErrorFields(err: unknown): Record<string, unknown> {
  * per event and recipient however often it runs (send-once.ts); SMTP errors and bounces
  * are logged by name and code only.
  */
-export const commenterMailJob: KeyedJobDefinition<
-  CommenterMailPayload,
-  CommenterMailDeps,
-  CommenterMailPayload
-> = {
+export const commenterMailJob: KeyedJobDefinition<CommenterMailPayload, CommenterMailDeps, CommenterMailPayload> = {
   name: 'commenter-mail',
   payload: commenterMailPayload,
   attempts: 10,
@@ -126,7 +124,7 @@ export const commenterMailJob: KeyedJobDefinition<
       kind === 'rejected'
         ? { kind, site: config.name, reason: rejectionReason(language, (data.rules as string[]) ?? [], data.by) }
         : { kind, site: config.name, commentUrl };
-    const unsubscribeUrl = `${deps.config.PUBLIC_URL}/unsubscribe?token=${unsubscribeToken(deps.config.IP_HASH_SECRET, subscription._id)}`;
+    const unsubscribeUrl = `${deps.config.PUBLIC_URL}/unsubscribe?token=${unsubscribeToken(deps.config.IP_HASH_SECRET, subscription._id)}&lang=${language}`;
     const { subject, text } = mailText(mail, language, unsubscribeUrl);
     try {
       const outcome = await sendOnce(

@@ -56,16 +56,20 @@ const PAGE_TEXT: Record<
     ask: 'Vill du sluta få mejl om dina kommentarer på den här webbplatsen (svar och beslut)?',
     button: 'Avsluta mejlen',
     done: 'Klart',
-    doneText: 'Du får inga fler mejl om dina kommentarer härifrån. Du kan slå på dem igen under "Mina uppgifter" vid kommentarerna.',
-    invalid: 'Länken är ogiltig. Kopiera hela länken från mejlet, eller slå av mejlen under "Mina uppgifter" vid kommentarerna.',
+    doneText:
+      'Du får inga fler mejl om dina kommentarer härifrån. Du kan slå på dem igen under "Mina uppgifter" vid kommentarerna.',
+    invalid:
+      'Länken är ogiltig. Kopiera hela länken från mejlet, eller slå av mejlen under "Mina uppgifter" vid kommentarerna.',
   },
   en: {
     title: 'Stop mail about your comments',
     ask: 'Stop getting mail about your comments on this site (replies and decisions)?',
     button: 'Unsubscribe',
     done: 'Done',
-    doneText: 'You will get no more mail about your comments from here. You can turn it on again under "My data" by the comments.',
-    invalid: 'This link is not valid. Copy the whole link from the mail, or turn mail off under "My data" by the comments.',
+    doneText:
+      'You will get no more mail about your comments from here. You can turn it on again under "My data" by the comments.',
+    invalid:
+      'This link is not valid. Copy the whole link from the mail, or turn mail off under "My data" by the comments.',
   },
 };
 
@@ -97,7 +101,13 @@ const wantsHtml = (req: Request) => req.accepts(['json', 'html']) === 'html';
  * A valid token whose subscription has ended already answers as done: it is done.
  * Mounted ahead of the API's JSON-only body rule, with its own small form parser.
  */
-export function unsubscribeRoutes({ subscriptions, secret }: { subscriptions: MailSubscriptionService; secret: string }): Router {
+export function unsubscribeRoutes({
+  subscriptions,
+  secret,
+}: {
+  subscriptions: MailSubscriptionService;
+  secret: string;
+}): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '1kb', type: 'application/x-www-form-urlencoded' });
 
@@ -109,8 +119,10 @@ export function unsubscribeRoutes({ subscriptions, secret }: { subscriptions: Ma
     return id;
   }
 
-  /** The language of the page: the subscription's site's, else the reader's. */
+  /** The language of the page: the link's (the site's when the mail was sent), the site's, else the reader's. */
   async function languageFor(req: Request, siteId: string | undefined): Promise<Language> {
+    const lang = req.query.lang;
+    if (lang === 'sv' || lang === 'en') return lang;
     if (!siteId) return languageOf(req);
     const site = await SiteModel.findById(siteId, { 'config.locale': 1 }).lean();
     return (site?.config as { locale?: Language } | undefined)?.locale ?? languageOf(req);
@@ -128,7 +140,7 @@ export function unsubscribeRoutes({ subscriptions, secret }: { subscriptions: Ma
     const sub = await MailSubscriptionModel.findById(id, { siteId: 1 }).lean();
     const language = await languageFor(req, sub?.siteId);
     const t = PAGE_TEXT[language];
-    const token = String(req.query.token);
+    const action = `?token=${String(req.query.token)}&lang=${language}`;
     if (!sub) {
       if (!wantsHtml(req)) return void res.setHeader('Cache-Control', 'no-store').json({ subscribed: false });
       return sendPage(res, 200, page(language, t.done, `<p>${t.doneText}</p>`));
@@ -140,7 +152,7 @@ export function unsubscribeRoutes({ subscriptions, secret }: { subscriptions: Ma
       page(
         language,
         t.title,
-        `<p>${t.ask}</p><form method="post" action="?token=${token}">` +
+        `<p>${t.ask}</p><form method="post" action="${action.replace(/&/g, '&amp;')}">` +
           `<input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">${t.button}</button></form>`,
       ),
     );

@@ -19,7 +19,15 @@ export const unsubscribeTokenSchema = z
   .max(200)
   .regex(/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{43}$/, 'not an unsubscribe token');
 
-export const unsubscribeQuery = z.object({ token: unsubscribeTokenSchema }).strict();
+export const unsubscribeQuery = z
+  .object({
+    token: unsubscribeTokenSchema,
+    lang: z
+      .enum(['sv', 'en'])
+      .optional()
+      .openapi({ description: "The page's language: the site's, as the mail was written" }),
+  })
+  .strict();
 
 /**
  * The one-click POST (RFC 8058): mail clients send `List-Unsubscribe=One-Click`

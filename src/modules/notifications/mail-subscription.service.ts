@@ -42,7 +42,9 @@ export class MailSubscriptionService {
   async choices(site: Site, identity: Identity): Promise<MailChoices> {
     const notOffered = this.notOffered(site, identity);
     const profile = await this.commenters.find(site.id, identity.sub);
-    const sub = profile ? await MailSubscriptionModel.findOne({ siteId: site.id, commenterId: profile._id }).lean() : null;
+    const sub = profile
+      ? await MailSubscriptionModel.findOne({ siteId: site.id, commenterId: profile._id }).lean()
+      : null;
     return {
       offered: notOffered === null,
       notOffered,
@@ -58,7 +60,11 @@ export class MailSubscriptionService {
    * (403 FORBIDDEN, `details.reason`); turning things off always works. With both off the
    * subscription is deleted.
    */
-  async change(site: Site, identity: Identity, wanted: { replies?: boolean; decisions?: boolean }): Promise<MailChoices> {
+  async change(
+    site: Site,
+    identity: Identity,
+    wanted: { replies?: boolean; decisions?: boolean },
+  ): Promise<MailChoices> {
     const notOffered = this.notOffered(site, identity);
     if (notOffered && (wanted.replies || wanted.decisions)) throw new AppError('FORBIDDEN', { reason: notOffered });
     const existing = await this.commenters.find(site.id, identity.sub);
@@ -90,7 +96,10 @@ export class MailSubscriptionService {
 
   /** Ends the subscription a verified unsubscribe link names; answers whether there was one. */
   async unsubscribe(subscriptionId: string): Promise<{ siteId: string } | null> {
-    const sub = await MailSubscriptionModel.findOneAndDelete({ _id: subscriptionId }, { projection: { siteId: 1 } }).lean();
-    return sub ? { siteId: sub.siteId } : null;
+    // Read, then delete (FerretDB has no findOneAndDelete with these options); a repeat finds nothing.
+    const sub = await MailSubscriptionModel.findById(subscriptionId, { siteId: 1 }).lean();
+    if (!sub) return null;
+    await MailSubscriptionModel.deleteOne({ _id: subscriptionId });
+    return { siteId: sub.siteId };
   }
 }

@@ -378,7 +378,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
       method: 'get',
       path: '/unsubscribe',
       summary:
-        "The one-click unsubscribe link of a commenter mail, no login: a page with a button (HTML for browsers), or { subscribed } as JSON",
+        'The one-click unsubscribe link of a commenter mail, no login: a page with a button (HTML for browsers), or { subscribed } as JSON',
       description:
         'A malformed token is 400, one not signed by this service 404 (a page for browsers). A valid token ' +
         'whose subscription has ended already answers subscribed: false.',
