@@ -40,7 +40,6 @@ beforeAll(async () => {
   await h.startWorkers();
 });
 afterAll(async () => {
-  if (process.env.DEBUG_LOGS) console.log(logLines.filter((l) => /error|warn/.test(l)).join('\n'));
   await h.close();
 });
 

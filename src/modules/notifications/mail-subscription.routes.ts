@@ -163,8 +163,8 @@ export function unsubscribeRoutes({
     const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && !req.is('application/x-www-form-urlencoded'))
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', { expected: 'application/x-www-form-urlencoded' });
-    const id = verified(req);
     parseOrThrow(unsubscribeForm, req.body ?? {});
+    const id = verified(req);
     const ended = await subscriptions.unsubscribe(id);
     const language = await languageFor(req, ended?.siteId);
     if (!wantsHtml(req)) return void res.setHeader('Cache-Control', 'no-store').json({ subscribed: false });
