@@ -10,6 +10,7 @@ import { commentRoutes } from './modules/comments/comment.routes';
 import { healthRoutes } from './modules/health/health.routes';
 import { moderationLogRoutes } from './modules/moderation-log/moderation-log.routes';
 import { moderationRoutes } from './modules/moderation/moderation.routes';
+import { mailChoiceRoutes, unsubscribeRoutes } from './modules/notifications/mail-subscription.routes';
 import { privacyRoutes } from './modules/privacy/privacy.routes';
 import { reportRoutes } from './modules/reports/report.routes';
 import { buildOpenApiDocument } from './modules/openapi/openapi.document';
@@ -59,6 +60,8 @@ export function createApp(services: Services): Express {
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use('/api/v1', siteCors(services.sites, services.comments));
   app.use('/api/v1', apiCacheControl({ maxAgeS: config.PUBLIC_CACHE_MAX_AGE_S, staleS: config.PUBLIC_CACHE_STALE_S }));
+  // The one-click unsubscribe link takes a form-encoded POST (RFC 8058), ahead of the JSON-only rule.
+  app.use(unsubscribeRoutes({ subscriptions: services.mailSubscriptions, secret: config.IP_HASH_SECRET }));
   app.use(requireJsonBody);
   app.use('/api/v1/admin', jsonBody('256kb'));
   app.use(jsonBody('16kb'));
@@ -79,6 +82,7 @@ export function createApp(services: Services): Express {
   app.use(moderationLogRoutes({ sites, log }));
   app.use(privacyRoutes({ sites, erasure, subjectExports, adminKey: config.ADMIN_API_KEY }));
   app.use(commenterRoutes({ sites, commenters }));
+  app.use(mailChoiceRoutes({ sites, subscriptions: services.mailSubscriptions }));
   app.use(widgetRoutes({ config, sites })); // embed.js, /demo, /moderate: pages set their own strict CSP
 
   app.use(methodNotAllowed(openApi)); // a known path with a method it does not have: 405, not 404

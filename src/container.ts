@@ -27,6 +27,7 @@ import { ExportService } from './modules/privacy/export.service';
 import { ReportService } from './modules/reports/report.service';
 import { publishEventHints } from './modules/events/event-hints';
 import { SiteService } from './modules/sites/site.service';
+import { MailSubscriptionService } from './modules/notifications/mail-subscription.service';
 import { ThreadService } from './modules/threads/thread.service';
 
 /** Everything the API and the workers share, wired once per process. */
@@ -68,6 +69,8 @@ export interface Services {
   subjectExports: ExportService;
   /** Outgoing mail; undefined without SMTP_URL (then no mail is sent). */
   mailer: Mailer | undefined;
+  /** Commenters' opt-ins to mail (replies, decisions). */
+  mailSubscriptions: MailSubscriptionService;
 }
 
 export function createServices(
@@ -146,6 +149,7 @@ export function createServices(
     erasure: new ErasureService(erasureQueue, commenters, rateLimit, config.IP_HASH_SECRET),
     subjectExports: new ExportService(commenters, config.IP_HASH_SECRET),
     mailer: config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM) : undefined,
+    mailSubscriptions: new MailSubscriptionService(commenters, !!config.SMTP_URL),
   };
 }
 

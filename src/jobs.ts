@@ -2,6 +2,7 @@ import type { Services } from './container';
 import type { JobDefinition } from './infra/job-definition';
 import type { JobPayload } from './infra/queue';
 import { moderationJob } from './modules/moderation/moderation.job';
+import { commenterMailJob } from './modules/notifications/commenter-mail.job';
 import { moderatorMailJob } from './modules/notifications/moderator-mail.job';
 import { erasureDeadlinesJob } from './modules/privacy/erasure-deadlines.job';
 import { erasureJob } from './modules/privacy/erasure.job';
@@ -18,4 +19,5 @@ export const JOBS: ReadonlyArray<JobDefinition<JobPayload, Services>> = [
   retentionJob,
   erasureDeadlinesJob,
   moderatorMailJob,
+  commenterMailJob,
 ];

@@ -1029,6 +1029,109 @@ describe('hostile admin bodies', () => {
   });
 });
 
+describe('hostile input on mail choices and the unsubscribe link', () => {
+  const mail = () => `/api/v1/sites/${site.id}/me/mail`;
+  const token = `msub_${'a'.repeat(22)}.${'b'.repeat(43)}`;
+  const cases: Case[] = [
+    {
+      name: 'PATCH me/mail is empty',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.patch(mail()).set(auth).send({}),
+    },
+    {
+      name: 'PATCH me/mail has a string flag',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.patch(mail()).set(auth).send({ replies: 'true' }),
+    },
+    {
+      name: 'PATCH me/mail names an address',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.patch(mail()).set(auth).send({ replies: true, email: 'x@example.se' }),
+    },
+    {
+      name: 'PATCH me/mail has an operator',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () =>
+        h.http
+          .patch(mail())
+          .set(auth)
+          .send({ $set: { replies: true } }),
+    },
+    {
+      name: 'PATCH me/mail is form-encoded',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () => h.http.patch(mail()).set(auth).type('form').send('replies=true'),
+    },
+    {
+      name: 'PATCH me/mail is without a token',
+      status: 401,
+      code: 'LOGIN_REQUIRED',
+      run: () => h.http.patch(mail()).send({ replies: true }),
+    },
+    {
+      name: 'PATCH me/mail without an email in the token turns mail on',
+      status: 403,
+      code: 'FORBIDDEN',
+      run: () => h.http.patch(mail()).set(auth).send({ replies: true }),
+    },
+    {
+      name: 'unsubscribe has no token',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.post('/unsubscribe').type('form').send('List-Unsubscribe=One-Click'),
+    },
+    {
+      name: 'unsubscribe has the token twice',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.get(`/unsubscribe?token=${token}&token=${token}`),
+    },
+    {
+      name: 'unsubscribe has an operator for a token',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.get('/unsubscribe?token[$ne]=x'),
+    },
+    {
+      name: 'unsubscribe has a forged token',
+      status: 404,
+      code: 'NOT_FOUND',
+      run: () => h.http.post(`/unsubscribe?token=${token}`).type('form').send('List-Unsubscribe=One-Click'),
+    },
+    {
+      name: 'unsubscribe has another form value',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.post(`/unsubscribe?token=${token}`).type('form').send('List-Unsubscribe=All&x=1'),
+    },
+    {
+      name: 'unsubscribe is JSON',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () => h.http.post(`/unsubscribe?token=${token}`).send({ 'List-Unsubscribe': 'One-Click' }),
+    },
+    {
+      name: 'unsubscribe has a form over 1 kB',
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      run: () =>
+        h.http
+          .post(`/unsubscribe?token=${token}`)
+          .type('form')
+          .send(`x=${'a'.repeat(2000)}`),
+    },
+  ];
+
+  it.each(cases)('when $name, then $status $code', async ({ status, code, run }) => {
+    expectContractError(await run(), status, code);
+  });
+});
+
 describe('property: arbitrary JSON', () => {
   const acceptable = (res: Response, ok: number) => {
     if (res.status === ok) return;

@@ -69,7 +69,8 @@ export interface Service {
 
 /** The API (with workers) listening on a loopback port. */
 export async function startService(): Promise<Service> {
-  const h = await startHarness();
+  // Mail configured (the tests' Mailpit), so that the widget's mail choices are offered.
+  const h = await startHarness(process.env.SMTP_TEST_URL ? { SMTP_URL: process.env.SMTP_TEST_URL } : {});
   await h.startWorkers();
   const server = http.createServer(h.listener);
   const origin = await listen(server);

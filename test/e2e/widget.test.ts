@@ -6,6 +6,7 @@
  */
 import type { Page, Request } from 'playwright-core';
 import { CommentModel } from '../../src/modules/comments/comment.model';
+import { MailSubscriptionModel } from '../../src/modules/notifications/mail-subscription.model';
 import { createSite, eventually, TestSite } from '../helpers/harness';
 import { MODERATOR } from '../helpers/moderation';
 import { browserSuite, checkState, postDecided, WORKER_WAIT_MS, HostPageOptions, screenshot } from './browser';
@@ -683,5 +684,60 @@ describe('errors and tokens', () => {
     await page.evaluate(() => (window as unknown as { Kommentarer: { logout(): Promise<void> } }).Kommentarer.logout());
     await page.getByText('Du måste vara inloggad för att få kommentera').waitFor();
     expect(await widgetText(page)).not.toContain('Skickad efter förnyad inloggning.');
+  });
+});
+
+describe("mail about one's comments", () => {
+  const choicesOf = async (siteId: string) =>
+    (await MailSubscriptionModel.find({ siteId }).lean()).map((m) => ({ replies: m.replies, decisions: m.decisions }));
+
+  it('when a commenter logged in with an address opts in next to the form, then "Mina uppgifter" shows the choice and turns it off again', async () => {
+    const site = await newSite();
+    const page = await open({ site: site.id, thread: 'mejl' });
+    await login(page, await site.token({ sub: 'mejlare', name: 'Mejla Mig', email: 'mejla.mig@example.test' }));
+    const compose = page.locator('section.k .compose fieldset.mail');
+    await compose.waitFor();
+    expect(await compose.locator('legend').innerText()).toBe('Mejl om dina kommentarer');
+    const replies = page.locator('section.k .compose').getByLabel('Mejla mig när någon svarar på min kommentar');
+    expect(await replies.isChecked()).toBe(false);
+    await replies.check();
+    await page.locator('section.k .compose fieldset.mail .status:not(:empty)').waitFor();
+    expect(await choicesOf(site.id)).toEqual([{ replies: true, decisions: false }]);
+    await checkState(page, 'widget-mail-opted-in');
+
+    await page.getByText('Mina uppgifter', { exact: true }).click();
+    const mine = page.locator('section.k .mydata').getByLabel('Mejla mig när någon svarar på min kommentar');
+    expect(await mine.isChecked()).toBe(true);
+    await mine.uncheck();
+    await eventually(async () => (await choicesOf(site.id)).length === 0);
+    expect(await replies.isChecked()).toBe(false);
+    await checkState(page, 'widget-mail-my-data');
+  });
+
+  it('when the login has no address, or the site does not offer mail, then no choice is shown; an English site words it in English', async () => {
+    const site = await newSite();
+    const page = await open({ site: site.id, thread: 'mejl-utan' });
+    const asked = page.waitForResponse((r) => r.url().endsWith('/me/mail'));
+    await login(page, await site.token({ sub: 'utan', name: 'Utan Adress' }));
+    await asked;
+    expect(await page.locator('section.k fieldset.mail:visible').count()).toBe(0);
+
+    const off = await newSite({ notifications: { commenterMails: false } });
+    const offPage = await open({ site: off.id, thread: 'mejl-av' });
+    const offAsked = offPage.waitForResponse((r) => r.url().endsWith('/me/mail'));
+    await login(offPage, await off.token({ sub: 'av', name: 'Av Stängd', email: 'av@example.test' }));
+    await offAsked;
+    expect(await offPage.locator('section.k fieldset.mail:visible').count()).toBe(0);
+
+    const en = await newSite({ locale: 'en' });
+    const enPage = await open({ site: en.id, thread: 'mail-en' });
+    await login(enPage, await en.token({ sub: 'en', name: 'English Reader', email: 'en@example.test' }));
+    const decisions = enPage
+      .locator('section.k .compose')
+      .getByLabel('Mail me when a moderator has reviewed my comment');
+    await decisions.waitFor();
+    await decisions.check();
+    await eventually(async () => (await choicesOf(en.id)).length === 1);
+    expect(await choicesOf(en.id)).toEqual([{ replies: false, decisions: true }]);
   });
 });

@@ -6,6 +6,13 @@ import { composer } from './composer';
 import { Lang, STRINGS, Strings } from './i18n';
 import { linkedCommentId, permalink } from '../shared/links';
 
+/** The reader's mail choices as GET/PATCH …/me/mail answer them. */
+interface MailChoices {
+  offered: boolean;
+  replies: boolean;
+  decisions: boolean;
+}
+
 export interface WidgetOptions {
   base: string;
   site: string;
@@ -45,6 +52,10 @@ export class Widget {
   private watching = false;
   /** Replies the reader posted in this view. */
   private readonly postedHere = new Set<string>();
+  /** The reader's mail choices (GET …/me/mail), read once per session. */
+  private mail: Promise<MailChoices | null> | null = null;
+  /** The mail choice boxes shown (next to the form, in "Mina uppgifter"), kept alike. */
+  private readonly mailBoxes = new Set<{ el: HTMLElement; refresh(c: MailChoices): void }>();
 
   constructor(
     private readonly root: ShadowRoot,
@@ -81,6 +92,7 @@ export class Widget {
   /** Called when the host logs in or out: reload so the own pending comments and actions fit. */
   async sessionChanged(): Promise<void> {
     this.banned = false;
+    this.mail = null;
     const focusInside = this.root.activeElement !== null;
     await this.load();
     if (focusInside) this.box.querySelector<HTMLElement>('textarea, .compose a, h2')?.focus();
@@ -611,6 +623,7 @@ export class Widget {
           t,
           submit: (text, key) => this.post(text, key, null),
         }).form,
+        this.mailBox('compose'),
       );
     }
   }
@@ -697,6 +710,74 @@ export class Widget {
         h('button', { type: 'button', class: 'erase', onclick: askErase }, t.erase),
       );
     resetActions();
-    return h('details', { class: 'mydata' }, h('summary', null, t.myData), h('p', null, t.myDataText), actions, msg);
+    return h(
+      'details',
+      { class: 'mydata' },
+      h('summary', null, t.myData),
+      h('p', null, t.myDataText),
+      actions,
+      msg,
+      this.mailBox('mydata'),
+    );
+  }
+
+  /**
+   * The reader's opt-in to mail about replies and decisions (…/me/mail), next to the form
+   * and in "Mina uppgifter": shown only when the server offers it (the site allows it and
+   * the login carries an address) or something is on, so that it can always be turned off.
+   */
+  private mailBox(where: 'compose' | 'mydata'): HTMLElement {
+    const { t, id } = this;
+    const site = `/api/v1/sites/${encodeURIComponent(this.o.site)}`;
+    const el = h('fieldset', { class: `mail mail-${where}`, hidden: true });
+    const msg = h('p', { class: 'status', 'aria-live': 'polite' });
+    const boxes = {
+      replies: h('input', { type: 'checkbox', id: `${id}-mail-replies-${where}`, name: 'replies' }),
+      decisions: h('input', { type: 'checkbox', id: `${id}-mail-decisions-${where}`, name: 'decisions' }),
+    };
+    const entry = {
+      el,
+      refresh: (c: MailChoices) => {
+        el.hidden = !(c.offered || c.replies || c.decisions);
+        for (const key of ['replies', 'decisions'] as const) {
+          boxes[key].checked = c[key];
+          boxes[key].disabled = !c.offered && !c[key];
+        }
+      },
+    };
+    const change = async (key: 'replies' | 'decisions') => {
+      try {
+        const r = await this.o.call<{ mail: MailChoices }>('PATCH', `${site}/me/mail`, { [key]: boxes[key].checked });
+        this.mail = Promise.resolve(r.mail);
+        // Boxes of earlier renderings are no longer on the page: dropped here.
+        for (const box of [...this.mailBoxes]) {
+          if (box.el.isConnected) box.refresh(r.mail);
+          else this.mailBoxes.delete(box);
+        }
+        fill(msg, t.mailSaved);
+        msg.className = 'status';
+      } catch (err) {
+        boxes[key].checked = !boxes[key].checked;
+        fill(msg, (err as Error).message);
+        msg.className = 'status err';
+      }
+    };
+    boxes.replies.addEventListener('change', () => change('replies'));
+    boxes.decisions.addEventListener('change', () => change('decisions'));
+    fill(
+      el,
+      h('legend', null, t.mailLegend),
+      h('div', null, boxes.replies, ' ', h('label', { for: boxes.replies.id }, t.mailReplies)),
+      h('div', null, boxes.decisions, ' ', h('label', { for: boxes.decisions.id }, t.mailDecisions)),
+      h('p', { class: 'muted' }, t.mailNote),
+      msg,
+    );
+    this.mailBoxes.add(entry);
+    this.mail ??= this.o
+      .call<{ mail: MailChoices }>('GET', `${site}/me/mail`)
+      .then((r) => r.mail)
+      .catch(() => null);
+    void this.mail.then((c) => c && entry.refresh(c));
+    return el;
   }
 }

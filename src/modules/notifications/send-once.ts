@@ -1,3 +1,4 @@
+import type { Types } from 'mongoose';
 import { keyedHash } from '../../infra/keyed-hash';
 import type { Mailer, OutgoingMail } from '../../infra/mailer';
 import { isDuplicateKey } from '../../infra/mongo';
@@ -13,12 +14,18 @@ import { SentMailModel } from './sent-mail.model';
 export async function sendOnce(
   mailer: Mailer,
   secret: string,
-  record: { siteId: string; kind: string; about: string },
+  record: { siteId: string; kind: string; about: string; commenterId?: Types.ObjectId },
   mail: OutgoingMail,
 ): Promise<'sent' | 'sent before'> {
   const _id = `${record.kind}:${record.about}:${keyedHash(secret, mail.to)}`;
   try {
-    await SentMailModel.create({ _id, siteId: record.siteId, kind: record.kind, at: new Date() });
+    await SentMailModel.create({
+      _id,
+      siteId: record.siteId,
+      kind: record.kind,
+      at: new Date(),
+      commenterId: record.commenterId ?? null,
+    });
   } catch (err) {
     if (isDuplicateKey(err)) return 'sent before';
     throw err;

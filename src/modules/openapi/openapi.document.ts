@@ -18,6 +18,7 @@ import { reportBody } from '../reports/report.schemas';
 import { adminSubjectBody, erasureListQuery, tokenQuery } from '../privacy/privacy.schemas';
 import { closeBody, includeQuery, MAX_COUNT_KEYS, reopenBody } from '../threads/thread.schemas';
 import { demoPageQuery, demoTokenQuery } from '../widget/widget.schemas';
+import { mailChoicesBody, unsubscribeForm, unsubscribeQuery } from '../notifications/mail-subscription.schemas';
 import { siteIdSchema, threadKeySchema } from '../../shared/safe-text';
 import { catalogueSchema, reasonSchema } from '../reasons/reason.schemas';
 import { BODY_ERRORS, errorResponses } from './openapi.errors';
@@ -168,6 +169,26 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
       summary: 'The commenter’s profile: from the token, and what is stored',
       request: { params: site },
       responses: { 200: json(view.me), ...errorResponses(401, 404, 503) },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/sites/{site}/me/mail',
+      security: jwt,
+      summary: "The commenter's mail choices (replies, decisions) and whether mail is offered to them at all",
+      request: { params: site },
+      responses: { 200: json(view.mailChoices), ...errorResponses(401, 404, 503) },
+    },
+    {
+      method: 'patch',
+      path: '/api/v1/sites/{site}/me/mail',
+      security: jwt,
+      summary: 'Opt into or out of mail about replies and decisions; a choice left out keeps its value',
+      description:
+        'Turning mail on needs the site to allow it (notifications.commenterMails), mail to be configured and the ' +
+        'token to carry an email: 403 FORBIDDEN with details.reason no_email, site_off or mail_off otherwise. ' +
+        'Turning mail off always works.',
+      request: { params: site, body: body(mailChoicesBody) },
+      responses: { 200: json(view.mailChoices), ...errorResponses(...withBody, 401, 403, 404, 503) },
     },
     {
       method: 'post',
@@ -382,6 +403,42 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
       summary: 'The site’s reasons as authors, notifiers and moderators are shown them',
       request: { params: site },
       responses: { 200: json(z.object({ reasons: z.array(reasonSchema) })), ...errorResponses(404, 503) },
+    },
+    {
+      method: 'get',
+      path: '/unsubscribe',
+      summary:
+        'The one-click unsubscribe link of a commenter mail, no login: a page with a button (HTML for browsers), or { subscribed } as JSON',
+      description:
+        'A malformed token is 400, one not signed by this service 404 (a page for browsers). A valid token ' +
+        'whose subscription has ended already answers subscribed: false.',
+      request: { query: unsubscribeQuery },
+      responses: {
+        200: {
+          description: 'The page, or the state as JSON',
+          content: { 'text/html': { schema: z.string() }, 'application/json': { schema: view.unsubscribed } },
+        },
+        ...errorResponses(400, 404, 503),
+      },
+    },
+    {
+      method: 'post',
+      path: '/unsubscribe',
+      summary: 'Ends the subscription the token names: RFC 8058 one-click (List-Unsubscribe=One-Click, form-encoded)',
+      description:
+        'What mail clients send for List-Unsubscribe-Post, and what the page’s button sends. A body must be ' +
+        'application/x-www-form-urlencoded (415 otherwise); an empty body is accepted. Repeating it is harmless.',
+      request: {
+        query: unsubscribeQuery,
+        body: { required: false, content: { 'application/x-www-form-urlencoded': { schema: unsubscribeForm } } },
+      },
+      responses: {
+        200: {
+          description: 'Unsubscribed: a page for browsers, { subscribed: false } otherwise',
+          content: { 'text/html': { schema: z.string() }, 'application/json': { schema: view.unsubscribed } },
+        },
+        ...errorResponses(400, 404, 413, 415, 503),
+      },
     },
     {
       method: 'get',

@@ -73,6 +73,18 @@ export const me = z.object({
   }),
 });
 
+export const mailChoices = z.object({
+  mail: z.object({
+    offered: z.boolean().openapi({
+      description: 'Mail can be turned on: the site allows it, mail is configured and the token carries an email',
+    }),
+    notOffered: z.enum(['no_email', 'site_off', 'mail_off']).nullable(),
+    replies: z.boolean(),
+    decisions: z.boolean(),
+  }),
+});
+export const unsubscribed = z.object({ subscribed: z.boolean() });
+
 export const report = z.object({
   report: z.object({ id: objectId, reason: z.enum(REPORT_REASONS), note: z.string().nullable(), createdAt: isoDate }),
 });

@@ -4,6 +4,8 @@ import { CommentModel } from '../comments/comment.model';
 import { IdempotencyModel } from '../comments/idempotency.model';
 import { BanModel } from '../bans/ban.model';
 import { ModerationLogModel } from '../moderation-log/moderation-log.model';
+import { MailSubscriptionModel } from '../notifications/mail-subscription.model';
+import { SentMailModel } from '../notifications/sent-mail.model';
 import { ReportModel } from '../reports/report.model';
 import { ThreadModel } from '../threads/thread.model';
 import { ErasureRequestModel } from './erasure-request.model';
@@ -145,6 +147,34 @@ export const PERSONAL_DATA: PersonalDataPlace[] = [
         createdAt: iso(r.createdAt),
         key: 'stored as a SHA-256 hash only',
       })),
+  },
+  {
+    key: 'mailSubscriptions',
+    model: MailSubscriptionModel,
+    holds: 'the mail the subject opted into (replies, decisions); no address: mail goes to the profile email',
+    filter: byProfile('commenterId'),
+    sort: { createdAt: 1 },
+    erasure: 'delete',
+    receiptKey: 'mail_subscriptions',
+    exportAs: (subs: any[]) =>
+      subs.map((m) => ({
+        replies: m.replies,
+        decisions: m.decisions,
+        sentTo: 'the email of your profile, as your login on the site gives it',
+        createdAt: iso(m.createdAt),
+        updatedAt: iso(m.updatedAt),
+      })),
+  },
+  {
+    key: 'mailSent',
+    model: SentMailModel,
+    holds: 'records of mail sent to the subject (kind, time, a keyed hash of the address); deleted by retention',
+    filter: byProfile('commenterId'),
+    sort: { at: 1 },
+    erasure: 'delete',
+    receiptKey: 'mail_sent_records',
+    exportAs: (records: any[]) =>
+      records.map((r) => ({ kind: r.kind, at: iso(r.at), address: 'stored as a keyed hash only' })),
   },
   {
     key: 'moderationDecisions',
