@@ -776,7 +776,12 @@ export class Widget {
     this.mail ??= this.o
       .call<{ mail: MailChoices }>('GET', `${site}/me/mail`)
       .then((r) => r.mail)
-      .catch(() => null);
+      .catch((err: unknown) => {
+        // A token refused here is refused for writing too: show the logged-out state and why, now.
+        if (err instanceof ApiError && (err.code === 'INVALID_TOKEN' || err.code === 'LOGIN_REQUIRED'))
+          this.problem(err);
+        return null;
+      });
     void this.mail.then((c) => c && entry.refresh(c));
     return el;
   }
