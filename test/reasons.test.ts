@@ -3,6 +3,7 @@ import { ModerationLogModel } from '../src/modules/moderation-log/moderation-log
 import { DEFAULT_REASONS } from '../src/modules/reasons/default-reasons';
 import { createSite, useHarness } from './helpers/harness';
 import { MODERATOR, postAndDecide } from './helpers/moderation';
+import { createComment } from './helpers/factories';
 
 const h = useHarness({}, { workers: true });
 
@@ -142,5 +143,71 @@ describe('every decision names a reason', () => {
     const own = await createSite(h, { ...RELAXED, moderation: { bannedWords: ['skräp'] } });
     await h.http.put(`/api/v1/admin/sites/${own.id}/reasons`).set(h.admin).send(OWN);
     expect(await postAndDecide(h, own, 'Mer skräp')).toMatchObject({ status: 'rejected', reasonId: 'spam' });
+  });
+});
+
+describe('the statement of reasons to the author', () => {
+  it('when a comment is rejected, then its author sees it marked with the reason, who decided and when, and no other reader sees it', async () => {
+    const site = await createSite(h, { ...RELAXED, moderation: { bannedWords: ['skräp'] } });
+    const author = { sub: 'forfattare', name: 'Frida' };
+    await postAndDecide(h, site, 'Ett vanligt inlägg', { sub: 'annan', name: 'Annan' });
+    const rejected = await postAndDecide(h, site, 'Detta är skräp', author);
+    const id = String(rejected._id);
+    const page = async (claims?: Record<string, unknown>) => {
+      const req = h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 't' });
+      return (await (claims ? req.set(await site.bearer(claims)) : req)).body.comments as Array<
+        Record<string, unknown>
+      >;
+    };
+    const own = (await page(author)).find((c) => c.id === id);
+    expect(own).toMatchObject({
+      status: 'rejected',
+      mine: true,
+      body: 'Detta är skräp',
+      decision: { reasonId: 'krankande_sprak', by: 'system', at: rejected.decidedAt!.toISOString() },
+    });
+    for (const other of [await page({ sub: 'annan', name: 'Annan' }), await page()])
+      expect(other.map((c) => c.id)).not.toContain(id);
+
+    // A rejected reply shows in its parent's first replies, and in the reply pages, to its author alone.
+    const parent = await postAndDecide(h, site, 'Förälder', { sub: 'annan', name: 'Annan' });
+    const reply = (
+      await createComment(h, site, {
+        body: 'Svar med skräp',
+        by: author,
+        parentId: String(parent._id),
+        until: 'decided',
+      })
+    ).stored;
+    expect(reply.status).toBe('rejected');
+    const firstReplies = (await page(author)).find((c) => c.id === String(parent._id))?.replies as Array<{
+      id: string;
+    }>;
+    expect(firstReplies.map((r) => r.id)).toContain(String(reply._id));
+    const repliesUrl = `/api/v1/sites/${site.id}/comments/${parent._id}/replies`;
+    const theirs = await h.http.get(repliesUrl).set(await site.bearer(author));
+    expect(theirs.body.replies.map((r: { id: string }) => r.id)).toContain(String(reply._id));
+    expect((await h.http.get(repliesUrl)).body.replies.map((r: { id: string }) => r.id)).not.toContain(
+      String(reply._id),
+    );
+
+    // A moderator's rejection says a person made it.
+    const preSite = await createSite(h, { ...RELAXED, moderation: { mode: 'pre' } });
+    const waiting = await postAndDecide(h, preSite, 'Väntar på beslut', author);
+    await h.http
+      .post(`/api/v1/sites/${preSite.id}/moderation/comments/${waiting._id}/decision`)
+      .set(await preSite.bearer(MODERATOR))
+      .send({ action: 'reject', reasonId: 'utanfor_amnet', version: waiting.version })
+      .expect(200);
+    const seen = (
+      await h.http
+        .get(`/api/v1/sites/${preSite.id}/comments`)
+        .query({ thread: 't' })
+        .set(await preSite.bearer(author))
+    ).body.comments;
+    expect(seen[0]).toMatchObject({
+      id: String(waiting._id),
+      decision: { reasonId: 'utanfor_amnet', by: 'moderator' },
+    });
   });
 });

@@ -26,7 +26,15 @@ import { IdempotencyModel } from './idempotency.model';
 import { removeComments } from './comment-removal';
 import type { CreateCommentInput, ListCommentsQuery, ListRepliesQuery } from './comment.schemas';
 import { firstReplies, replyPage } from './replies';
-import { CommentPage, loadOwnOnly, nothingOwn, OwnOnlyComments, SharedPage, withOwn } from './own-comments';
+import {
+  CommentPage,
+  loadOwnOnly,
+  nothingOwn,
+  OWN_ONLY_STATUSES,
+  OwnOnlyComments,
+  SharedPage,
+  withOwn,
+} from './own-comments';
 import { bearerToken } from '../../http/request-context';
 import type { WriteRateLimit } from './write-rate-limit';
 import type { PublicPageCache } from '../../infra/page-cache';
@@ -457,10 +465,10 @@ export class CommentService {
   }
 }
 
-/** What a reader may see: published comments, tombstones, and their own pending ones. */
+/** What a reader may see: published comments, tombstones, and their own pending and rejected ones. */
 function visibleTo(viewerId: Types.ObjectId | null): Record<string, unknown> {
   const visible: Record<string, unknown>[] = [{ status: { $in: ['published', 'removed'] } }];
-  if (viewerId) visible.push({ status: 'pending', authorId: viewerId });
+  if (viewerId) for (const status of OWN_ONLY_STATUSES) visible.push({ status, authorId: viewerId });
   return { $or: visible };
 }
 

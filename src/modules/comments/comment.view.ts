@@ -12,6 +12,11 @@ export interface CommentView {
   createdAt: string;
   editedAt: string | null;
   mine: boolean;
+  /**
+   * On a rejected comment (only its author ever sees one): the statement of the decision,
+   * the site's reason (its label and ground at GET …/reasons), who made it and when.
+   */
+  decision?: { reasonId: string | null; by: 'system' | 'moderator'; at: string | null };
   replies?: CommentView[];
   /** On a top-level comment of a page: where its further replies start, null when none follow. */
   repliesCursor?: string | null;
@@ -38,5 +43,14 @@ export function toCommentView(
     createdAt: doc.createdAt.toISOString(),
     editedAt: doc.editedAt ? doc.editedAt.toISOString() : null,
     mine: !!viewerId && !!doc.authorId && viewerId.equals(doc.authorId),
+    ...(doc.status === 'rejected'
+      ? {
+          decision: {
+            reasonId: doc.reasonId ?? null,
+            by: doc.decidedBy === 'system' ? ('system' as const) : ('moderator' as const),
+            at: doc.decidedAt ? doc.decidedAt.toISOString() : null,
+          },
+        }
+      : {}),
   };
 }

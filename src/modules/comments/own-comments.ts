@@ -14,8 +14,8 @@ import { FIRST_REPLIES } from './replies';
  * gets the shared page itself.
  */
 
-/** Statuses only the author sees (rejected ones join when decisions carry their reasons). */
-export const OWN_ONLY_STATUSES = ['pending'] as const;
+/** Statuses only the author sees: waiting for a decision, and rejected (with the decision's statement). */
+export const OWN_ONLY_STATUSES = ['pending', 'rejected'] as const;
 /**
  * Most such comments a thread's overlay holds; past it (a thread under a spam wave) its
  * readers with a login get their page from the database instead.
@@ -50,13 +50,20 @@ export async function loadOwnOnly(
   threadKey: string,
   commenters: CommenterService,
 ): Promise<OwnOnlyComments> {
-  // An equality where one status will do: FerretDB 1.x pushes only equalities down to its
+  // One equality per status, not $in: FerretDB 1.x pushes only equalities down to its
   // storage, and answers $in by decoding the whole collection.
-  const status = OWN_ONLY_STATUSES.length === 1 ? OWN_ONLY_STATUSES[0] : { $in: [...OWN_ONLY_STATUSES] };
-  const docs = await CommentModel.find({ siteId, threadKey, status })
-    .sort(OLDEST_FIRST)
-    .limit(OWN_SCAN_LIMIT + 1)
-    .lean();
+  const each = await Promise.all(
+    OWN_ONLY_STATUSES.map((status) =>
+      CommentModel.find({ siteId, threadKey, status })
+        .sort(OLDEST_FIRST)
+        .limit(OWN_SCAN_LIMIT + 1)
+        .lean(),
+    ),
+  );
+  const docs = each
+    .flat()
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || Buffer.compare(a._id.id, b._id.id))
+    .slice(0, OWN_SCAN_LIMIT + 1);
   const complete = docs.length <= OWN_SCAN_LIMIT;
   const authors = await commenters.authorsById(
     siteId,

@@ -24,6 +24,13 @@ const commentFields = {
   createdAt: isoDate,
   editedAt: isoDate.nullable(),
   mine: z.boolean(),
+  decision: z
+    .object({ reasonId: z.string().nullable(), by: z.enum(['system', 'moderator']), at: isoDate.nullable() })
+    .optional()
+    .openapi({
+      description:
+        'On a rejected comment, which only its author sees: the site’s reason (label and ground at GET …/reasons), who decided and when',
+    }),
 };
 export const commentView = z.object(commentFields);
 /** A top-level comment in a list carries its first replies (one level deep) and where the rest start. */
@@ -115,6 +122,7 @@ export const logPage = z.object({
       commentId: objectId.nullable(),
       threadKey: z.string().nullable(),
       reason: z.string().nullable(),
+      reasonId: z.string().nullable(),
       rules: z.array(z.object({}).passthrough()),
       until: isoDate.nullable(),
     }),
