@@ -559,6 +559,38 @@ describe('own comments, reports and my data', () => {
   });
 });
 
+describe('the statement of a decision', () => {
+  it('when a comment of theirs was rejected, then its author sees it marked, with the reason, its ground and who decided; other readers do not see it', async () => {
+    const site = await newSite({ moderation: { mode: 'post', bannedWords: ['skräp'] } });
+    const author = { sub: 'avvisad', name: 'Ava Visad' };
+    await postDecided(suite.service, site, 'Ett vanligt inlägg.', { sub: 'other', name: 'Olle Annan' }, 'beslut');
+    const rejected = await postDecided(suite.service, site, 'Rent skräp, helt enkelt.', author, 'beslut');
+    expect(rejected.status).toBe('rejected');
+
+    const page = await open({ site: site.id, thread: 'beslut', token: await site.token(author) });
+    const own = page.locator('section.k .list article', { hasText: 'Rent skräp, helt enkelt.' });
+    await own.locator('.badge', { hasText: 'Inte publicerad' }).waitFor();
+    const statement = own.locator('.statement');
+    await statement.getByText('Kränkande språk').waitFor();
+    const text = await statement.innerText();
+    expect(text).toContain('Kommentarsreglerna: skriv sakligt');
+    expect(text).toContain('automatiskt');
+    expect(text).toContain('Bara du ser den här kommentaren.');
+    await checkState(page, 'widget-own-rejected-statement');
+
+    const other = await open({
+      site: site.id,
+      thread: 'beslut',
+      token: await site.token({ sub: 'läsare', name: 'L' }),
+    });
+    await other.getByText('Ett vanligt inlägg.').waitFor();
+    expect(await widgetText(other)).not.toContain('Rent skräp');
+    const anonymous = await open({ site: site.id, thread: 'beslut' });
+    await anonymous.getByText('Ett vanligt inlägg.').waitFor();
+    expect(await widgetText(anonymous)).not.toContain('Rent skräp');
+  });
+});
+
 describe('comment counts on article lists', () => {
   it("when an article list loads count.js, then every marked element shows its thread's count from one request, under a strict CSP, in Swedish or English", async () => {
     const site = await newSite();

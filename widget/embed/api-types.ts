@@ -13,9 +13,18 @@ export interface Comment {
   createdAt: string;
   editedAt: string | null;
   mine: boolean;
+  /** On the reader's own rejected comment: the statement of the decision. */
+  decision?: { reasonId: string | null; by: 'system' | 'moderator'; at: string | null };
   replies?: Comment[];
   /** Where a top-level comment's further replies start; null when all are here. */
   repliesCursor?: string | null;
+}
+/** One of the site's reasons, as GET …/reasons answers it. */
+export interface Reason {
+  id: string;
+  kind: 'illegal' | 'terms';
+  label: { sv: string; en: string };
+  ground: { text: string; url?: string };
 }
 export interface ReplyPage {
   replies: Comment[];

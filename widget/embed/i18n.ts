@@ -35,6 +35,13 @@ const sv = {
   save: 'Spara',
   cancel: 'Avbryt',
   awaiting: 'Väntar på granskning',
+  rejected: 'Inte publicerad',
+  onlyYou: 'Bara du ser den här kommentaren.',
+  reasonIs: 'Skäl:',
+  decidedBy: (by: 'system' | 'moderator', date: string) =>
+    by === 'system'
+      ? `Beslutet fattades automatiskt av webbplatsens filter ${date}.`
+      : `Beslutet fattades av en moderator ${date}.`,
   nowPublished: 'Din kommentar är nu publicerad.',
   posted: 'Tack! Din kommentar väntar på granskning.',
   saved: 'Ändringen är sparad och väntar på granskning.',
@@ -112,6 +119,13 @@ const en: typeof sv = {
   save: 'Save',
   cancel: 'Cancel',
   awaiting: 'Awaiting moderation',
+  rejected: 'Not published',
+  onlyYou: 'Only you see this comment.',
+  reasonIs: 'Reason:',
+  decidedBy: (by: 'system' | 'moderator', date: string) =>
+    by === 'system'
+      ? `The decision was made automatically by the site's filter on ${date}.`
+      : `The decision was made by a moderator on ${date}.`,
   nowPublished: 'Your comment is now published.',
   posted: 'Thank you! Your comment is awaiting moderation.',
   saved: 'Your change is saved and awaiting moderation.',

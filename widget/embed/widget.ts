@@ -1,5 +1,5 @@
 import { append, Child, fill, h, safeHref } from '../shared/dom';
-import { Comment, ReplyPage, ThreadInfo } from './api-types';
+import { Comment, Reason, ReplyPage, ThreadInfo } from './api-types';
 import { ApiError, Call, networkError } from '../shared/api-client';
 import { claimsOf } from '../shared/jwt-claims';
 import { composer } from './composer';
@@ -54,6 +54,8 @@ export class Widget {
   private readonly postedHere = new Set<string>();
   /** The reader's mail choices (GET …/me/mail), read once per session. */
   private mail: Promise<MailChoices | null> | null = null;
+  /** The site's reasons, read once when a statement of a decision needs their labels. */
+  private reasons: Promise<Reason[]> | null = null;
   /** The mail choice boxes shown (next to the form, in "Mina uppgifter"), kept alike. */
   private readonly mailBoxes = new Set<{ el: HTMLElement; refresh(c: MailChoices): void }>();
 
@@ -202,6 +204,41 @@ export class Widget {
     this.status.className = error ? 'status err' : 'status';
   }
 
+  /**
+   * The statement of a decision on the reader's own rejected comment: the reason's label
+   * and the ground it rests on (read from the site's reasons), who decided, and when.
+   */
+  private statement(decision: NonNullable<Comment['decision']>): HTMLElement {
+    const t = this.t;
+    const reason = h('span');
+    const el = h(
+      'div',
+      { class: 'statement' },
+      decision.reasonId && h('p', null, h('strong', null, t.reasonIs), ' ', reason),
+      h('p', null, t.decidedBy(decision.by, decision.at ? this.dateText(decision.at) : '')),
+      h('p', { class: 'muted' }, t.onlyYou),
+    );
+    if (decision.reasonId) {
+      this.reasons ??= this.o
+        .call<{ reasons: Reason[] }>('GET', `/api/v1/sites/${encodeURIComponent(this.o.site)}/reasons`)
+        .then((r) => r.reasons)
+        .catch(() => []);
+      void this.reasons.then((all) => {
+        const found = all.find((r) => r.id === decision.reasonId);
+        if (!found) return fill(reason, decision.reasonId as string);
+        const href = safeHref(found.ground.url);
+        fill(
+          reason,
+          found.label[this.lang],
+          ' (',
+          href ? h('a', { href, rel: 'noopener', target: '_blank' }, found.ground.text) : found.ground.text,
+          ')',
+        );
+      });
+    }
+    return el;
+  }
+
   private dateText(iso: string): string {
     return new Intl.DateTimeFormat(this.t.dateLocale, { dateStyle: 'medium', timeStyle: 'short' }).format(
       new Date(iso),
@@ -237,8 +274,10 @@ export class Widget {
             ),
         c.editedAt && !removed && h('span', { class: 'muted' }, ` (${t.edited})`),
         c.status === 'pending' && h('span', { class: 'badge' }, t.awaiting),
+        c.status === 'rejected' && h('span', { class: 'badge rejected' }, t.rejected),
       ),
       removed ? h('p', { class: 'body muted' }, t.removed) : h('p', { class: 'body' }, c.body),
+      c.status === 'rejected' && c.decision && this.statement(c.decision),
       actions,
       slot,
     );
