@@ -147,7 +147,7 @@ describe('every decision names a reason', () => {
 });
 
 describe('the statement of reasons to the author', () => {
-  it('when a comment is rejected, then its author sees it marked with the reason, who decided and when, and no other reader sees it', async () => {
+  it('when a comment is rejected, then its author sees it marked with the reason, who decided and when (in the thread, the replies and the export), and no other reader sees it', async () => {
     const site = await createSite(h, { ...RELAXED, moderation: { bannedWords: ['skräp'] } });
     const author = { sub: 'forfattare', name: 'Frida' };
     await postAndDecide(h, site, 'Ett vanligt inlägg', { sub: 'annan', name: 'Annan' });
@@ -168,6 +168,12 @@ describe('the statement of reasons to the author', () => {
     });
     for (const other of [await page({ sub: 'annan', name: 'Annan' }), await page()])
       expect(other.map((c) => c.id)).not.toContain(id);
+    // The same statement is in the author's export.
+    const exported = await h.http.get(`/api/v1/sites/${site.id}/me/export`).set(await site.bearer(author));
+    expect(exported.body.comments.find((c: { id: string }) => c.id === id)).toMatchObject({
+      status: 'rejected',
+      decision: { reasonId: 'krankande_sprak', by: 'system' },
+    });
 
     // A rejected reply shows in its parent's first replies, and in the reply pages, to its author alone.
     const parent = await postAndDecide(h, site, 'Förälder', { sub: 'annan', name: 'Annan' });

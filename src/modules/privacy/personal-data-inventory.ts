@@ -1,6 +1,7 @@
 import type { Model, Types } from 'mongoose';
 import { CommenterModel } from '../commenters/commenter.model';
 import { CommentModel } from '../comments/comment.model';
+import { toCommentView } from '../comments/comment.view';
 import { IdempotencyModel } from '../comments/idempotency.model';
 import { BanModel } from '../bans/ban.model';
 import { ModerationLogModel } from '../moderation-log/moderation-log.model';
@@ -114,6 +115,8 @@ export const PERSONAL_DATA: PersonalDataPlace[] = [
         editedAt: iso(c.editedAt),
         ipAddressStored: c.ipHash ? 'as a keyed hash only' : 'no',
         rulesFired: c.rules.map((r: any) => ({ rule: r.rule, action: r.action, detail: r.detail })),
+        // The statement of a rejection, as the author sees it in the widget.
+        ...(c.status === 'rejected' ? { decision: toCommentView(c, new Map(), null).decision } : {}),
       }));
     },
   },
