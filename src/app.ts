@@ -17,6 +17,7 @@ import { openApiRoutes } from './modules/openapi/openapi.routes';
 import { siteAdminRoutes } from './modules/sites/site.routes';
 import { threadRoutes } from './modules/threads/thread.routes';
 import { widgetRoutes } from './modules/widget/widget.routes';
+import { webhookRoutes } from './modules/webhooks/webhook.routes';
 import { jsonBody, requireJsonBody } from './http/body';
 import { apiCacheControl } from './http/cache-control';
 import { errorHandler, notFoundHandler } from './http/error-handler';
@@ -77,6 +78,7 @@ export function createApp(services: Services): Express {
   app.use(moderationLogRoutes({ sites, log }));
   app.use(privacyRoutes({ sites, erasure, subjectExports, adminKey: config.ADMIN_API_KEY }));
   app.use(commenterRoutes({ sites, commenters }));
+  app.use(webhookRoutes({ sites, webhooks: services.webhooks, adminKey: config.ADMIN_API_KEY }));
   app.use(widgetRoutes({ config, sites })); // embed.js, /demo, /moderate: pages set their own strict CSP
 
   app.use(methodNotAllowed(openApi)); // a known path with a method it does not have: 405, not 404

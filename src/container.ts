@@ -28,6 +28,8 @@ import { ReportService } from './modules/reports/report.service';
 import { publishEventHints } from './modules/events/event-hints';
 import { SiteService } from './modules/sites/site.service';
 import { ThreadService } from './modules/threads/thread.service';
+import { createWebhookNetwork, WebhookNetwork } from './modules/webhooks/webhook-network';
+import { WebhookService } from './modules/webhooks/webhook.service';
 
 /** Everything the API and the workers share, wired once per process. */
 export interface Services {
@@ -68,6 +70,9 @@ export interface Services {
   subjectExports: ExportService;
   /** Outgoing mail; undefined without SMTP_URL (then no mail is sent). */
   mailer: Mailer | undefined;
+  /** How webhook destinations are checked and reached (a test may swap its resolver). */
+  webhookNetwork: WebhookNetwork;
+  webhooks: WebhookService;
 }
 
 export function createServices(
@@ -109,6 +114,7 @@ export function createServices(
     ipHashSecret: config.IP_HASH_SECRET,
   });
   const reviewQueues = new ReviewQueueService();
+  const webhookNetwork = createWebhookNetwork(config);
   const decisions = new DecisionService(log, commenters, reviewQueues);
   const moderationBatches = new ModerationBatches(
     {
@@ -146,6 +152,8 @@ export function createServices(
     erasure: new ErasureService(erasureQueue, commenters, rateLimit, config.IP_HASH_SECRET),
     subjectExports: new ExportService(commenters, config.IP_HASH_SECRET),
     mailer: config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM) : undefined,
+    webhookNetwork,
+    webhooks: new WebhookService(webhookNetwork),
   };
 }
 
