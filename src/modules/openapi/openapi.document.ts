@@ -17,6 +17,7 @@ import { reportBody } from '../reports/report.schemas';
 import { adminSubjectBody, erasureListQuery, tokenQuery } from '../privacy/privacy.schemas';
 import { closeBody, includeQuery, MAX_COUNT_KEYS, reopenBody } from '../threads/thread.schemas';
 import { demoPageQuery, demoTokenQuery } from '../widget/widget.schemas';
+import { webhookPaths } from '../webhooks/webhook.openapi';
 import { siteIdSchema, threadKeySchema } from '../../shared/safe-text';
 import { BODY_ERRORS, errorResponses } from './openapi.errors';
 import * as view from './openapi.views';
@@ -428,6 +429,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
       responses: { 200: json(view.demoToken), ...errorResponses(400, 404, 503) },
     },
   ];
+  paths.push(...webhookPaths({ json, body, site, admin }));
   for (const path of paths) registry.registerPath(path);
 
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({

@@ -196,12 +196,17 @@ export class WebhookDeliverer {
     await AttemptModel.updateOne({ _id: attemptId }, { $set: { status, durationMs, nextAttemptAt } });
     await this.settle(d._id, n, status, nextAttemptAt);
     this.log.debug({ webhookId: d.webhookId, deliveryId: d._id, attempt: n, status, durationMs }, 'webhook attempt');
-    if (webhook && status !== 'cancelled') await this.recordHealth(webhook, health, ok(status));
+    if (webhook && status !== 'cancelled') await this.recordHealth(webhook, health, ok(status), now);
     if (final && d.type === 'erasure.completed') await releaseSubIfDone(d.eventId);
   }
 
   /** Moves the delivery on after attempt n: delivered, failed for good, or due again at nextAttemptAt. */
-  private async settle(deliveryId: string, n: number, status: AttemptStatus, nextAttemptAt: Date | null): Promise<void> {
+  private async settle(
+    deliveryId: string,
+    n: number,
+    status: AttemptStatus,
+    nextAttemptAt: Date | null,
+  ): Promise<void> {
     const state = ok(status) ? 'delivered' : nextAttemptAt ? 'pending' : 'failed';
     await DeliveryModel.updateOne(
       { _id: deliveryId, attempts: n },
@@ -288,7 +293,12 @@ export class WebhookDeliverer {
    * a failure sets it if unset; failing for WEBHOOK_DISABLE_AFTER_MS since then (or since
    * the admin last enabled it) disables the webhook and tells the site's alert contacts once.
    */
-  private async recordHealth(webhook: WebhookDoc, health: WebhookHealthDoc | null, succeeded: boolean): Promise<void> {
+  private async recordHealth(
+    webhook: WebhookDoc,
+    health: WebhookHealthDoc | null,
+    succeeded: boolean,
+    attemptStarted: Date,
+  ): Promise<void> {
     const now = new Date();
     if (succeeded) {
       if (health?.failingSince)
@@ -302,6 +312,9 @@ export class WebhookDeliverer {
     }
     const since = Math.max(failingSince.getTime(), webhook.enabledAt.getTime());
     if (now.getTime() - since < this.options.disableAfterMs || disabledByFailure(webhook, health)) return;
+    // Read again: an attempt that began before the admin enabled the webhook again does not count.
+    const current = await WebhookModel.findById(webhook._id, { enabledAt: 1 }).lean();
+    if (!current || current.enabledAt.getTime() > attemptStarted.getTime()) return;
     await this.upsertHealth(webhook, { disabledAt: now });
     this.log.warn({ webhookId: webhook._id, siteId: webhook.siteId }, 'webhook disabled after failing too long');
     await this.tellAlertContacts(webhook, Math.floor((now.getTime() - since) / 3_600_000));
@@ -344,7 +357,10 @@ export class WebhookDeliverer {
         // Once per enabling: enabled again and disabled again is a new mail.
         { siteId: webhook.siteId, kind: 'webhook_disabled', about: `${webhook._id}:${webhook.enabledAt.getTime()}` },
         recipients,
-        mailText({ kind: 'webhook_disabled', site: site.config.name, webhookId: webhook._id, host, failingHours }, site.config.locale),
+        mailText(
+          { kind: 'webhook_disabled', site: site.config.name, webhookId: webhook._id, host, failingHours },
+          site.config.locale,
+        ),
       );
     } catch (err) {
       this.log.warn({ errName: (err as Error).name, webhookId: webhook._id }, 'webhook alert mail failed');

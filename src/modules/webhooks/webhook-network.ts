@@ -1,7 +1,13 @@
 import dns from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 import type { AppConfig } from '../../../config/env';
-import { CheckedAddress, checkDestination, DestinationPolicy, DestinationRefused, Resolver } from './webhook-destination';
+import {
+  CheckedAddress,
+  checkDestination,
+  DestinationPolicy,
+  DestinationRefused,
+  Resolver,
+} from './webhook-destination';
 
 /**
  * How this process reaches webhook receivers: the destination policy (https and public
@@ -41,10 +47,12 @@ export function createWebhookNetwork(
   config: Pick<AppConfig, 'NODE_ENV' | 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES' | 'WEBHOOK_NETWORK'>,
 ): WebhookNetwork {
   const loopbackOnly = config.WEBHOOK_NETWORK === 'loopback';
+  const production = config.NODE_ENV === 'production';
   return {
     policy: {
-      production: config.NODE_ENV === 'production',
-      allowPrivateAddresses: config.WEBHOOK_ALLOW_PRIVATE_ADDRESSES === 'true',
+      production,
+      // Outside production any address goes (a receiver on the developer's own machine).
+      allowPrivateAddresses: !production || config.WEBHOOK_ALLOW_PRIVATE_ADDRESSES === 'true',
     },
     resolve: loopbackOnly ? loopbackResolver : systemResolver,
     mayConnect: (address) => !loopbackOnly || isLoopback(address.address),

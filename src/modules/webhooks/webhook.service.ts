@@ -54,9 +54,7 @@ export class WebhookService {
     const url = await this.checkedUrl(body.url);
     const now = new Date();
     const secret = newWebhookSecret();
-    const used = new Set(
-      (await WebhookModel.find({ siteId }, { slot: 1 }).lean()).map((w) => w.slot),
-    );
+    const used = new Set((await WebhookModel.find({ siteId }, { slot: 1 }).lean()).map((w) => w.slot));
     // The slot is the claim: two creations at once cannot both take the last one.
     for (let slot = 0; slot < MAX_WEBHOOKS_PER_SITE; slot++) {
       if (used.has(slot)) continue;
@@ -110,7 +108,11 @@ export class WebhookService {
       // Enabling (again) clears a disabling by failure: it only counts while newer than this.
       if (body.enabled) set.enabledAt = now;
     }
-    const updated = await WebhookModel.findOneAndUpdate({ _id: current._id, siteId }, { $set: set }, { new: true }).lean();
+    const updated = await WebhookModel.findOneAndUpdate(
+      { _id: current._id, siteId },
+      { $set: set },
+      { new: true },
+    ).lean();
     if (!updated) throw notFound('webhook');
     return updated;
   }
@@ -150,8 +152,7 @@ export class WebhookService {
       ? await DeliveryModel.findOne({ _id: deliveryId, webhookId: webhook._id }).lean()
       : null;
     if (!original) throw notFound('delivery');
-    if (original.type !== PING_TYPE && !(await EventModel.exists({ _id: original.eventId })))
-      throw notFound('event');
+    if (original.type !== PING_TYPE && !(await EventModel.exists({ _id: original.eventId }))) throw notFound('event');
     return this.insertDelivery(webhook, original.eventId, original.type);
   }
 
@@ -188,7 +189,10 @@ export class WebhookService {
       const c = decodeAttemptCursor(query.cursor);
       filter.$or = [{ at: { $lt: c.at } }, { at: c.at, _id: { $lt: c.id } }];
     }
-    const page = await AttemptModel.find(filter).sort({ at: -1, _id: -1 }).limit(limit + 1).lean();
+    const page = await AttemptModel.find(filter)
+      .sort({ at: -1, _id: -1 })
+      .limit(limit + 1)
+      .lean();
     const more = page.length > limit;
     const attempts = page.slice(0, limit);
     const last = attempts[attempts.length - 1];
