@@ -21,10 +21,15 @@ export const MAX_WEBHOOKS_PER_SITE = 10;
 export const WEBHOOK_ID = /^wh_[a-f0-9]{24}$/;
 export const DELIVERY_ID = /^whd_[a-f0-9]{24}$/;
 
-const url = z.string().min(1).max(MAX_URL_LENGTH).openapi({
-  description:
-    'Where deliveries are POSTed: https (http too outside production), no user name or password, no fragment; in production it must resolve to public addresses only unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true (400 VALIDATION_FAILED otherwise)',
-});
+const url = z
+  .string()
+  .min(1)
+  .max(MAX_URL_LENGTH)
+  .regex(/^[^\s\u0000-\u001f\u007f]+$/, 'must not hold white space or control characters')
+  .openapi({
+    description:
+      'Where deliveries are POSTed: https (http too outside production), no user name or password, no fragment; in production it must resolve to public addresses only unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true (400 VALIDATION_FAILED otherwise)',
+  });
 
 const events = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
