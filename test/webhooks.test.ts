@@ -6,6 +6,8 @@ import type { EventType } from '../src/modules/events/event-types';
 import { EventModel } from '../src/modules/events/event.model';
 import { verifySignature } from '../src/modules/webhooks/webhook-signature';
 import { WebhookModel } from '../src/modules/webhooks/webhook.model';
+import { AttemptModel, DeliveryModel } from '../src/modules/webhooks/webhook-delivery.model';
+import { runRetention } from '../src/modules/retention/retention.runner';
 import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
 import { mailsTo, mailTo, uniqueAddress } from './helpers/mailpit';
 import { WebhookReceiver } from './helpers/webhook-receiver';
@@ -428,5 +430,76 @@ describe('erasure.completed and personal data', () => {
       const event = await EventModel.findById(eventId).lean();
       return event?.state === 'dispatched' && !('sub' in event.data);
     });
+  });
+});
+
+describe('retention of the delivery log', () => {
+  it('when attempts, finished deliveries and dispatched events are older than WEBHOOK_RETENTION_DAYS, then retention deletes them and keeps newer and pending ones', async () => {
+    const old = new Date(Date.now() - 31 * 86_400_000);
+    const tag = randomUUID().replace(/-/g, '').slice(0, 24);
+    const delivery = (id: string, state: 'pending' | 'delivered', createdAt: Date) => ({
+      _id: id,
+      webhookId: `wh_${tag}`,
+      siteId: 'retention-site',
+      eventId: `evt_${tag}`,
+      type: 'comment.published',
+      state,
+      attempts: 1,
+      dueAt: createdAt,
+      manual: false,
+      createdAt,
+      finishedAt: null,
+    });
+    await DeliveryModel.insertMany([
+      delivery(`whd_old_${tag}`, 'delivered', old),
+      delivery(`whd_pending_${tag}`, 'pending', old),
+      delivery(`whd_new_${tag}`, 'delivered', new Date()),
+    ]);
+    const attempt = (id: string, at: Date) => ({
+      _id: id,
+      deliveryId: `whd_old_${tag}`,
+      webhookId: `wh_${tag}`,
+      siteId: 'retention-site',
+      eventId: `evt_${tag}`,
+      type: 'comment.published',
+      attempt: 1,
+      at,
+      leaseUntil: at,
+      status: 200,
+      durationMs: 3,
+      nextAttemptAt: null,
+    });
+    await AttemptModel.insertMany([attempt(`old:${tag}`, old), attempt(`new:${tag}`, new Date())]);
+    await EventModel.insertMany([
+      {
+        _id: `evt_old_${tag}`,
+        type: 'comment.published',
+        siteId: 'retention-site',
+        createdAt: old,
+        data: {},
+        state: 'dispatched',
+      },
+      {
+        _id: `evt_ready_${tag}`,
+        type: 'comment.published',
+        siteId: 'retention-site',
+        createdAt: old,
+        data: {},
+        state: 'held',
+      },
+    ]);
+    const counts = await runRetention([], h.services.logger, new Date(), { webhookRetentionDays: 30 });
+    expect(counts.webhookRecordsDeleted).toBeGreaterThanOrEqual(2);
+    expect(counts.eventsDeleted).toBeGreaterThanOrEqual(1);
+    expect(await DeliveryModel.exists({ _id: `whd_old_${tag}` })).toBeNull();
+    expect(await DeliveryModel.exists({ _id: `whd_pending_${tag}` })).not.toBeNull();
+    expect(await DeliveryModel.exists({ _id: `whd_new_${tag}` })).not.toBeNull();
+    expect(await AttemptModel.exists({ _id: `old:${tag}` })).toBeNull();
+    expect(await AttemptModel.exists({ _id: `new:${tag}` })).not.toBeNull();
+    expect(await EventModel.exists({ _id: `evt_old_${tag}` })).toBeNull();
+    expect(await EventModel.exists({ _id: `evt_ready_${tag}` })).not.toBeNull();
+    await DeliveryModel.deleteMany({ webhookId: `wh_${tag}` });
+    await AttemptModel.deleteMany({ webhookId: `wh_${tag}` });
+    await EventModel.deleteMany({ _id: `evt_ready_${tag}` });
   });
 });
