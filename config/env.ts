@@ -91,7 +91,11 @@ const envSchema = z.object({
   /** How long a claimed attempt may go without a result before another worker takes it over (its worker died). */
   WEBHOOK_LEASE_MS: z.coerce.number().int().min(200).max(3_600_000).default(60_000),
   /** A webhook failing this long since its first failure after its last success is disabled and its site's alert contacts told. */
-  WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().min(1000).default(3 * 86_400_000),
+  WEBHOOK_DISABLE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(3 * 86_400_000),
   /** How often a worker looks for due deliveries when nothing woke it sooner. */
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   /** Deliveries one worker process has in flight at once. */
