@@ -1,7 +1,7 @@
 import type { Services } from '../../container';
 import type { Logger } from '../../infra/logger';
-import { isDuplicateKey } from '../../infra/mongo';
-import { EventModel } from '../events/event.model';
+import { isDuplicateKey, lookUpSet } from '../../infra/mongo';
+import { EventDoc, EventModel } from '../events/event.model';
 import { sendToEach } from '../notifications/send-once';
 import { mailText } from '../notifications/mail-texts';
 import { onDeliveriesDue } from './delivery-signal';
@@ -22,6 +22,17 @@ export interface DelivererOptions {
   maxAttempts: number;
   leaseMs: number;
   disableAfterMs: number;
+}
+
+/** Due deliveries fetched at once, and how long such a batch (and what it read of webhooks) is used. */
+const FETCH = 200;
+const BATCH_FRESH_MS = 1000;
+
+/** What a batch of deliveries needs, read once for the batch. */
+interface BatchContext {
+  webhooks: Map<string, WebhookDoc>;
+  health: Map<string, WebhookHealthDoc>;
+  events: Map<string, EventDoc>;
 }
 
 /** How often the loop looks for erasure.completed events whose `sub` may go (see erasure-payload.ts). */
@@ -62,6 +73,9 @@ export class WebhookDeliverer {
   private again = false;
   private stopped = false;
   private readonly inFlight = new Map<string, Promise<void>>();
+  private queue: DeliveryDoc[] = [];
+  private fetchedAt = 0;
+  private context: BatchContext = { webhooks: new Map(), health: new Map(), events: new Map() };
   private readonly stopListening: () => void;
 
   constructor(
@@ -124,17 +138,20 @@ export class WebhookDeliverer {
       });
   }
 
-  /** Starts attempts of due deliveries while there is room; true when more may be due right away. */
+  /**
+   * Starts attempts while there is room, from a batch of due deliveries fetched at most
+   * FETCH at a time (one query for many attempts, not one per attempt), together with
+   * their webhooks, health and events (one query each per batch). A batch older than
+   * BATCH_FRESH_MS is fetched again, so what it read of a webhook (a rotated secret, a
+   * disabling) is at most that old.
+   */
   private async takeDue(): Promise<boolean> {
-    const room = this.options.concurrency - this.inFlight.size;
-    if (room <= 0) return false;
-    const due = await DeliveryModel.find({ state: 'pending', dueAt: { $lte: new Date() } })
-      .sort({ dueAt: 1 })
-      .limit(room + this.inFlight.size)
-      .lean();
-    const fresh = due.filter((d) => !this.inFlight.has(d._id)).slice(0, room);
-    for (const delivery of fresh) {
-      const attempt = this.attempt(delivery)
+    if (this.inFlight.size >= this.options.concurrency) return false;
+    if (this.queue.length === 0 || Date.now() - this.fetchedAt > BATCH_FRESH_MS) await this.fetch();
+    while (this.inFlight.size < this.options.concurrency && this.queue.length > 0) {
+      const delivery = this.queue.shift()!;
+      if (this.inFlight.has(delivery._id)) continue;
+      const attempt = this.attempt(delivery, this.context)
         .catch((err: Error) =>
           this.log.warn({ errName: err.name, deliveryId: delivery._id }, 'webhook delivery attempt failed'),
         )
@@ -147,8 +164,41 @@ export class WebhookDeliverer {
     return false;
   }
 
+  private async fetch(): Promise<void> {
+    const due = await DeliveryModel.find({ state: 'pending', dueAt: { $lte: new Date() } })
+      .sort({ dueAt: 1 })
+      .limit(FETCH)
+      .lean();
+    this.queue = due.filter((d) => !this.inFlight.has(d._id));
+    this.fetchedAt = Date.now();
+    const webhookIds = [...new Set(this.queue.map((d) => d.webhookId))];
+    const eventIds = [...new Set(this.queue.filter((d) => d.type !== PING_TYPE).map((d) => d.eventId))];
+    const [webhooks, health, events] = await Promise.all([
+      lookUpSet(
+        webhookIds,
+        (id) => WebhookModel.find({ _id: id }).lean(),
+        (ids) => WebhookModel.find({ _id: { $in: ids } }).lean(),
+      ),
+      lookUpSet(
+        webhookIds,
+        (id) => WebhookHealthModel.find({ _id: id }).lean(),
+        (ids) => WebhookHealthModel.find({ _id: { $in: ids } }).lean(),
+      ),
+      lookUpSet(
+        eventIds,
+        (id) => EventModel.find({ _id: id }).lean(),
+        (ids) => EventModel.find({ _id: { $in: ids } }).lean(),
+      ),
+    ]);
+    this.context = {
+      webhooks: new Map(webhooks.map((w) => [w._id, w])),
+      health: new Map(health.map((h) => [h._id, h])),
+      events: new Map(events.map((e) => [e._id, e])),
+    };
+  }
+
   /** One attempt of `d`, if this worker wins its claim. */
-  async attempt(d: DeliveryDoc): Promise<void> {
+  async attempt(d: DeliveryDoc, context: BatchContext): Promise<void> {
     const n = d.attempts + 1;
     const attemptId = `${d._id}:${n}`;
     const now = new Date();
@@ -183,12 +233,12 @@ export class WebhookDeliverer {
     // Ours: out of the other workers' way until the lease ends.
     await DeliveryModel.updateOne({ _id: d._id, attempts: d.attempts }, { $set: { attempts: n, dueAt: leaseUntil } });
 
-    const webhook = await WebhookModel.findById(d.webhookId).lean();
-    const health = webhook ? await WebhookHealthModel.findById(webhook._id).lean() : null;
+    const webhook = context.webhooks.get(d.webhookId) ?? null;
+    const health = context.health.get(d.webhookId) ?? null;
     const started = Date.now();
     let status: AttemptStatus;
     if (!webhook || (!d.manual && (!webhook.enabled || disabledByFailure(webhook, health)))) status = 'cancelled';
-    else status = await this.send(d, webhook);
+    else status = await this.send(d, webhook, context.events.get(d.eventId));
     const durationMs = Date.now() - started;
 
     const final = ok(status) || status === 'cancelled' || n >= this.options.maxAttempts;
@@ -238,7 +288,7 @@ export class WebhookDeliverer {
   }
 
   /** Builds, signs and POSTs the delivery; the destination is checked again first, and connected to as checked. */
-  private async send(d: DeliveryDoc, webhook: WebhookDoc): Promise<AttemptStatus> {
+  private async send(d: DeliveryDoc, webhook: WebhookDoc, event: EventDoc | undefined): Promise<AttemptStatus> {
     let payload: { id: string; type: string; createdAt: string; site: string; data: Record<string, unknown> };
     if (d.type === PING_TYPE) {
       payload = {
@@ -249,7 +299,6 @@ export class WebhookDeliverer {
         data: { webhookId: webhook._id },
       };
     } else {
-      const event = await EventModel.findById(d.eventId).lean();
       if (!event) return 'cancelled'; // deleted by retention before a redelivery
       payload = {
         id: event._id,
