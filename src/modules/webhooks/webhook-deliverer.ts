@@ -247,6 +247,8 @@ export class WebhookDeliverer {
     await this.settle(d._id, n, status, nextAttemptAt);
     this.log.debug({ webhookId: d.webhookId, deliveryId: d._id, attempt: n, status, durationMs }, 'webhook attempt');
     if (webhook && status !== 'cancelled') await this.recordHealth(webhook, health, ok(status), now);
+    // A removed webhook's health goes with its last delivery (the API never writes it).
+    if (!webhook && health) await WebhookHealthModel.deleteOne({ _id: d.webhookId });
     if (final && d.type === 'erasure.completed') await releaseSubIfDone(d.eventId);
   }
 
