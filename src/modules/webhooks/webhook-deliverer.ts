@@ -173,6 +173,11 @@ export class WebhookDeliverer {
     this.fetchedAt = Date.now();
     const webhookIds = [...new Set(this.queue.map((d) => d.webhookId))];
     const eventIds = [...new Set(this.queue.filter((d) => d.type !== PING_TYPE).map((d) => d.eventId))];
+    // Events do not change, but for erasure.completed's `sub` going: those are read again,
+    // the others kept from the batch before.
+    const known = this.context.events;
+    const reuse = (id: string) => known.has(id) && known.get(id)!.type !== 'erasure.completed';
+    const toRead = eventIds.filter((id) => !reuse(id));
     const [webhooks, health, events] = await Promise.all([
       lookUpSet(
         webhookIds,
@@ -185,7 +190,7 @@ export class WebhookDeliverer {
         (ids) => WebhookHealthModel.find({ _id: { $in: ids } }).lean(),
       ),
       lookUpSet(
-        eventIds,
+        toRead,
         (id) => EventModel.find({ _id: id }).lean(),
         (ids) => EventModel.find({ _id: { $in: ids } }).lean(),
       ),
@@ -193,7 +198,10 @@ export class WebhookDeliverer {
     this.context = {
       webhooks: new Map(webhooks.map((w) => [w._id, w])),
       health: new Map(health.map((h) => [h._id, h])),
-      events: new Map(events.map((e) => [e._id, e])),
+      events: new Map([
+        ...eventIds.filter(reuse).map((id) => [id, known.get(id)!] as const),
+        ...events.map((e) => [e._id, e] as const),
+      ]),
     };
   }
 
