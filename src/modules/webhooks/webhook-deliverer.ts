@@ -37,6 +37,8 @@ interface BatchContext {
 
 /** How often the loop looks for erasure.completed events whose `sub` may go (see erasure-payload.ts). */
 const ERASURE_SWEEP_MS = 2000;
+/** How often it reads the whole feed for such events, in case a worker stopped before it released one. */
+const ERASURE_BACKSTOP_MS = 10 * 60_000;
 
 export function delivererOptions(config: Services['config']): DelivererOptions {
   return {
@@ -88,12 +90,24 @@ export class WebhookDeliverer {
 
   start(): void {
     this.schedule(0);
+    let lastBackstop = 0; // once soon after start, then every ERASURE_BACKSTOP_MS
     this.sweeper = setInterval(() => {
-      releaseFinishedErasureSubs().catch((err: Error) =>
+      const backstop = Date.now() - lastBackstop > ERASURE_BACKSTOP_MS;
+      if (backstop) lastBackstop = Date.now();
+      this.releaseWaitingSubs(backstop).catch((err: Error) =>
         this.log.warn({ errName: err.name }, 'releasing erasure payloads failed'),
       );
     }, ERASURE_SWEEP_MS);
     this.sweeper.unref();
+  }
+
+  /** erasure.completed events whose last delivery finished before the dispatcher marked them dispatched. */
+  private readonly subsToRelease = new Set<string>();
+
+  private async releaseWaitingSubs(backstop: boolean): Promise<void> {
+    for (const eventId of [...this.subsToRelease])
+      if ((await releaseSubIfDone(eventId)) !== 'not yet') this.subsToRelease.delete(eventId);
+    if (backstop) await releaseFinishedErasureSubs();
   }
 
   wake(): void {
@@ -257,7 +271,8 @@ export class WebhookDeliverer {
     if (webhook && status !== 'cancelled') await this.recordHealth(webhook, health, ok(status), now);
     // A removed webhook's health goes with its last delivery (the API never writes it).
     if (!webhook && health) await WebhookHealthModel.deleteOne({ _id: d.webhookId });
-    if (final && d.type === 'erasure.completed') await releaseSubIfDone(d.eventId);
+    if (final && d.type === 'erasure.completed' && (await releaseSubIfDone(d.eventId)) === 'not yet')
+      this.subsToRelease.add(d.eventId);
   }
 
   /** Moves the delivery on after attempt n: delivered, failed for good, or due again at nextAttemptAt. */
