@@ -76,6 +76,37 @@ const envSchema = z.object({
   DEADLINE_CHECK_EVERY_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** How often a worker looks for events to hand to webhooks and mail when no hint woke it sooner. */
   EVENT_POLL_MS: z.coerce.number().int().min(10).default(500),
+  /**
+   * Webhooks (README "Webhooks"). In production a destination must be https and resolve to
+   * public addresses only, unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true lets deliveries go to
+   * loopback and private networks on purpose.
+   */
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z.enum(['true', 'false']).default('false'),
+  /** How long one delivery may take before it counts as failed (connect, headers and body). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** The first retry's delay; each further one doubles it (20 s and 13 attempts: about 23 hours). */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(20_000),
+  /** Attempts of one delivery before it is marked failed. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(13),
+  /** How long a claimed attempt may go without a result before another worker takes it over (its worker died). */
+  WEBHOOK_LEASE_MS: z.coerce.number().int().min(200).max(3_600_000).default(60_000),
+  /** A webhook failing this long since its first failure after its last success is disabled and its site's alert contacts told. */
+  WEBHOOK_DISABLE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(3 * 86_400_000),
+  /** How often a worker looks for due deliveries when nothing woke it sooner. */
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  /** Deliveries one worker process has in flight at once. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** Delivery records (attempts) and dispatched events are deleted after this many days. */
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /**
+   * `loopback` (tests, the fuzz target): no name but localhost resolves, no DNS query is made,
+   * and no delivery connects outside loopback, whatever the URL says. `any`: the system's resolver.
+   */
+  WEBHOOK_NETWORK: z.enum(['any', 'loopback']).default('any'),
   /** A JSON file of sites to create on start if they do not exist yet. */
   SITES_SEED_FILE: z.string().optional(),
   /** Where embedded (development) databases keep their files. */

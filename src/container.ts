@@ -29,6 +29,8 @@ import { publishEventHints } from './modules/events/event-hints';
 import { SiteService } from './modules/sites/site.service';
 import { MailSubscriptionService } from './modules/notifications/mail-subscription.service';
 import { ThreadService } from './modules/threads/thread.service';
+import { createWebhookNetwork, WebhookNetwork } from './modules/webhooks/webhook-network';
+import { WebhookService } from './modules/webhooks/webhook.service';
 
 /** Everything the API and the workers share, wired once per process. */
 export interface Services {
@@ -71,6 +73,9 @@ export interface Services {
   mailer: Mailer | undefined;
   /** Commenters' opt-ins to mail (replies, decisions). */
   mailSubscriptions: MailSubscriptionService;
+  /** How webhook destinations are checked and reached (a test may swap its resolver). */
+  webhookNetwork: WebhookNetwork;
+  webhooks: WebhookService;
 }
 
 export function createServices(
@@ -112,6 +117,7 @@ export function createServices(
     ipHashSecret: config.IP_HASH_SECRET,
   });
   const reviewQueues = new ReviewQueueService();
+  const webhookNetwork = createWebhookNetwork(config);
   const decisions = new DecisionService(log, commenters, reviewQueues);
   const moderationBatches = new ModerationBatches(
     {
@@ -150,6 +156,8 @@ export function createServices(
     subjectExports: new ExportService(commenters, config.IP_HASH_SECRET),
     mailer: config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM) : undefined,
     mailSubscriptions: new MailSubscriptionService(commenters, !!config.SMTP_URL),
+    webhookNetwork,
+    webhooks: new WebhookService(webhookNetwork),
   };
 }
 

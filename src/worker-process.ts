@@ -9,6 +9,7 @@ import { JOBS } from './jobs';
 import { EventDispatcher } from './modules/events/event-dispatcher';
 import { EVENT_CONSUMERS } from './modules/events/event-consumers';
 import { listenForEventHints } from './modules/events/event-hints';
+import { delivererOptions, WebhookDeliverer } from './modules/webhooks/webhook-deliverer';
 
 /** How often the outbox sweeper looks for comments whose job never reached Redis. */
 const SWEEP_EVERY_MS = 10_000;
@@ -17,6 +18,8 @@ export interface RunningWorkers {
   services: Services;
   /** Hands the feed's ready events to webhooks and mail. */
   dispatcher: EventDispatcher;
+  /** Sends webhook deliveries. */
+  deliverer: WebhookDeliverer;
   /** Stops taking jobs, lets in-flight ones finish, closes connections. */
   close(): Promise<void>;
 }
@@ -58,16 +61,21 @@ export async function startWorkers(
   const dispatcher = new EventDispatcher(EVENT_CONSUMERS, services, logger, config.EVENT_POLL_MS);
   listenForEventHints(services.redis, config.QUEUE_PREFIX, () => dispatcher.wake());
   dispatcher.start();
+  // Webhook deliveries: woken by the dispatcher's fan-out, polling for retries and other workers' deliveries.
+  const deliverer = new WebhookDeliverer(services, logger.child({ part: 'webhooks' }), delivererOptions(config));
+  deliverer.start();
 
   logger.info({ concurrency: config.WORKER_CONCURRENCY, mail: config.SMTP_URL ? 'on' : 'off' }, 'workers started');
   if (!config.SMTP_URL) logger.warn('mail is off: SMTP_URL is not set, so privacy contacts and moderators get no mail');
   return {
     services,
     dispatcher,
+    deliverer,
     close: async () => {
       clearInterval(sweeper);
       await sweeping;
       await dispatcher.stop();
+      await deliverer.stop();
       await closeServices(services); // bull's close waits for active jobs
       if (ownsMongo) await disconnectMongo();
     },

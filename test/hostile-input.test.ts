@@ -1207,3 +1207,152 @@ describe('property: arbitrary JSON', () => {
     expect(state.status).toBe(200);
   });
 });
+
+describe('hostile webhook requests (admin)', () => {
+  const hooks = () => `/api/v1/admin/sites/${adminSite.id}/webhooks`;
+  const postRawHook = (json: string) =>
+    h.http.post(hooks()).set(h.admin).set('Content-Type', 'application/json').send(json);
+  const valid = { url: 'http://127.0.0.1:9/hook', events: ['comment.published'] };
+  let webhookId: string;
+
+  beforeAll(async () => {
+    const res = await h.http
+      .post(hooks())
+      .set(h.admin)
+      .send({ ...valid, enabled: false });
+    if (res.status !== 201) throw new Error(`webhook not created: ${res.status}`);
+    webhookId = res.body.webhook.id;
+  });
+
+  const bodies: Array<{ name: string; json: string }> = [
+    { name: 'url is an object with an operator', json: '{"url":{"$ne":null},"events":["comment.published"]}' },
+    { name: 'url is a javascript: URL', json: '{"url":"javascript:alert(1)","events":["comment.published"]}' },
+    { name: 'url is a file: URL', json: '{"url":"file:///etc/passwd","events":["comment.published"]}' },
+    { name: 'url is a data: URL', json: '{"url":"data:text/plain,hi","events":["comment.published"]}' },
+    { name: 'url holds credentials', json: '{"url":"http://a:b@127.0.0.1/","events":["comment.published"]}' },
+    {
+      name: 'url is 100 000 characters',
+      json: JSON.stringify({ ...valid, url: `http://127.0.0.1/${'a'.repeat(100_000)}` }),
+    },
+    { name: 'url holds a NUL and a newline', json: JSON.stringify({ ...valid, url: 'http://127.0.0.1/\u0000\n' }) },
+    { name: 'url is a made-up name (never resolved)', json: JSON.stringify({ ...valid, url: 'http://x.invalid/' }) },
+    { name: 'events is a string', json: '{"url":"http://127.0.0.1/","events":"comment.published"}' },
+    { name: 'events is empty', json: '{"url":"http://127.0.0.1/","events":[]}' },
+    { name: 'events repeats a type', json: '{"url":"http://127.0.0.1/","events":["comment.held","comment.held"]}' },
+    { name: 'events names an unknown type', json: '{"url":"http://127.0.0.1/","events":["ping"]}' },
+    { name: 'events holds an object', json: '{"url":"http://127.0.0.1/","events":[{"$gt":""}]}' },
+    {
+      name: 'events is 10 000 entries',
+      json: JSON.stringify({ ...valid, events: Array(10_000).fill('comment.held') }),
+    },
+    { name: 'a secret is sent', json: JSON.stringify({ ...valid, secret: 'whsec_mine' }) },
+    {
+      name: '__proto__ is sent',
+      json: '{"url":"http://127.0.0.1/","events":["comment.held"],"__proto__":{"polluted":true}}',
+    },
+    { name: 'the body is an array', json: '[1,2]' },
+    { name: 'the body is null', json: 'null' },
+  ];
+
+  it.each(bodies)('when POSTed with $name, then 400 VALIDATION_FAILED', async ({ json }) => {
+    expectContractError(await postRawHook(json), 400, 'VALIDATION_FAILED');
+  });
+
+  it.each(bodies.filter((b) => !/array|null/.test(b.name)))(
+    'when PATCHed with $name, then 400 VALIDATION_FAILED and the webhook is unchanged',
+    async ({ json }) => {
+      const res = await h.http
+        .patch(`${hooks()}/${webhookId}`)
+        .set(h.admin)
+        .set('Content-Type', 'application/json')
+        .send(json.replace(/"url":"[^"]*",?/, '"url":"ftp://x/",'));
+      expectContractError(res, 400, 'VALIDATION_FAILED');
+      const now = await h.http.get(`${hooks()}/${webhookId}`).set(h.admin);
+      expect(now.body.webhook).toMatchObject({ url: valid.url, events: valid.events, enabled: false });
+    },
+  );
+
+  it.each([
+    'wh_x',
+    '__proto__',
+    '$where',
+    encodeURIComponent('{"$ne":null}'),
+    'a'.repeat(5000),
+    `wh_${'0'.repeat(24)}`,
+    '%00',
+  ])('when the webhook id is %s, then every webhook endpoint answers 404 NOT_FOUND', async (raw) => {
+    const one = `${hooks()}/${raw}`;
+    expectContractError(await h.http.get(one).set(h.admin), 404, 'NOT_FOUND');
+    expectContractError(await h.http.patch(one).set(h.admin).send({ enabled: true }), 404, 'NOT_FOUND');
+    expectContractError(await h.http.delete(one).set(h.admin), 404, 'NOT_FOUND');
+    expectContractError(await h.http.post(`${one}/rotate-secret`).set(h.admin), 404, 'NOT_FOUND');
+    expectContractError(await h.http.post(`${one}/test`).set(h.admin), 404, 'NOT_FOUND');
+    expectContractError(await h.http.get(`${one}/deliveries`).set(h.admin), 404, 'NOT_FOUND');
+    expectContractError(
+      await h.http.post(`${one}/deliveries/whd_${'0'.repeat(24)}/redeliver`).set(h.admin),
+      404,
+      'NOT_FOUND',
+    );
+  });
+
+  it.each(['x', '__proto__', 'whd_0', encodeURIComponent('{"$ne":null}'), 'b'.repeat(5000)])(
+    'when a redelivery names the delivery %s, then 404 NOT_FOUND',
+    async (raw) => {
+      expectContractError(
+        await h.http.post(`${hooks()}/${webhookId}/deliveries/${raw}/redeliver`).set(h.admin),
+        404,
+        'NOT_FOUND',
+      );
+    },
+  );
+
+  it.each(['nope', '1.2.3', `${'9'.repeat(16)}.whd_${'0'.repeat(24)}.1`, '{"$gt":""}', '[]', 'a'.repeat(300)])(
+    'when the delivery log is read with cursor %s, then 400 VALIDATION_FAILED',
+    async (cursor) => {
+      expectContractError(
+        await h.http.get(`${hooks()}/${webhookId}/deliveries`).query({ cursor }).set(h.admin),
+        400,
+        'VALIDATION_FAILED',
+      );
+    },
+  );
+
+  it('when the delivery log gets unknown or repeated query parameters, then 400 VALIDATION_FAILED', async () => {
+    for (const query of ['limit=0', 'limit=101', 'limit=x', 'foo=1', 'cursor=a&cursor=b'])
+      expectContractError(
+        await h.http.get(`${hooks()}/${webhookId}/deliveries?${query}`).set(h.admin),
+        400,
+        'VALIDATION_FAILED',
+      );
+  });
+
+  it('when webhook endpoints are called without the admin key, then 401', async () => {
+    for (const res of [
+      await h.http.get(hooks()),
+      await h.http.post(hooks()).send(valid),
+      await h.http.post(`${hooks()}/${webhookId}/rotate-secret`).set(await site.bearer()),
+    ]) {
+      expectContractError(res);
+      expect(res.status).toBe(401);
+    }
+  });
+
+  it('when any JSON value is POSTed as a webhook, then the answer is 201, 409 (limit) or a 4xx in the error shape', async () => {
+    const shaped = fc.record(
+      {
+        url: fc.oneof(fc.webUrl(), fc.jsonValue({ stringUnit: 'binary' })),
+        events: fc.oneof(fc.array(fc.constantFrom('comment.held', 'thread.closed', 'x')), fc.jsonValue()),
+        enabled: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue({ stringUnit: 'binary' }), shaped), async (value) => {
+        const res = await postRawHook(JSON.stringify(value));
+        if (res.status === 201) return;
+        expectContractError(res);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -19,6 +19,7 @@ const every: MailKind[] = [
   { kind: 'replied', site: 'myndigheten', commentUrl: comment },
   { kind: 'published', site: 'myndigheten', commentUrl: comment },
   { kind: 'rejected', site: 'myndigheten', reason: 'Personuppgifter om någon annan' },
+  { kind: 'webhook_disabled', site: 'myndigheten', webhookId: 'wh_1', host: 'hooks.example.se', failingHours: 72 },
 ];
 
 describe('mail texts', () => {

@@ -29,6 +29,7 @@ describe('site configuration defaults', () => {
       notifications: {
         moderators: { emails: [], mode: 'off', digestMinutes: 60 },
         privacyContacts: [],
+        alertContacts: [],
         commenterMails: true,
         sentMailRetentionDays: 30,
       },

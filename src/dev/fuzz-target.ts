@@ -66,6 +66,8 @@ async function main(): Promise<void> {
     ADMIN_API_KEY: adminKey,
     IP_HASH_SECRET: randomBytes(24).toString('hex'),
     QUEUE_PREFIX: 'fuzz',
+    // The fuzzer makes up webhook URLs: no DNS query for them, no delivery outside loopback.
+    WEBHOOK_NETWORK: 'loopback',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   spawnNode(path.join(dist, 'src', 'server.js'), env, apiNodeFlags(env));

@@ -42,6 +42,8 @@ export async function startHarness(
     MONGODB_URI: process.env.MONGODB_URI,
     REDIS_URL: process.env.REDIS_URL,
     QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+    // Webhook URLs in tests: no DNS query, no delivery outside loopback.
+    WEBHOOK_NETWORK: 'loopback',
     ...env,
   });
   if (mongoose.connection.readyState !== 1) {

@@ -1,5 +1,5 @@
-import mongoose from 'mongoose';
 import { CommenterModel } from '../commenters/commenter.model';
+import { WebhookModel } from '../webhooks/webhook.model';
 import type { ErasureRequestDoc } from '../privacy/erasure-request.model';
 import type { NewEvent } from './record-events';
 
@@ -25,6 +25,5 @@ export async function erasureCompleted(request: ErasureRequestDoc): Promise<NewE
 
 /** True when an enabled webhook of the site subscribes to `erasure.completed`. */
 async function webhookWantsErasures(siteId: string): Promise<boolean> {
-  const webhooks = mongoose.connection.collection('webhooks');
-  return (await webhooks.countDocuments({ siteId, events: 'erasure.completed', enabled: true }, { limit: 1 })) > 0;
+  return !!(await WebhookModel.exists({ siteId, events: 'erasure.completed', enabled: true }));
 }

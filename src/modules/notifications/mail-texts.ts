@@ -22,7 +22,8 @@ export type MailKind =
   | { kind: 'erasure_failed'; site: string; requestId: string }
   | { kind: 'replied'; site: string; commentUrl: string }
   | { kind: 'published'; site: string; commentUrl: string }
-  | { kind: 'rejected'; site: string; reason: string };
+  | { kind: 'rejected'; site: string; reason: string }
+  | { kind: 'webhook_disabled'; site: string; webhookId: string; host: string; failingHours: number };
 
 /** "1 kommentar" / "3 kommentarer": Swedish and English both have one form for one and one for the rest. */
 function count(n: number, one: string, many: string): string {
@@ -136,6 +137,16 @@ export function mailText(mail: MailKind, language: Language, unsubscribeUrl?: st
         : text(`Your comment was not published`, [
             `Your comment on ${mail.site} was not published.`,
             `Reason: ${mail.reason}`,
+          ]);
+    case 'webhook_disabled':
+      return sv
+        ? text(`En webhook har stängts av (${mail.site})`, [
+            `Webhooken ${mail.webhookId} till ${mail.host} på ${mail.site} har inte tagit emot några händelser på ${count(mail.failingHours, 'timme', 'timmar')} och har stängts av.`,
+            'Leveranser som inte kom fram syns i dess leveranslogg. Slå på den igen (PATCH enabled: true) när mottagaren fungerar.',
+          ])
+        : text(`A webhook was disabled (${mail.site})`, [
+            `Webhook ${mail.webhookId} to ${mail.host} on ${mail.site} has not accepted any event for ${count(mail.failingHours, 'hour', 'hours')} and was disabled.`,
+            'Deliveries that did not arrive are in its delivery log. Enable it again (PATCH enabled: true) once the receiver works.',
           ]);
   }
 }

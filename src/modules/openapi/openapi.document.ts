@@ -19,6 +19,7 @@ import { adminSubjectBody, erasureListQuery, tokenQuery } from '../privacy/priva
 import { closeBody, includeQuery, MAX_COUNT_KEYS, reopenBody } from '../threads/thread.schemas';
 import { demoPageQuery, demoTokenQuery } from '../widget/widget.schemas';
 import { mailChoicesBody, unsubscribeForm, unsubscribeQuery } from '../notifications/mail-subscription.schemas';
+import { webhookPaths } from '../webhooks/webhook.openapi';
 import { siteIdSchema, threadKeySchema } from '../../shared/safe-text';
 import { catalogueSchema, reasonSchema } from '../reasons/reason.schemas';
 import { BODY_ERRORS, errorResponses } from './openapi.errors';
@@ -515,6 +516,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
       responses: { 200: json(view.demoToken), ...errorResponses(400, 404, 503) },
     },
   ];
+  paths.push(...webhookPaths({ json, body, site, admin }));
   for (const path of paths) registry.registerPath(path);
 
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({

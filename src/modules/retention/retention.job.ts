@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AppConfig } from '../../../config/env';
 import type { JobDefinition } from '../../infra/job-definition';
 import type { JobQueues } from '../../infra/job-queues';
 import type { Logger } from '../../infra/logger';
@@ -9,6 +10,7 @@ export const retentionPayload = z.object({ run: z.literal('retention') }).strict
 export type RetentionPayload = z.infer<typeof retentionPayload>;
 
 interface RetentionJobDeps {
+  config: Pick<AppConfig, 'WEBHOOK_RETENTION_DAYS'>;
   jobQueues: JobQueues;
   logger: Logger;
 }
@@ -22,8 +24,8 @@ export const retentionJob: JobDefinition<RetentionPayload, RetentionJobDeps> = {
   // bull's default lock, whatever JOB_LOCK_MS says: that setting tunes how soon moderation
   // and erasure recover from a dead worker, and a retention run can wait.
   lockMs: 30_000,
-  handle: async (_payload, { jobQueues, logger }) => {
-    await runRetention(jobQueues.all(), logger);
+  handle: async (_payload, { config, jobQueues, logger }) => {
+    await runRetention(jobQueues.all(), logger, new Date(), { webhookRetentionDays: config.WEBHOOK_RETENTION_DAYS });
     return 'completed';
   },
 };

@@ -3,6 +3,8 @@ import { CommentModel } from '../comments/comment.model';
 import { removeComments } from '../comments/comment-removal';
 import { IdempotencyModel } from '../comments/idempotency.model';
 import { SentMailModel } from '../notifications/sent-mail.model';
+import { EventModel } from '../events/event.model';
+import { AttemptModel, DeliveryModel } from '../webhooks/webhook-delivery.model';
 import { SiteModel } from '../sites/site.model';
 import type { SiteConfig } from '../sites/site.schemas';
 
@@ -18,6 +20,9 @@ export interface RetentionCounts {
   rejectedDeleted: number;
   idempotencyDeleted: number;
   sentMailDeleted: number;
+  /** Webhook attempts (the delivery log), finished deliveries and dispatched events older than WEBHOOK_RETENTION_DAYS. */
+  webhookRecordsDeleted: number;
+  eventsDeleted: number;
   jobRecordsDeleted: number;
 }
 
@@ -43,12 +48,15 @@ export async function runRetention(
   queues: FinishedJobRecords[],
   logger: Logger,
   now = new Date(),
+  options: { webhookRetentionDays?: number } = {},
 ): Promise<RetentionCounts> {
   const counts: RetentionCounts = {
     ipHashesDeleted: 0,
     rejectedDeleted: 0,
     idempotencyDeleted: 0,
     sentMailDeleted: 0,
+    webhookRecordsDeleted: 0,
+    eventsDeleted: 0,
     jobRecordsDeleted: 0,
   };
   const sites = await SiteModel.find({}, { config: 1 }).lean();
@@ -98,6 +106,14 @@ export async function runRetention(
   }
   counts.idempotencyDeleted = (
     await IdempotencyModel.deleteMany({ createdAt: { $lt: new Date(now.getTime() - IDEMPOTENCY_KEEP_MS) } })
+  ).deletedCount;
+  // The feed and the webhooks' delivery log: kept for operators and redeliveries, then gone.
+  const feedCutoff = new Date(now.getTime() - (options.webhookRetentionDays ?? 30) * 86_400_000);
+  counts.webhookRecordsDeleted =
+    (await AttemptModel.deleteMany({ at: { $lt: feedCutoff } })).deletedCount +
+    (await DeliveryModel.deleteMany({ createdAt: { $lt: feedCutoff }, state: { $ne: 'pending' } })).deletedCount;
+  counts.eventsDeleted = (
+    await EventModel.deleteMany({ state: 'dispatched', createdAt: { $lt: feedCutoff } })
   ).deletedCount;
   for (const queue of queues) {
     counts.jobRecordsDeleted += await queue.clean(COMPLETED_JOBS_KEEP_MS, 'completed');

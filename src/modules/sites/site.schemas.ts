@@ -116,6 +116,8 @@ const notifications = z
       .strict()
       .default({}),
     privacyContacts: z.array(staffAddress).max(20).default([]),
+    /** Told when a webhook is disabled for failing; the moderators' addresses when empty. */
+    alertContacts: z.array(staffAddress).max(20).default([]),
     commenterMails: z.boolean().default(true),
     sentMailRetentionDays: z.number().int().min(1).max(3650).default(30),
   })
