@@ -11,6 +11,7 @@ import { runRetention } from '../src/modules/retention/retention.runner';
 import { createSite, eventually, Harness, startHarness, TestSite } from './helpers/harness';
 import { mailsTo, mailTo, uniqueAddress } from './helpers/mailpit';
 import { WebhookReceiver } from './helpers/webhook-receiver';
+import { completed, decided, rawStorage, subject, write } from './helpers/privacy';
 
 /**
  * Webhooks end to end against the real FerretDB and Redis of the test run, a real worker
@@ -416,6 +417,29 @@ describe('erasure.completed and personal data', () => {
     expect(logs).toContain('webhook attempt'); // the delivery loop did log, at debug
     expect(logs).not.toContain(subject.sub);
     expect(logs).not.toContain('/hooks/kommentarer');
+  });
+
+  it("when a real erasure completes on a site whose webhook subscribes, then the receiver gets the sub, and afterwards the raw scan of every collection and Redis key finds none of the subject's identifiers", async () => {
+    const site = await createSite(h);
+    await createWebhook(site, { events: ['erasure.completed', 'comment.published', 'comment.removed'] });
+    const s = subject();
+    const commentId = await write(h, site, s.claims, s.ip, 'Ett inlägg som ska raderas');
+    await decided(commentId);
+    expect(await rawStorage(h)).toContain(s.claims.sub);
+    const res = await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(s.claims));
+    expect(res.status).toBe(202);
+    await completed(res.body.id);
+
+    const erased = await eventually(() => EventModel.findOne({ siteId: site.id, type: 'erasure.completed' }).lean());
+    await receiver.until(() => receiver.of(erased._id).some((r) => r.answered === 200));
+    expect(receiver.of(erased._id).at(-1)!.json.data).toEqual({ requestId: res.body.id, sub: s.claims.sub });
+    // The comment's own events went too, holding its id only.
+    const removed = await eventually(() => EventModel.findOne({ siteId: site.id, type: 'comment.removed' }).lean());
+    expect(removed.data).toMatchObject({ commentId, by: 'erasure' });
+    await eventually(async () => !('sub' in ((await EventModel.findById(erased._id).lean())?.data ?? {})));
+    const storage = await rawStorage(h);
+    for (const value of [s.claims.sub, s.claims.name, s.claims.email]) expect(storage).not.toContain(value);
+    expect(logLines.join('\n')).not.toContain(s.claims.sub);
   });
 
   it('when no webhook subscribes to erasure.completed, then its sub is deleted at the fan-out', async () => {
