@@ -87,6 +87,8 @@ describe('a reader’s own comments over the shared page', () => {
     ]);
   });
 
+  // Many pages, each a few queries that FerretDB on SQLite answers by reading every comment
+  // the suite has stored so far: half a minute or more late in a full run, hence its own timeout.
   it('when a reader has comments of their own, then every page of theirs is what the database holds for them, in either order and at any page size', async () => {
     const site = await createSite(h, {
       rateLimits: { commentsPerCommenterPerMinute: 100, commentsPerIpPerMinute: 100 },
@@ -142,7 +144,7 @@ describe('a reader’s own comments over the shared page', () => {
         }
       }
     }
-  });
+  }, 120_000);
 });
 
 /** The reader's view straight from the collection: published and removed, and their own pending. */

@@ -5,8 +5,9 @@ import { createLogger } from '../src/infra/logger';
 import { RedisConnections } from '../src/infra/redis';
 import { holdAt } from '../src/shared/checkpoints';
 import { writesDuring } from './helpers/commands';
+import { EventModel } from '../src/modules/events/event.model';
 import { createCommenter } from './helpers/factories';
-import { createSite, TestSite, useHarness } from './helpers/harness';
+import { createSite, eventually, TestSite, useHarness } from './helpers/harness';
 import { MODERATOR } from './helpers/moderation';
 import { completed, decided, subject } from './helpers/privacy';
 
@@ -45,6 +46,10 @@ async function postVia(
     .send({ thread, body });
 }
 
+/** Waits until the worker has handed out every event of the site (its dispatcher writes too). */
+const feedSettled = (site: TestSite) =>
+  eventually(async () => (await EventModel.countDocuments({ siteId: site.id, state: { $ne: 'dispatched' } })) === 0);
+
 /** Posts and waits until the worker has decided the comment, so that nothing of it writes later. */
 async function acceptedVia(
   http: ReturnType<typeof request>,
@@ -77,7 +82,8 @@ describe.each([
     const site = await createSite(h, RELAXED);
     const author = createCommenter(site);
     await acceptedVia(http(), site, author.claims); // the site's bans are cached: none
-    expect((await moderate(site, `users/${author.sub}/ban`, { reason: 'Spam' })).status).toBe(201);
+    expect((await moderate(site, `users/${author.sub}/ban`, { reason: 'Spam', reasonId: 'reklam' })).status).toBe(201);
+    await feedSettled(site); // the ban's event handed out, so that the writes counted below are the post's alone
 
     let refused!: Awaited<ReturnType<typeof postVia>>;
     const writes = await writesDuring(async () => {
@@ -97,6 +103,7 @@ describe.each([
     const author = createCommenter(site);
     await acceptedVia(http(), site, author.claims, 'tråd'); // the open thread is cached
     expect((await moderate(site, 'threads/close', { thread: 'tråd' })).status).toBe(200);
+    await feedSettled(site);
 
     let refused!: Awaited<ReturnType<typeof postVia>>;
     const writes = await writesDuring(async () => {
