@@ -46,7 +46,7 @@ describe('erasure after a crash', () => {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
-      MONGODB_URI: process.env.MONGODB_URI ?? '',
+      MONGODB_URI: h.config.MONGODB_URI as string,
       REDIS_URL: h.config.REDIS_URL as string,
       ADMIN_API_KEY: h.config.ADMIN_API_KEY,
       IP_HASH_SECRET: h.config.IP_HASH_SECRET,

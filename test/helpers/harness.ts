@@ -27,21 +27,35 @@ export interface Harness {
 }
 
 /**
+ * A database of the test file's own on the suite's server: the workers of one file never
+ * take another file's events or webhook deliveries (the feed lives in MongoDB, not under
+ * the queue prefix), and each file's queries read only its own documents.
+ */
+function databaseOf(prefix: string): string | undefined {
+  if (!process.env.MONGODB_URI) return undefined;
+  const uri = new URL(process.env.MONGODB_URI);
+  uri.pathname = `/${prefix}`;
+  return uri.toString();
+}
+
+/**
  * The app over HTTP against the real servers from global-setup. Each test file gets its
- * own queue prefix, so workers of one file never take another file's jobs.
+ * own queue prefix and database, so workers of one file never take another file's jobs
+ * or events.
  */
 export async function startHarness(
   env: Record<string, string> = {},
   options: { logger?: Logger } = {},
 ): Promise<Harness> {
+  const prefix = `test-${randomBytes(6).toString('hex')}`;
   const config = parseEnv({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ADMIN_API_KEY: ADMIN_KEY,
     IP_HASH_SECRET: 'test-ip-hash-secret-0123456789',
-    MONGODB_URI: process.env.MONGODB_URI,
+    MONGODB_URI: databaseOf(prefix),
     REDIS_URL: process.env.REDIS_URL,
-    QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+    QUEUE_PREFIX: prefix,
     // Webhook URLs in tests: no DNS query, no delivery outside loopback.
     WEBHOOK_NETWORK: 'loopback',
     ...env,

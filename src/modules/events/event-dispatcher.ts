@@ -6,10 +6,17 @@ import { EventModel } from './event.model';
 
 /** Events one pass hands to the consumers. */
 const BATCH = 200;
+/**
+ * An idle dispatcher polls less and less often, up to this many times `pollMs`: hints
+ * wake it at once, so polling only covers hints lost (Redis down), and every poll is a
+ * query (one that reads the whole feed where the database cannot use the index).
+ */
+const IDLE_SLOWDOWN = 10;
 
 /**
  * Hands the feed's ready events to the consumers, oldest first, in the worker. It polls
- * every `pollMs` and is woken sooner by the hint that events were recorded. Several
+ * every `pollMs`, more slowly while it finds nothing (up to IDLE_SLOWDOWN times), and is
+ * woken at once by the hint that events were recorded. Several
  * workers may run it at once: consumers take events idempotently, so an event handed out
  * twice is still acted on once.
  */
@@ -18,6 +25,8 @@ export class EventDispatcher {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Passes in a row that found nothing (slows polling down). */
+  private idle = 0;
   private readonly stopListening: () => void;
 
   constructor(
@@ -36,6 +45,7 @@ export class EventDispatcher {
   /** Runs a pass now, or right after the one under way. */
   wake(): void {
     if (this.stopped) return;
+    this.idle = 0;
     if (this.running) {
       this.again = true;
       return;
@@ -72,7 +82,10 @@ export class EventDispatcher {
     this.again = false;
     this.running = this.pass()
       .then(
-        (handed) => handed === BATCH,
+        (handed) => {
+          if (handed > 0) this.idle = 0;
+          return handed === BATCH;
+        },
         (err: Error) => {
           this.log.warn({ errName: err.name }, 'event dispatch failed; retrying');
           return false;
@@ -80,7 +93,10 @@ export class EventDispatcher {
       )
       .then((full) => {
         this.running = undefined;
-        if (!this.stopped) this.schedule(full || this.again ? 0 : this.pollMs);
+        if (this.stopped) return;
+        if (full || this.again) return this.schedule(0);
+        this.idle = Math.min(this.idle + 1, IDLE_SLOWDOWN);
+        this.schedule(this.pollMs * this.idle);
       });
   }
 }
