@@ -78,7 +78,7 @@ export function createApp(services: Services): Express {
   app.use(threadRoutes({ sites, threads, commenters, comments }));
   app.use(commentRoutes({ sites, comments }));
   app.use(reportRoutes({ sites, comments, reports }));
-  app.use(moderationRoutes({ sites, reviewQueues, decisions }));
+  app.use(moderationRoutes({ sites, reviewQueues, decisions, caseQueues: services.caseQueues }));
   app.use(banRoutes({ sites, commenters, bans }));
   app.use(moderationLogRoutes({ sites, log }));
   app.use(privacyRoutes({ sites, erasure, subjectExports, adminKey: config.ADMIN_API_KEY }));

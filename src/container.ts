@@ -1,3 +1,4 @@
+import type { CaseQueue } from './modules/moderation/case-queue';
 import type { AppConfig } from '../config/env';
 import { JobQueues } from './infra/job-queues';
 import { Mailer } from './infra/mailer';
@@ -66,6 +67,8 @@ export interface Services {
   reports: ReportService;
   /** The moderators' review queues (pending, reported, …), read from MongoDB. */
   reviewQueues: ReviewQueueService;
+  /** The queues of cases (notices, appeals) on /moderate, beside the comment queues. */
+  caseQueues: CaseQueue[];
   erasureQueue: ErasureQueue;
   erasure: ErasureService;
   subjectExports: ExportService;
@@ -151,6 +154,7 @@ export function createServices(
     moderationBatches,
     reports: new ReportService(commenters, bans),
     reviewQueues,
+    caseQueues: [],
     erasureQueue,
     erasure: new ErasureService(erasureQueue, commenters, rateLimit, config.IP_HASH_SECRET),
     subjectExports: new ExportService(commenters, config.IP_HASH_SECRET),

@@ -23,8 +23,13 @@ describe('site configuration defaults', () => {
         reportThreshold: 1,
       },
       privacyNotice: DEFAULT_PRIVACY_NOTICE,
-      rateLimits: { commentsPerCommenterPerMinute: 6, commentsPerIpPerMinute: 30 },
-      retention: { ipHashDays: 30, rejectedDays: 90 },
+      rateLimits: {
+        commentsPerCommenterPerMinute: 6,
+        commentsPerIpPerMinute: 30,
+        noticesPerIpPerHour: 10,
+        noticesPerCommentPerHour: 30,
+      },
+      retention: { ipHashDays: 30, rejectedDays: 90, noticeDays: 180 },
       erasureGraceHours: 0,
       notifications: {
         moderators: { emails: [], mode: 'off', digestMinutes: 60 },
@@ -33,6 +38,7 @@ describe('site configuration defaults', () => {
         commenterMails: true,
         sentMailRetentionDays: 30,
       },
+      appeals: { windowDays: 183 },
     });
   });
 

@@ -29,8 +29,13 @@ describe('site administration', () => {
         holdPersonalData: true,
         reportThreshold: 1,
       },
-      rateLimits: { commentsPerCommenterPerMinute: 6, commentsPerIpPerMinute: 30 },
-      retention: { ipHashDays: 30, rejectedDays: 90 },
+      rateLimits: {
+        commentsPerCommenterPerMinute: 6,
+        commentsPerIpPerMinute: 30,
+        noticesPerIpPerHour: 10,
+        noticesPerCommentPerHour: 30,
+      },
+      retention: { ipHashDays: 30, rejectedDays: 90, noticeDays: 180 },
       erasureGraceHours: 0,
       notifications: {
         moderators: { emails: [], mode: 'off', digestMinutes: 60 },
@@ -38,6 +43,7 @@ describe('site administration', () => {
         commenterMails: true,
         sentMailRetentionDays: 30,
       },
+      appeals: { windowDays: 183 },
       auth: { alg: 'HS256', hs256SecretSet: true },
     });
     expect(site.privacyNotice.sv.title).toBe('Behandling av personuppgifter');

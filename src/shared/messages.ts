@@ -36,6 +36,14 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
     sv: 'Ett överklagande prövas av en annan moderator än den som fattade beslutet.',
     en: 'An appeal is decided by a moderator other than the one who made the decision.',
   },
+  NOT_APPEALABLE: {
+    sv: 'Det finns inget beslut att överklaga här.',
+    en: 'There is no decision to appeal here.',
+  },
+  APPEAL_TOO_LATE: {
+    sv: 'Tiden för att överklaga beslutet har gått ut.',
+    en: 'The time for appealing this decision has run out.',
+  },
   REASON_REQUIRED: {
     sv: 'Ange ett skäl ur webbplatsens lista (reasonId).',
     en: "Name a reason from the site's list (reasonId).",

@@ -18,6 +18,10 @@ export const EVENT_TYPES = [
   'commenter.unbanned',
   'erasure.completed',
   'erasure.overdue',
+  'notice.received',
+  'notice.decided',
+  'appeal.received',
+  'appeal.decided',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -11,7 +11,14 @@ export type LogAction =
   | 'banned'
   | 'unbanned'
   | 'thread_closed'
-  | 'thread_reopened';
+  | 'thread_reopened'
+  | 'notice_received'
+  | 'notice_decided'
+  | 'appeal_received'
+  | 'appeal_decided';
+
+/** What came of a notice (the comment removed, or no action) or of an appeal (the decision upheld or reversed). */
+export type CaseOutcome = 'removed' | 'no_action' | 'upheld' | 'reversed';
 
 /**
  * One entry of the append-only moderation log: who (a moderator or `system`), what, when,
@@ -23,7 +30,8 @@ export interface LogEntryDoc {
   _id: Types.ObjectId;
   siteId: string;
   at: Date;
-  actorKind: 'system' | 'moderator' | 'author';
+  /** `notifier`: someone who sent a notice of illegal content (never named in the log). */
+  actorKind: 'system' | 'moderator' | 'author' | 'notifier';
   actorId: Types.ObjectId | null;
   actorName: string | null;
   action: LogAction;
@@ -38,6 +46,10 @@ export interface LogEntryDoc {
   reasonId: string | null;
   rules: RuleHit[];
   until: Date | null;
+  /** The notice or appeal a case entry belongs to (notice_* and appeal_* entries). */
+  noticeId: Types.ObjectId | null;
+  appealId: Types.ObjectId | null;
+  outcome: CaseOutcome | null;
   claimKey: string;
 }
 
@@ -45,7 +57,7 @@ const logSchema = new Schema<LogEntryDoc>(
   {
     siteId: { type: String, required: true },
     at: { type: Date, required: true },
-    actorKind: { type: String, enum: ['system', 'moderator', 'author'], required: true },
+    actorKind: { type: String, enum: ['system', 'moderator', 'author', 'notifier'], required: true },
     actorId: { type: Schema.Types.ObjectId, ref: 'Commenter', default: null },
     actorName: { type: String, default: null },
     action: { type: String, required: true },
@@ -57,6 +69,9 @@ const logSchema = new Schema<LogEntryDoc>(
     reasonId: { type: String, default: null },
     rules: { type: [{ rule: String, action: String, detail: String, _id: false }], default: [] },
     until: { type: Date, default: null },
+    noticeId: { type: Schema.Types.ObjectId, default: null },
+    appealId: { type: Schema.Types.ObjectId, default: null },
+    outcome: { type: String, default: null },
     claimKey: { type: String, required: true },
   },
   { versionKey: false },

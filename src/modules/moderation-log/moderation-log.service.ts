@@ -10,9 +10,12 @@ import { isDuplicateKey } from '../../infra/mongo';
 /** Who acted: the system (automated rules), a moderator, or the comment's author (an edit). */
 export type Actor = { kind: 'system' } | { kind: 'moderator' | 'author'; id: Types.ObjectId; name: string };
 
+/** Who a log entry names: an actor, or someone who sent a notice (never named). */
+export type LogActor = Actor | { kind: 'notifier' };
+
 export interface NewLogEntry {
   siteId: string;
-  actor: Actor;
+  actor: LogActor;
   action: LogAction;
   commentId?: Types.ObjectId | null;
   subjectId?: Types.ObjectId | null;
@@ -23,6 +26,9 @@ export interface NewLogEntry {
   reasonId?: string | null;
   rules?: RuleHit[];
   until?: Date | null;
+  noticeId?: Types.ObjectId | null;
+  appealId?: Types.ObjectId | null;
+  outcome?: LogEntryDoc['outcome'];
   /** Unique; defaults to a fresh id. Decisions pass `c:<commentId>:v<version>`. */
   claimKey?: string;
 }
@@ -42,8 +48,8 @@ function toLogDoc(entry: NewLogEntry): Omit<LogEntryDoc, '_id'> {
     siteId: entry.siteId,
     at: new Date(),
     actorKind: entry.actor.kind,
-    actorId: entry.actor.kind === 'system' ? null : entry.actor.id,
-    actorName: entry.actor.kind === 'system' ? null : entry.actor.name,
+    actorId: 'id' in entry.actor ? entry.actor.id : null,
+    actorName: 'name' in entry.actor ? entry.actor.name : null,
     action: entry.action,
     commentId: entry.commentId ?? null,
     subjectId: entry.subjectId ?? null,
@@ -53,6 +59,9 @@ function toLogDoc(entry: NewLogEntry): Omit<LogEntryDoc, '_id'> {
     reasonId: entry.reasonId ?? null,
     rules: entry.rules ?? [],
     until: entry.until ?? null,
+    noticeId: entry.noticeId ?? null,
+    appealId: entry.appealId ?? null,
+    outcome: entry.outcome ?? null,
     claimKey: entry.claimKey ?? `e:${new Types.ObjectId().toHexString()}`,
   };
 }

@@ -13,6 +13,9 @@ export interface LogEntryView {
   reasonId: string | null;
   rules: RuleHit[];
   until: string | null;
+  noticeId: string | null;
+  appealId: string | null;
+  outcome: LogEntryDoc['outcome'];
 }
 
 /** Shapes one stored entry for GET …/moderation/log. */
@@ -28,5 +31,8 @@ export function toLogView(e: LogEntryDoc): LogEntryView {
     reasonId: e.reasonId ?? null,
     rules: e.rules.map((r) => ({ rule: r.rule, action: r.action, detail: r.detail })),
     until: e.until ? e.until.toISOString() : null,
+    noticeId: e.noticeId ? String(e.noticeId) : null,
+    appealId: e.appealId ? String(e.appealId) : null,
+    outcome: e.outcome ?? null,
   };
 }

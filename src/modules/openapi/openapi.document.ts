@@ -13,7 +13,8 @@ import {
 import { siteConfigSchema } from '../sites/site.schemas';
 import { banBody, subParam } from '../bans/ban.schemas';
 import { logQuery } from '../moderation-log/moderation-log.schemas';
-import { decisionBody, reviewQueueParam, reviewQueueQuery } from '../moderation/moderation.schemas';
+import { decisionBody, REVIEW_QUEUES, reviewQueueQuery } from '../moderation/moderation.schemas';
+import { CASE_QUEUES } from '../moderation/case-queue';
 import { reportBody } from '../reports/report.schemas';
 import { adminSubjectBody, erasureListQuery, tokenQuery } from '../privacy/privacy.schemas';
 import { closeBody, includeQuery, MAX_COUNT_KEYS, reopenBody } from '../threads/thread.schemas';
@@ -236,7 +237,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
       summary:
         'Queue items oldest first: comment, thread, author with history, rules fired, reports, version (moderators)',
       request: {
-        params: site.extend({ queue: reviewQueueParam }),
+        params: site.extend({ queue: z.enum([...REVIEW_QUEUES, ...CASE_QUEUES]) }),
         query: reviewQueueQuery.extend({ limit: limitOf(100).optional() }),
       },
       responses: { 200: json(view.queuePage), ...errorResponses(400, 401, 403, 404, 503) },

@@ -101,13 +101,17 @@ export const queueCounts = z.object({
   reported: z.number().int().min(0),
   rejected: z.number().int().min(0),
   approved: z.number().int().min(0),
+  notices: z.number().int().min(0).openapi({ description: 'Open notices of illegal content' }),
+  appeals: z.number().int().min(0).openapi({ description: 'Open appeals' }),
 });
 
 /** A queue item: the comment with what a moderator needs to decide; described in docs/api.md. */
 const queueItem = z
   .object({ comment: z.object({ id: objectId }).passthrough(), version: z.number().int() })
   .passthrough();
-export const queuePage = z.object({ items: z.array(queueItem), nextCursor });
+/** An item of the notices or appeals queue: the case, with the comment or ban it is about. */
+const caseItem = z.object({ id: objectId, kind: z.enum(['notice', 'appeal']) }).passthrough();
+export const queuePage = z.object({ items: z.array(z.union([queueItem, caseItem])), nextCursor });
 export const decision = z.object({ item: queueItem });
 
 export const ban = z.object({ ban: z.object({ reason: z.string(), until: isoDate.nullable(), createdAt: isoDate }) });
@@ -125,6 +129,9 @@ export const logPage = z.object({
       reasonId: z.string().nullable(),
       rules: z.array(z.object({}).passthrough()),
       until: isoDate.nullable(),
+      noticeId: objectId.nullable(),
+      appealId: objectId.nullable(),
+      outcome: z.enum(['removed', 'no_action', 'upheld', 'reversed']).nullable(),
     }),
   ),
   nextCursor,

@@ -76,6 +76,9 @@ const rateLimits = z
   .object({
     commentsPerCommenterPerMinute: z.number().int().min(1).max(10_000).default(6),
     commentsPerIpPerMinute: z.number().int().min(1).max(100_000).default(30),
+    /** Notices of illegal content (no login): per sender's IP hash, and per comment noticed. */
+    noticesPerIpPerHour: z.number().int().min(1).max(10_000).default(10),
+    noticesPerCommentPerHour: z.number().int().min(1).max(10_000).default(30),
   })
   .strict();
 
@@ -83,6 +86,8 @@ const retention = z
   .object({
     ipHashDays: z.number().int().min(1).max(3650).default(30),
     rejectedDays: z.number().int().min(1).max(3650).default(90),
+    /** A notifier's name and address are deleted this long after their notice is decided. */
+    noticeDays: z.number().int().min(1).max(3650).default(180),
   })
   .strict();
 
@@ -143,6 +148,11 @@ export const siteConfigSchema = z
     retention: retention.default({}),
     erasureGraceHours: z.number().int().min(0).max(720).default(0),
     notifications: notifications.default({}),
+    /** How long after a decision its author (or the banned commenter) may appeal it. */
+    appeals: z
+      .object({ windowDays: z.number().int().min(1).max(3650).default(183) })
+      .strict()
+      .default({}),
   })
   .strict();
 
