@@ -4,6 +4,7 @@ import express, { Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Services } from './container';
+import { appealRoutes } from './modules/appeals/appeal.routes';
 import { banRoutes } from './modules/bans/ban.routes';
 import { commenterRoutes } from './modules/commenters/commenter.routes';
 import { commentRoutes } from './modules/comments/comment.routes';
@@ -80,6 +81,7 @@ export function createApp(services: Services): Express {
   app.use(reportRoutes({ sites, comments, reports }));
   app.use(moderationRoutes({ sites, reviewQueues, decisions, caseQueues: services.caseQueues }));
   app.use(banRoutes({ sites, commenters, bans }));
+  app.use(appealRoutes({ sites, comments, appeals: services.appeals }));
   app.use(moderationLogRoutes({ sites, log }));
   app.use(privacyRoutes({ sites, erasure, subjectExports, adminKey: config.ADMIN_API_KEY }));
   app.use(commenterRoutes({ sites, commenters }));

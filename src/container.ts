@@ -1,4 +1,7 @@
 import type { CaseQueue } from './modules/moderation/case-queue';
+import { AppealService } from './modules/appeals/appeal.service';
+import { AppealQueue } from './modules/appeals/appeal-queue';
+import { withAppealStatements } from './modules/appeals/appeal-statements';
 import type { AppConfig } from '../config/env';
 import { JobQueues } from './infra/job-queues';
 import { Mailer } from './infra/mailer';
@@ -69,6 +72,7 @@ export interface Services {
   reviewQueues: ReviewQueueService;
   /** The queues of cases (notices, appeals) on /moderate, beside the comment queues. */
   caseQueues: CaseQueue[];
+  appeals: AppealService;
   erasureQueue: ErasureQueue;
   erasure: ErasureService;
   subjectExports: ExportService;
@@ -118,10 +122,12 @@ export function createServices(
     pageCache,
     refusals,
     ipHashSecret: config.IP_HASH_SECRET,
+    ownStatements: withAppealStatements,
   });
   const reviewQueues = new ReviewQueueService();
   const webhookNetwork = createWebhookNetwork(config);
   const decisions = new DecisionService(log, commenters, reviewQueues);
+  const appeals = new AppealService({ commenters, log, decisions, bans, secret: config.IP_HASH_SECRET });
   const moderationBatches = new ModerationBatches(
     {
       sites,
@@ -154,7 +160,8 @@ export function createServices(
     moderationBatches,
     reports: new ReportService(commenters, bans),
     reviewQueues,
-    caseQueues: [],
+    caseQueues: [new AppealQueue(commenters)],
+    appeals,
     erasureQueue,
     erasure: new ErasureService(erasureQueue, commenters, rateLimit, config.IP_HASH_SECRET),
     subjectExports: new ExportService(commenters, config.IP_HASH_SECRET),

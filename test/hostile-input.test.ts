@@ -1132,6 +1132,152 @@ describe('hostile input on mail choices and the unsubscribe link', () => {
   });
 });
 
+describe('hostile appeals', () => {
+  const appealOf = (id: string) => `/api/v1/comments/${id}/appeal`;
+  const banAppeal = () => `/api/v1/sites/${site.id}/me/ban/appeal`;
+  const decision = (id: string) => `/api/v1/sites/${site.id}/moderation/appeals/${id}/decision`;
+  const moderator = () => site.bearer({ sub: 'hostile-mod', name: 'Mod', roles: ['moderator'] });
+  const someAppeal = '0123456789abcdef01234567';
+  const cases: Case[] = [
+    {
+      name: 'a published comment is appealed',
+      status: 409,
+      code: 'NOT_APPEALABLE',
+      run: () => h.http.post(appealOf(stored.id)).set(auth).send({ text: 'Varför?' }),
+    },
+    {
+      name: 'an appeal has no text',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.post(appealOf(stored.id)).set(auth).send({}),
+    },
+    {
+      name: 'an appeal text is a number',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.post(appealOf(stored.id)).set(auth).send({ text: 42 }),
+    },
+    {
+      name: 'an appeal text holds NUL',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.post(appealOf(stored.id)).set(auth).send({ text: 'a\u0000b' }),
+    },
+    {
+      name: 'an appeal text is over 1000 characters',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () =>
+        h.http
+          .post(appealOf(stored.id))
+          .set(auth)
+          .send({ text: 'å'.repeat(1001) }),
+    },
+    {
+      name: 'an appeal has an unknown field',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.post(appealOf(stored.id)).set(auth).send({ text: 'x', status: 'decided' }),
+    },
+    {
+      name: 'an appeal text is an operator',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () =>
+        h.http
+          .post(appealOf(stored.id))
+          .set(auth)
+          .send({ text: { $ne: null } }),
+    },
+    {
+      name: 'an appeal is sent without a token',
+      status: 401,
+      code: 'LOGIN_REQUIRED',
+      run: () => h.http.post(appealOf(stored.id)).send({ text: 'x' }),
+    },
+    {
+      name: 'an appeal names no comment id',
+      status: 404,
+      code: 'NOT_FOUND',
+      run: () => h.http.post(appealOf('not-an-id')).set(auth).send({ text: 'x' }),
+    },
+    {
+      name: 'an appeal is form-encoded',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () => h.http.post(appealOf(stored.id)).set(auth).type('form').send('text=x'),
+    },
+    {
+      name: 'a ban is appealed by someone not banned',
+      status: 409,
+      code: 'NOT_APPEALABLE',
+      run: () => h.http.post(banAppeal()).set(auth).send({ text: 'Jag är inte avstängd' }),
+    },
+    {
+      name: 'a ban appeal is an array',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.post(banAppeal()).set(auth).send(['x']),
+    },
+    {
+      name: 'the ban statement is asked for without a token',
+      status: 401,
+      code: 'LOGIN_REQUIRED',
+      run: () => h.http.get(`/api/v1/sites/${site.id}/me/ban`),
+    },
+    {
+      name: 'an appeal is decided by a commenter',
+      status: 403,
+      code: 'FORBIDDEN',
+      run: () => h.http.post(decision(someAppeal)).set(auth).send({ outcome: 'reversed' }),
+    },
+    {
+      name: 'an appeal decision has an unknown outcome',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: async () =>
+        h.http
+          .post(decision(someAppeal))
+          .set(await moderator())
+          .send({ outcome: 'maybe' }),
+    },
+    {
+      name: 'an appeal decision names a malformed reason',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: async () =>
+        h.http
+          .post(decision(someAppeal))
+          .set(await moderator())
+          .send({ outcome: 'upheld', reasonId: 'Olaga Hot!' }),
+    },
+    {
+      name: 'an appeal decision is about an unknown appeal',
+      status: 404,
+      code: 'NOT_FOUND',
+      run: async () =>
+        h.http
+          .post(decision(someAppeal))
+          .set(await moderator())
+          .send({ outcome: 'reversed' }),
+    },
+    {
+      name: 'an appeal decision names a malformed appeal id',
+      status: 404,
+      code: 'NOT_FOUND',
+      run: async () =>
+        h.http
+          .post(decision('../../x'))
+          .set(await moderator())
+          .send({ outcome: 'reversed' }),
+    },
+  ];
+
+  it.each(cases)('when $name, then $status $code', async ({ status, code, run }) => {
+    expectContractError(await run(), status, code);
+  });
+});
+
 describe('property: arbitrary JSON', () => {
   const acceptable = (res: Response, ok: number) => {
     if (res.status === ok) return;

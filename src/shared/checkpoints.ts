@@ -11,7 +11,8 @@ export type CheckpointName =
   | 'erasure.tombstones.waiting'
   | 'erasure.final.beforeProfile'
   | 'moderation.batch.evaluated'
-  | 'moderation.batch.applied';
+  | 'moderation.batch.applied'
+  | 'appeal.decision.claimed';
 
 interface Hold {
   reached: () => void;

@@ -13,6 +13,8 @@ export interface BanDoc {
   /** The profile banned, while it exists (erasure clears it). */
   commenterId: Types.ObjectId | null;
   reason: string;
+  /** The site's reason the ban rests on (null for bans made before reasons existed). */
+  reasonId: string | null;
   until: Date | null;
   createdAt: Date;
   createdBy: Types.ObjectId | null;
@@ -25,6 +27,7 @@ const banSchema = new Schema<BanDoc>(
     subjectRef: { type: String, required: true },
     commenterId: { type: Schema.Types.ObjectId, ref: 'Commenter', default: null },
     reason: { type: String, required: true },
+    reasonId: { type: String, default: null },
     until: { type: Date, default: null },
     createdAt: { type: Date, required: true },
     createdBy: { type: Schema.Types.ObjectId, ref: 'Commenter', default: null },

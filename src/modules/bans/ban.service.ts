@@ -1,3 +1,4 @@
+import type { Types } from 'mongoose';
 import { AppError, notFound } from '../../shared/errors';
 import { logCause } from '../events/comment-events';
 import { recordEvents } from '../events/record-events';
@@ -77,6 +78,7 @@ export class BanService {
       subjectRef: ref,
       commenterId: target._id,
       reason,
+      reasonId,
       until,
       createdAt: now,
       createdBy: actor.id,
@@ -110,20 +112,31 @@ export class BanService {
    * too (the ban is found by reference; the log entry then names the reference).
    */
   async lift(siteId: string, sub: string, actor: Actor & { kind: 'moderator' }): Promise<void> {
-    const ref = subjectRef(this.secret, siteId, sub);
-    const inForce = await BanModel.find({ siteId, subjectRef: ref, liftedAt: null }, { _id: 1 }).lean();
+    await this.liftRef(siteId, subjectRef(this.secret, siteId, sub), actor);
+  }
+
+  /** Lifts the bans in force of a subject known by reference (an appeal knows no more); 404 when none. */
+  async liftRef(
+    siteId: string,
+    ref: string,
+    actor: Actor & { kind: 'moderator' },
+    details: { reason?: string; appealId?: Types.ObjectId } = {},
+  ): Promise<void> {
+    const inForce = await BanModel.find({ siteId, subjectRef: ref, liftedAt: null }, { _id: 1, commenterId: 1 }).lean();
     const result = await BanModel.updateMany(
       { siteId, subjectRef: ref, liftedAt: null },
       { $set: { liftedAt: new Date() } },
     );
     if (result.modifiedCount === 0) throw notFound('ban');
-    const target = await this.commenters.find(siteId, sub);
+    const subjectId = inForce.find((b) => b.commenterId)?.commenterId ?? null;
     const entry = await this.log.append({
       siteId,
       actor,
       action: 'unbanned',
-      subjectId: target?._id ?? null,
-      subjectRef: target ? null : ref,
+      subjectId,
+      subjectRef: subjectId ? null : ref,
+      reason: details.reason ?? null,
+      appealId: details.appealId ?? null,
     });
     await recordEvents([
       {

@@ -56,6 +56,11 @@ export interface CommentServiceDeps {
   pageCache: PublicPageCache;
   refusals: RefusalCache;
   ipHashSecret: string;
+  /**
+   * Adds to a reader's own comments what only they see beyond them (the appeals module's
+   * statements: until when a decision may be appealed, the appeal's state).
+   */
+  ownStatements?: (site: Site, comments: CommentView[]) => Promise<CommentView[]>;
 }
 
 /** Reading and writing comments: the public comment API's workflows. */
@@ -73,9 +78,15 @@ export class CommentService {
     const shared = await this.sharedPage(site, query);
     if (!viewer) return shared.page;
     const own = await this.ownOnly(site, query.thread);
-    if (!own.complete) return (await this.loadPage(site, query, viewer)).page;
-    if (nothingOwn(shared, own, viewer.sub)) return shared.page;
-    return withOwn(shared, own, viewer.sub, query);
+    if (own.complete && nothingOwn(shared, own, viewer.sub)) return shared.page;
+    const page = own.complete
+      ? withOwn(shared, own, viewer.sub, query)
+      : (await this.loadPage(site, query, viewer)).page;
+    return { ...page, comments: await this.withOwnStatements(site, page.comments) };
+  }
+
+  private withOwnStatements(site: Site, comments: CommentView[]): Promise<CommentView[]> {
+    return this.deps.ownStatements ? this.deps.ownStatements(site, comments) : Promise.resolve(comments);
   }
 
   /**
@@ -186,7 +197,8 @@ export class CommentService {
       site.id,
       slice.replies.map((r) => r.authorId).filter((id): id is Types.ObjectId => !!id),
     );
-    return { replies: slice.replies.map((r) => toCommentView(r, names, viewerId)), nextCursor: slice.cursor };
+    const replies = slice.replies.map((r) => toCommentView(r, names, viewerId));
+    return { replies: viewer ? await this.withOwnStatements(site, replies) : replies, nextCursor: slice.cursor };
   }
 
   /**

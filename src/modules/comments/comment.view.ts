@@ -1,6 +1,15 @@
 import { Types } from 'mongoose';
 import type { CommentDoc } from './comment.model';
 
+/** What the author sees of their appeal against a decision. */
+export interface AppealStatement {
+  id: string;
+  status: 'open' | 'decided';
+  outcome: 'upheld' | 'reversed' | null;
+  reasonId: string | null;
+  decidedAt: string | null;
+}
+
 /** A comment as the API returns it. */
 export interface CommentView {
   id: string;
@@ -17,7 +26,17 @@ export interface CommentView {
    * either whole): the statement of the decision,
    * the site's reason (its label and ground at GET …/reasons), who made it and when.
    */
-  decision?: { reasonId: string | null; by: 'system' | 'moderator'; at: string | null };
+  decision?: {
+    reasonId: string | null;
+    by: 'system' | 'moderator';
+    at: string | null;
+    /** Until when the author may appeal the decision; null when they no longer may (or have). Added by appeals/. */
+    appealUntil?: string | null;
+    /** The author's appeal of the decision, if any. Added by appeals/. */
+    appeal?: AppealStatement | null;
+  };
+  /** On the author's own published comment that an appeal brought back: that appeal. Added by appeals/. */
+  appeal?: AppealStatement;
   replies?: CommentView[];
   /** On a top-level comment of a page: where its further replies start, null when none follow. */
   repliesCursor?: string | null;

@@ -270,10 +270,8 @@ export class DecisionService {
     reasonId: string | null,
   ): Promise<CommentDoc | null> {
     const now = new Date();
-    const { status, held } = STATUS_OF[outcome];
     const set: Record<string, unknown> = {
-      status,
-      held,
+      ...STATUS_OF[outcome],
       decidedAt: now,
       updatedAt: now,
       decidedBy: actor.kind === 'system' ? 'system' : String(actor.id),

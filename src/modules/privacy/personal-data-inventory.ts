@@ -4,6 +4,8 @@ import { CommentModel } from '../comments/comment.model';
 import { toCommentView } from '../comments/comment.view';
 import { IdempotencyModel } from '../comments/idempotency.model';
 import { BanModel } from '../bans/ban.model';
+import { AppealModel } from '../appeals/appeal.model';
+import { appealStatement } from '../appeals/appeal.service';
 import { ModerationLogModel } from '../moderation-log/moderation-log.model';
 import { MailSubscriptionModel } from '../notifications/mail-subscription.model';
 import { SentMailModel } from '../notifications/sent-mail.model';
@@ -136,6 +138,24 @@ export const PERSONAL_DATA: PersonalDataPlace[] = [
         reason: r.reason,
         note: r.note,
         createdAt: iso(r.createdAt),
+      })),
+  },
+  {
+    key: 'appealsMade',
+    model: AppealModel,
+    holds: 'appeals the subject made against decisions about their comments or a ban, with their text',
+    filter: byProfile('commenterId'),
+    sort: { createdAt: 1 },
+    erasure: 'delete',
+    receiptKey: 'appeals_made',
+    exportAs: (appeals: any[]) =>
+      appeals.map((a) => ({
+        ...appealStatement(a),
+        about: a.about,
+        commentId: a.commentId ? String(a.commentId) : null,
+        text: a.text,
+        createdAt: iso(a.createdAt),
+        decisionAppealed: { action: a.original.action, reasonId: a.original.reasonId, at: iso(a.original.at) },
       })),
   },
   {
