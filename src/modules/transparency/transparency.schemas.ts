@@ -4,7 +4,7 @@ import { AppError } from '../../shared/errors';
 
 /** A date (`2025-01-31`, midnight UTC) or a date-time with Z or an offset (`2025-01-31T12:00:00+01:00`). */
 const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
+  /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]{1,3})?)?(?:Z|[+-]([0-9]{2}):([0-9]{2})))?$/;
 
 const instant = (description: string) =>
   z
