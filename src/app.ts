@@ -21,6 +21,7 @@ import { reasonRoutes } from './modules/reasons/reason.routes';
 import { threadRoutes } from './modules/threads/thread.routes';
 import { widgetRoutes } from './modules/widget/widget.routes';
 import { webhookRoutes } from './modules/webhooks/webhook.routes';
+import { transparencyRoutes } from './modules/transparency/transparency.routes';
 import { jsonBody, requireJsonBody } from './http/body';
 import { apiCacheControl } from './http/cache-control';
 import { errorHandler, notFoundHandler } from './http/error-handler';
@@ -87,6 +88,7 @@ export function createApp(services: Services): Express {
   app.use(commenterRoutes({ sites, commenters }));
   app.use(mailChoiceRoutes({ sites, subscriptions: services.mailSubscriptions }));
   app.use(webhookRoutes({ sites, webhooks: services.webhooks, adminKey: config.ADMIN_API_KEY }));
+  app.use(transparencyRoutes({ sites, adminKey: config.ADMIN_API_KEY }));
   app.use(widgetRoutes({ config, sites })); // embed.js, /demo, /moderate: pages set their own strict CSP
 
   app.use(methodNotAllowed(openApi)); // a known path with a method it does not have: 405, not 404

@@ -1502,3 +1502,51 @@ describe('hostile webhook requests (admin)', () => {
     );
   });
 });
+
+describe('hostile transparency queries (admin)', () => {
+  const figures = () => `/api/v1/admin/sites/${adminSite.id}/transparency`;
+  /** A case named by its value, or by its start and length when it is long. */
+  const named = (value: string) => ({
+    value,
+    name: value.length > 60 ? `${value.slice(0, 20)}… (${value.length} characters)` : value || '(empty)',
+  });
+
+  it.each(
+    [
+      'from=yesterday',
+      'from=2025-02-30',
+      'to=2025-01-01T25:00:00Z',
+      'from=2025-01-01T10:00:00',
+      'from=%EF%BC%92025-01-01',
+      'from=2025-01-01%00',
+      `from=${'2'.repeat(5000)}`,
+      'from=2025-01-02&to=2025-01-01',
+      'from=1900-01-01&to=2025-01-01',
+      'from=2025-01-01&from=2025-01-02',
+      'from[$gt]=',
+      'to[$ne]=null',
+      '$where=sleep(1000)',
+      '__proto__[polluted]=1',
+      'format=csv',
+    ].map(named),
+  )('when the figures are asked for with ?$name, then 400 VALIDATION_FAILED', async ({ value }) => {
+    expectContractError(await h.http.get(`${figures()}?${value}`).set(h.admin), 400, 'VALIDATION_FAILED');
+  });
+
+  it.each(['image/png', 'application/xml', 'text/html', '*/*;q=0', 'x'.repeat(4000), ''].map(named))(
+    'when the figures are asked for with Accept: $name, then they are answered as JSON (406 is not in the contract)',
+    async ({ value }) => {
+      const res = await h.http.get(figures()).set(h.admin).set('Accept', value);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body.site).toBe(adminSite.id);
+    },
+  );
+
+  it('when the figures are asked for without the admin key, or of a site id that is hostile, then 401 or 404', async () => {
+    expectContractError(await h.http.get(figures()), 401, 'LOGIN_REQUIRED');
+    expectContractError(await h.http.get(figures()).set(auth), 401, 'INVALID_TOKEN');
+    for (const raw of ['__proto__', encodeURIComponent('{"$ne":null}'), 'a'.repeat(5000), '%00'])
+      expectContractError(await h.http.get(`/api/v1/admin/sites/${raw}/transparency`).set(h.admin), 404, 'NOT_FOUND');
+  });
+});

@@ -31,6 +31,8 @@ export interface NewLogEntry {
   outcome?: LogEntryDoc['outcome'];
   /** Unique; defaults to a fresh id. Decisions pass `c:<commentId>:v<version>`. */
   claimKey?: string;
+  /** When it happened; defaults to now (a case entry recorded later, or a test, may give another). */
+  at?: Date;
 }
 
 /** A moderator as the log records them: their profile on the site (created on first action). */
@@ -46,7 +48,7 @@ export async function moderatorActor(
 function toLogDoc(entry: NewLogEntry): Omit<LogEntryDoc, '_id'> {
   return {
     siteId: entry.siteId,
-    at: new Date(),
+    at: entry.at ?? new Date(),
     actorKind: entry.actor.kind,
     actorId: 'id' in entry.actor ? entry.actor.id : null,
     actorName: 'name' in entry.actor ? entry.actor.name : null,

@@ -22,6 +22,7 @@ import { demoPageQuery, demoTokenQuery } from '../widget/widget.schemas';
 import { mailChoicesBody, unsubscribeForm, unsubscribeQuery } from '../notifications/mail-subscription.schemas';
 import { webhookPaths } from '../webhooks/webhook.openapi';
 import { appealPaths } from '../appeals/appeal.openapi';
+import { transparencyPaths } from '../transparency/transparency.openapi';
 import { siteIdSchema, threadKeySchema } from '../../shared/safe-text';
 import { catalogueSchema, reasonSchema } from '../reasons/reason.schemas';
 import { BODY_ERRORS, errorResponses } from './openapi.errors';
@@ -520,6 +521,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
   ];
   paths.push(...webhookPaths({ json, body, site, admin }));
   paths.push(...appealPaths({ json, body, site, jwt }));
+  paths.push(...transparencyPaths({ site, admin }));
   for (const path of paths) registry.registerPath(path);
 
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({
