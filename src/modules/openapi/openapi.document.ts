@@ -21,6 +21,7 @@ import { closeBody, includeQuery, MAX_COUNT_KEYS, reopenBody } from '../threads/
 import { demoPageQuery, demoTokenQuery } from '../widget/widget.schemas';
 import { mailChoicesBody, unsubscribeForm, unsubscribeQuery } from '../notifications/mail-subscription.schemas';
 import { webhookPaths } from '../webhooks/webhook.openapi';
+import { noticePaths } from '../notices/notice.openapi';
 import { siteIdSchema, threadKeySchema } from '../../shared/safe-text';
 import { catalogueSchema, reasonSchema } from '../reasons/reason.schemas';
 import { BODY_ERRORS, errorResponses } from './openapi.errors';
@@ -518,6 +519,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
     },
   ];
   paths.push(...webhookPaths({ json, body, site, admin }));
+  paths.push(...noticePaths({ json, body, site, jwt }));
   for (const path of paths) registry.registerPath(path);
 
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({
