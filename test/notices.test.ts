@@ -444,6 +444,17 @@ describe("notifiers' personal data", () => {
     expect((await decide(site, notice.id, { action: 'no_action' })).body.notice.explanation).toBeNull();
   });
 
+  it('when the deciding moderator is erased, then the decision stays without their profile id', async () => {
+    const site = await createSite(h);
+    const { notice } = await noticed(site, await published(site), notifier());
+    expect((await decide(site, notice.id, { action: 'no_action' })).status).toBe(200);
+    expect((await NoticeModel.findById(notice.id).lean())?.decision?.by).toEqual(expect.anything());
+    const res = await h.http.post(`/api/v1/sites/${site.id}/me/erasure`).set(await site.bearer(MODERATOR));
+    expect(res.status).toBe(202);
+    await completed(res.body.id);
+    expect((await NoticeModel.findById(notice.id).lean())?.decision).toMatchObject({ action: 'no_action', by: null });
+  });
+
   it("when retention runs, then notifiers' data of notices decided more than noticeDays ago is deleted, younger ones and open ones are kept", async () => {
     const site = await createSite(h, { retention: { noticeDays: 30 } });
     const old = await noticed(site, await published(site), notifier());
