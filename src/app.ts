@@ -22,6 +22,7 @@ import { threadRoutes } from './modules/threads/thread.routes';
 import { widgetRoutes } from './modules/widget/widget.routes';
 import { webhookRoutes } from './modules/webhooks/webhook.routes';
 import { transparencyRoutes } from './modules/transparency/transparency.routes';
+import { noticeRoutes } from './modules/notices/notice.routes';
 import { jsonBody, requireJsonBody } from './http/body';
 import { apiCacheControl } from './http/cache-control';
 import { errorHandler, notFoundHandler } from './http/error-handler';
@@ -61,7 +62,7 @@ export function createApp(services: Services): Express {
     next();
   });
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
-  app.use('/api/v1', siteCors(services.sites, services.comments));
+  app.use('/api/v1', siteCors(services.sites, services.comments, services.notices));
   app.use('/api/v1', apiCacheControl({ maxAgeS: config.PUBLIC_CACHE_MAX_AGE_S, staleS: config.PUBLIC_CACHE_STALE_S }));
   // The one-click unsubscribe link takes a form-encoded POST (RFC 8058), ahead of the JSON-only rule.
   app.use(unsubscribeRoutes({ subscriptions: services.mailSubscriptions, secret: config.IP_HASH_SECRET }));
@@ -80,6 +81,7 @@ export function createApp(services: Services): Express {
   app.use(threadRoutes({ sites, threads, commenters, comments }));
   app.use(commentRoutes({ sites, comments }));
   app.use(reportRoutes({ sites, comments, reports }));
+  app.use(noticeRoutes({ sites, notices: services.notices, noticeDecisions: services.noticeDecisions }));
   app.use(moderationRoutes({ sites, reviewQueues, decisions, caseQueues: services.caseQueues }));
   app.use(banRoutes({ sites, commenters, bans }));
   app.use(appealRoutes({ sites, comments, appeals: services.appeals }));

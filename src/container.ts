@@ -35,6 +35,9 @@ import { MailSubscriptionService } from './modules/notifications/mail-subscripti
 import { ThreadService } from './modules/threads/thread.service';
 import { createWebhookNetwork, WebhookNetwork } from './modules/webhooks/webhook-network';
 import { WebhookService } from './modules/webhooks/webhook.service';
+import { NoticeService } from './modules/notices/notice.service';
+import { NoticeDecisions } from './modules/notices/notice-decisions';
+import { NoticeQueue } from './modules/notices/notice-queue';
 
 /** Everything the API and the workers share, wired once per process. */
 export interface Services {
@@ -73,6 +76,9 @@ export interface Services {
   /** The queues of cases (notices, appeals) on /moderate, beside the comment queues. */
   caseQueues: CaseQueue[];
   appeals: AppealService;
+  /** Notices of illegal content (DSA Art. 16): sent by anyone, read back by token. */
+  notices: NoticeService;
+  noticeDecisions: NoticeDecisions;
   erasureQueue: ErasureQueue;
   erasure: ErasureService;
   subjectExports: ExportService;
@@ -160,8 +166,11 @@ export function createServices(
     moderationBatches,
     reports: new ReportService(commenters, bans),
     reviewQueues,
-    caseQueues: [new AppealQueue(commenters)],
+    // Notices of illegal content come first, ahead of appeals (and of ordinary reports on /moderate).
+    caseQueues: [new NoticeQueue(commenters), new AppealQueue(commenters)],
     appeals,
+    notices: new NoticeService({ log, rateLimit, secret: config.IP_HASH_SECRET }),
+    noticeDecisions: new NoticeDecisions({ comments, commenters, log }),
     erasureQueue,
     erasure: new ErasureService(erasureQueue, commenters, rateLimit, config.IP_HASH_SECRET),
     subjectExports: new ExportService(commenters, config.IP_HASH_SECRET),

@@ -1,16 +1,24 @@
 import cors, { CorsOptions } from 'cors';
 import type { Request, RequestHandler } from 'express';
 import type { CommentService } from './modules/comments/comment.service';
+import type { NoticeService } from './modules/notices/notice.service';
 import type { SiteService } from './modules/sites/site.service';
 
 const SITE_PATH = /^\/api\/v1\/sites\/([a-z0-9-]{1,64})\//;
 const COMMENT_PATH = /^\/api\/v1\/comments\/([a-f0-9]{24})(\/|$)/;
+const NOTICE_PATH = /^\/api\/v1\/notices\/([a-f0-9]{24})$/;
 
 /**
  * CORS for the public API: a browser may call it only from the origins configured for
- * the site the request is about. Admin endpoints get no CORS at all.
+ * the site the request is about. Routes addressed by a comment's or a notice's id alone
+ * take that site's origins (a notice's status is read by the widget on the site's pages).
+ * Admin endpoints get no CORS at all.
  */
-export function siteCors(sites: SiteService, comments: CommentService): RequestHandler {
+export function siteCors(
+  sites: SiteService,
+  comments: CommentService,
+  notices: Pick<NoticeService, 'siteIdOf'>,
+): RequestHandler {
   const base: CorsOptions = {
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Accept-Language'],
@@ -30,7 +38,7 @@ export function siteCors(sites: SiteService, comments: CommentService): RequestH
   // allows): otherwise a shared cache could hand one origin's answer to another.
   return (req, res, next) => {
     const path = req.originalUrl.split('?')[0] as string;
-    if (SITE_PATH.test(path) || COMMENT_PATH.test(path)) res.vary('Origin');
+    if (SITE_PATH.test(path) || COMMENT_PATH.test(path) || NOTICE_PATH.test(path)) res.vary('Origin');
     handler(req, res, next);
   };
 
@@ -40,6 +48,8 @@ export function siteCors(sites: SiteService, comments: CommentService): RequestH
     let siteId = SITE_PATH.exec(path)?.[1];
     const commentId = COMMENT_PATH.exec(path)?.[1];
     if (!siteId && commentId) siteId = await comments.siteIdOf(commentId).catch(() => undefined);
+    const noticeId = NOTICE_PATH.exec(path)?.[1];
+    if (!siteId && noticeId) siteId = await notices.siteIdOf(noticeId).catch(() => undefined);
     if (!siteId) return [];
     const site = await sites.find(siteId);
     return site?.config.origins ?? [];

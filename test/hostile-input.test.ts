@@ -1354,6 +1354,325 @@ describe('property: arbitrary JSON', () => {
   });
 });
 
+describe('hostile notices of illegal content', () => {
+  const notices = () => `/api/v1/sites/${site.id}/notices`;
+  const valid = () => ({
+    commentId: stored.id,
+    reasonId: 'olaga_hot',
+    explanation: 'Kommentaren är ett olaga hot.',
+    notifier: { name: 'Nora', email: 'nora@example.se' },
+    goodFaith: true,
+  });
+  /** Sends a notice about the stored comment with `change` over a valid body (undefined removes a field). */
+  const noticeWith = (change: Record<string, unknown>) => {
+    const body: Record<string, unknown> = { ...valid(), ...change };
+    for (const [k, v] of Object.entries(change)) if (v === undefined) delete body[k];
+    return h.http.post(notices()).send(body);
+  };
+  const postRawNotice = (json: string) => h.http.post(notices()).set('Content-Type', 'application/json').send(json);
+  const decision = (id: string) => `/api/v1/sites/${site.id}/moderation/notices/${id}/decision`;
+  const moderator = () => site.bearer({ sub: 'mod-hostile', name: 'Moderator', roles: ['moderator'] });
+
+  const cases: Case[] = [
+    {
+      name: 'goodFaith is missing',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ goodFaith: undefined }),
+    },
+    { name: 'goodFaith is false', status: 400, code: 'VALIDATION_FAILED', run: () => noticeWith({ goodFaith: false }) },
+    {
+      name: 'goodFaith is "true"',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ goodFaith: 'true' }),
+    },
+    {
+      name: 'an unknown field is sent',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ status: 'decided' }),
+    },
+    {
+      name: 'notifier has an unknown field',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ notifier: { name: 'N', sub: 'user-1' } }),
+    },
+    {
+      name: 'commentId is not an ObjectId',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ commentId: 'abc' }),
+    },
+    {
+      name: 'commentId is {"$ne": null}',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ commentId: { $ne: null } }),
+    },
+    { name: 'commentId is a number', status: 400, code: 'VALIDATION_FAILED', run: () => noticeWith({ commentId: 1 }) },
+    {
+      name: 'reasonId is {"$gt": ""}',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ reasonId: { $gt: '' } }),
+    },
+    {
+      name: 'reasonId is upper case',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ reasonId: 'OLAGA_HOT' }),
+    },
+    {
+      name: 'reasonId is of kind terms',
+      status: 422,
+      code: 'REASON_REQUIRED',
+      run: () => noticeWith({ reasonId: 'reklam' }),
+    },
+    { name: 'reasonId is unknown', status: 422, code: 'REASON_REQUIRED', run: () => noticeWith({ reasonId: 'okand' }) },
+    {
+      name: 'explanation is missing',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ explanation: undefined }),
+    },
+    {
+      name: 'explanation is empty',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ explanation: '' }),
+    },
+    {
+      name: 'explanation is white space',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ explanation: ' \n\t ' }),
+    },
+    {
+      name: 'explanation is 2001 characters',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ explanation: 'x'.repeat(2001) }),
+    },
+    {
+      name: 'explanation is over 16 kB',
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      run: () => noticeWith({ explanation: 'x'.repeat(17 * 1024) }),
+    },
+    {
+      name: 'explanation holds a NUL character',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ explanation: 'hot\u0000hot' }),
+    },
+    {
+      name: 'explanation holds a lone surrogate',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRawNotice(JSON.stringify(valid()).replace('olaga hot.', 'olaga \\ud800 hot.')),
+    },
+    {
+      name: 'explanation is an array',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ explanation: ['x'] }),
+    },
+    {
+      name: 'the notifier name holds a line break',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ notifier: { name: 'Nora\nAdmin' } }),
+    },
+    {
+      name: 'the notifier name is 101 characters',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ notifier: { name: 'n'.repeat(101) } }),
+    },
+    {
+      name: 'the notifier email is not an address',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ notifier: { email: 'nora' } }),
+    },
+    {
+      name: 'the notifier email carries a header',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ notifier: { email: 'nora@example.se\r\nBcc: x@example.se' } }),
+    },
+    {
+      name: 'the notifier email is over 254 characters',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ notifier: { email: `${'a'.repeat(60)}@${'b'.repeat(200)}.se` } }),
+    },
+    {
+      name: 'notifier is a string',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => noticeWith({ notifier: 'Nora' }),
+    },
+    {
+      name: 'a __proto__ key is sent',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRawNotice(JSON.stringify(valid()).replace(/}$/, ',"__proto__":{"polluted":true}}')),
+    },
+    { name: 'the body is an array', status: 400, code: 'VALIDATION_FAILED', run: () => postRawNotice('[]') },
+    { name: 'the body is null', status: 400, code: 'VALIDATION_FAILED', run: () => postRawNotice('null') },
+    {
+      name: 'the JSON is malformed',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => postRawNotice('{"commentId":'),
+    },
+    {
+      name: 'the body is text/plain',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      run: () => h.http.post(notices()).set('Content-Type', 'text/plain').send(JSON.stringify(valid())),
+    },
+    {
+      name: 'the comment is unknown',
+      status: 404,
+      code: 'NOT_FOUND',
+      run: () => noticeWith({ commentId: 'f'.repeat(24) }),
+    },
+    {
+      name: 'the site is unknown',
+      status: 404,
+      code: 'NOT_FOUND',
+      run: () => h.http.post('/api/v1/sites/finns-inte/notices').send(valid()),
+    },
+    {
+      name: 'the status is read without a token',
+      status: 404,
+      code: 'NOT_FOUND',
+      run: () => h.http.get(`/api/v1/notices/${'0'.repeat(24)}`),
+    },
+    {
+      name: 'the status is read with a repeated token',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.get(`/api/v1/notices/${'0'.repeat(24)}?token=a&token=b`),
+    },
+    {
+      name: 'the status is read with an unknown query field',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.get(`/api/v1/notices/${'0'.repeat(24)}?token=a&admin=1`),
+    },
+    {
+      name: 'the status is read with a 300-character token',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: () => h.http.get(`/api/v1/notices/${'0'.repeat(24)}`).query({ token: 't'.repeat(300) }),
+    },
+    {
+      name: 'a decision is sent without a login',
+      status: 401,
+      code: 'LOGIN_REQUIRED',
+      run: () => h.http.post(decision('0'.repeat(24))).send({ action: 'no_action' }),
+    },
+    {
+      name: 'a decision is sent by a reader',
+      status: 403,
+      code: 'FORBIDDEN',
+      run: async () =>
+        h.http
+          .post(decision('0'.repeat(24)))
+          .set(auth)
+          .send({ action: 'no_action' }),
+    },
+    {
+      name: 'a decision has an unknown action',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: async () =>
+        h.http
+          .post(decision('0'.repeat(24)))
+          .set(await moderator())
+          .send({ action: 'approve' }),
+    },
+    {
+      name: 'a decision has an unknown field',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: async () =>
+        h.http
+          .post(decision('0'.repeat(24)))
+          .set(await moderator())
+          .send({ action: 'no_action', commentId: stored.id }),
+    },
+    {
+      name: 'a decision reasonId is an operator',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      run: async () =>
+        h.http
+          .post(decision('0'.repeat(24)))
+          .set(await moderator())
+          .send({ action: 'remove', reasonId: { $ne: null } }),
+    },
+    {
+      name: 'a decision is about an unknown notice',
+      status: 404,
+      code: 'NOT_FOUND',
+      run: async () =>
+        h.http
+          .post(decision('0'.repeat(24)))
+          .set(await moderator())
+          .send({ action: 'no_action' }),
+    },
+  ];
+
+  it.each(cases)('when $name, then $status $code in the error shape', async ({ status, code, run }) => {
+    expectContractError(await run(), status, code);
+  });
+
+  it.each(['nope', '__proto__', '$where', encodeURIComponent('{"$ne":null}'), 'a'.repeat(5000), '%00', 'F'.repeat(24)])(
+    'when a notice id is %s, then its status and its decision answer 404 NOT_FOUND',
+    async (raw) => {
+      expectContractError(await h.http.get(`/api/v1/notices/${raw}`).query({ token: 'x' }), 404, 'NOT_FOUND');
+      expectContractError(
+        await h.http
+          .post(decision(raw))
+          .set(await moderator())
+          .send({ action: 'no_action' }),
+        404,
+        'NOT_FOUND',
+      );
+    },
+  );
+
+  it('when any JSON value is POSTed as a notice, then the answer is 201 or a 4xx in the error shape', async () => {
+    const shaped = fc.record(
+      {
+        commentId: fc.oneof(fc.constant(stored.id), fc.jsonValue()),
+        reasonId: fc.oneof(fc.constantFrom('olaga_hot', 'reklam'), fc.jsonValue()),
+        explanation: fc.oneof(fc.string({ unit: 'binary' }), fc.jsonValue()),
+        notifier: fc.oneof(
+          fc.record({ name: fc.string(), email: fc.jsonValue() }, { requiredKeys: [] }),
+          fc.jsonValue(),
+        ),
+        goodFaith: fc.oneof(fc.constant(true), fc.jsonValue()),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue({ stringUnit: 'binary' }), shaped), async (value) => {
+        const res = await postRawNotice(JSON.stringify(value));
+        if (res.status === 201) return;
+        expectContractError(res);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe('hostile webhook requests (admin)', () => {
   const hooks = () => `/api/v1/admin/sites/${adminSite.id}/webhooks`;
   const postRawHook = (json: string) =>

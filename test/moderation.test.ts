@@ -106,7 +106,7 @@ describe("the moderators' queue", () => {
 
     const mod = await site.bearer(MODERATOR);
     const counts = await h.http.get(`/api/v1/sites/${site.id}/moderation/queues`).set(mod);
-    expect(counts.body).toEqual({ pending: 1, reported: 1, rejected: 1, approved: 1 });
+    expect(counts.body).toEqual({ pending: 1, reported: 1, rejected: 1, approved: 1, notices: 0, appeals: 0 });
 
     const pending = await h.http.get(`/api/v1/sites/${site.id}/moderation/queues/pending`).set(mod);
     const item = pending.body.items[0];

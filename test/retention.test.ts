@@ -4,6 +4,7 @@ import { IdempotencyModel } from '../src/modules/comments/idempotency.model';
 import Bull from 'bull';
 import { moderationJob } from '../src/modules/moderation/moderation.job';
 import { runRetention } from '../src/modules/retention/retention.runner';
+import { NoticeModel } from '../src/modules/notices/notice.model';
 import { createSite, useHarness } from './helpers/harness';
 
 const h = useHarness();
@@ -66,6 +67,45 @@ describe('retention', () => {
     await runRetention([], h.services.logger);
     expect((await byId(docs.youngRejected))?.status).toBe('rejected');
   }, 120_000);
+
+  it("when retention runs, then a notice decided more than noticeDays ago loses its notifier's data and is counted, and the case stays", async () => {
+    const site = await createSite(h, { retention: { noticeDays: 10 } });
+    const now = Date.now();
+    const notice = (decidedDaysAgo: number | null) => ({
+      _id: new Types.ObjectId(),
+      siteId: site.id,
+      commentId: new Types.ObjectId(),
+      threadKey: 'r',
+      reasonId: 'olaga_hot',
+      explanation: `Förklaring ${decidedDaysAgo}`,
+      notifierName: 'Nils Notifierare',
+      notifierEmail: 'nils@example.se',
+      notifierEmailRef: 'ref',
+      goodFaith: true,
+      tokenHash: 'h',
+      status: decidedDaysAgo === null ? 'received' : 'decided',
+      dedupeKey: `x:${new Types.ObjectId().toHexString()}`,
+      createdAt: new Date(now - 20 * DAY),
+      decidedAt: decidedDaysAgo === null ? null : new Date(now - decidedDaysAgo * DAY),
+      decision: decidedDaysAgo === null ? null : { action: 'no_action', reasonId: null, by: null, at: new Date() },
+    });
+    const [old, young, open] = [notice(11), notice(9), notice(null)];
+    await NoticeModel.insertMany([old, young, open]);
+
+    const counts = await runRetention([], h.services.logger);
+
+    expect(counts.noticeNotifiersErased).toBeGreaterThanOrEqual(1);
+    expect(await NoticeModel.findById(old._id).lean()).toMatchObject({
+      status: 'decided',
+      reasonId: 'olaga_hot',
+      explanation: null,
+      notifierName: null,
+      notifierEmail: null,
+      notifierEmailRef: null,
+    });
+    for (const kept of [young, open])
+      expect((await NoticeModel.findById(kept._id).lean())?.notifierName).toBe('Nils Notifierare');
+  });
 
   it('when a worker starts, then the retention job is scheduled as a repeatable job on Redis', async () => {
     await h.startWorkers();

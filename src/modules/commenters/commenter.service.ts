@@ -54,12 +54,16 @@ export class CommenterService {
    * NOT_FOUND when nothing is stored about them.
    */
   async findSubject(siteId: string, subject: { sub: string } | { email: string }): Promise<CommenterDoc[]> {
-    const profiles =
-      'sub' in subject
-        ? await CommenterModel.find({ siteId, sub: subject.sub }).lean()
-        : await CommenterModel.find({ siteId, email: subject.email.trim().toLowerCase() }).lean();
+    const profiles = await this.profilesOf(siteId, subject);
     if (profiles.length === 0) throw notFound('subject');
     return profiles;
+  }
+
+  /** The profiles findSubject names, none when none match (a notifier by email may have none). */
+  async profilesOf(siteId: string, subject: { sub: string } | { email: string }): Promise<CommenterDoc[]> {
+    return 'sub' in subject
+      ? CommenterModel.find({ siteId, sub: subject.sub }).lean()
+      : CommenterModel.find({ siteId, email: subject.email.trim().toLowerCase() }).lean();
   }
 
   /** Display names and host user ids by profile id, for pages that know whose each comment is. */

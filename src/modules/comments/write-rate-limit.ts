@@ -5,7 +5,7 @@ import type { Logger } from '../../infra/logger';
 import type { RedisConnections } from '../../infra/redis';
 import type { Site } from '../sites/site.service';
 
-type Kind = 'commenter' | 'ip' | 'erasure';
+type Kind = 'commenter' | 'ip' | 'erasure' | 'notice-ip' | 'notice-comment';
 
 /** Erasure requests one data subject may file per hour (each one mints a receipt token). */
 export const ERASURE_REQUESTS_PER_HOUR = 5;
@@ -57,13 +57,23 @@ export class WriteRateLimit {
     await this.take(this.limiter('erasure', ERASURE_REQUESTS_PER_HOUR, 3600), this.counterKey(siteId, 'e', subjectRef));
   }
 
+  /** Counts one notice of illegal content, per sender's IP hash and per comment noticed; 429 over either hourly limit. */
+  async consumeNotice(site: Site, ipHash: string, commentId: string): Promise<void> {
+    const { noticesPerIpPerHour, noticesPerCommentPerHour } = site.config.rateLimits;
+    await this.take(this.limiter('notice-ip', noticesPerIpPerHour, 3600), this.counterKey(site.id, 'ni', ipHash));
+    await this.take(
+      this.limiter('notice-comment', noticesPerCommentPerHour, 3600),
+      this.counterKey(site.id, 'nc', commentId),
+    );
+  }
+
   /** The full Redis key of a data subject's erasure-request counter, for erasure. */
   erasureKey(siteId: string, subjectRef: string): string {
     return `${this.prefix}:rl:erasure:${this.counterKey(siteId, 'e', subjectRef)}`;
   }
 
   /** The key (after the limiter's prefix) that counts a commenter ('c') or an IP hash ('i'). */
-  counterKey(siteId: string, kind: 'c' | 'i' | 'e', value: string): string {
+  counterKey(siteId: string, kind: 'c' | 'i' | 'e' | 'ni' | 'nc', value: string): string {
     return `${siteId}:${keyedHash(this.secret, `${kind}:${siteId}:${value}`)}`;
   }
 

@@ -23,6 +23,7 @@ import { mailChoicesBody, unsubscribeForm, unsubscribeQuery } from '../notificat
 import { webhookPaths } from '../webhooks/webhook.openapi';
 import { appealPaths } from '../appeals/appeal.openapi';
 import { transparencyPaths } from '../transparency/transparency.openapi';
+import { noticePaths } from '../notices/notice.openapi';
 import { siteIdSchema, threadKeySchema } from '../../shared/safe-text';
 import { catalogueSchema, reasonSchema } from '../reasons/reason.schemas';
 import { BODY_ERRORS, errorResponses } from './openapi.errors';
@@ -522,6 +523,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
   paths.push(...webhookPaths({ json, body, site, admin }));
   paths.push(...appealPaths({ json, body, site, jwt }));
   paths.push(...transparencyPaths({ site, admin }));
+  paths.push(...noticePaths({ json, body, site, jwt }));
   for (const path of paths) registry.registerPath(path);
 
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({

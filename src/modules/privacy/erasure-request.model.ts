@@ -9,13 +9,16 @@ export type ErasureReceipt = Record<string, number>;
 /**
  * A data subject's erasure request. It keeps no personal data: the subject is the keyed
  * hash `subjectRef`, the commenter profile id (meaningless once the profile is gone), and
- * receipt tokens are stored as SHA-256 hashes.
+ * receipt tokens are stored as SHA-256 hashes. A subject known only by an email address
+ * (a notifier no profile matches) has no profile id; `subjectRef` is then `emailRef`.
  */
 export interface ErasureRequestDoc {
   _id: Types.ObjectId;
   siteId: string;
   subjectRef: string;
-  commenterId: Types.ObjectId;
+  commenterId: Types.ObjectId | null;
+  /** Keyed hash of the subject's email (subject-ref.ts emailRef), when one is known: their notices. */
+  emailRef: string | null;
   requestedBy: 'subject' | 'admin';
   status: ErasureStatus;
   createdAt: Date;
@@ -36,7 +39,8 @@ const erasureRequestSchema = new Schema<ErasureRequestDoc>(
   {
     siteId: { type: String, required: true },
     subjectRef: { type: String, required: true },
-    commenterId: { type: Schema.Types.ObjectId, ref: 'Commenter', required: true },
+    commenterId: { type: Schema.Types.ObjectId, ref: 'Commenter', default: null },
+    emailRef: { type: String, default: null },
     requestedBy: { type: String, enum: ['subject', 'admin'], required: true },
     status: { type: String, enum: ['scheduled', 'running', 'completed', 'cancelled'], required: true },
     createdAt: { type: Date, required: true },

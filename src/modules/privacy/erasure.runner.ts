@@ -131,7 +131,7 @@ async function claimStep(request: ErasureRequestDoc, n: number, deps: ErasureDep
 const removalOf = (request: ErasureRequestDoc): Removal => ({
   actor: { kind: 'system' },
   reason: 'erasure',
-  allOf: request.commenterId,
+  allOf: request.commenterId ?? undefined,
 });
 
 /**
@@ -143,6 +143,8 @@ async function planCommentStep(
   request: ErasureRequestDoc,
   deps: ErasureDeps,
 ): Promise<{ step: Step; found: Removable } | null> {
+  // A subject known by email alone has no profile, so no comments (and authorId null would name tombstones).
+  if (!request.commenterId) return null;
   const chunk = await CommentModel.find(
     { authorId: request.commenterId, siteId: request.siteId },
     { ...REMOVABLE_FIELDS, revision: 1, ipHash: 1 },
@@ -176,6 +178,7 @@ const subjectOf = (request: ErasureRequestDoc): DataSubject => ({
   siteId: request.siteId,
   commenterId: request.commenterId,
   subjectRef: request.subjectRef,
+  emailRef: request.emailRef ?? null,
 });
 
 /**

@@ -7,7 +7,9 @@ import type { CommenterService } from '../commenters/commenter.service';
 import type { Site } from '../sites/site.service';
 import { ErasureRequestDoc, ErasureRequestModel, ErasureStatus } from './erasure-request.model';
 import type { ErasureQueue } from './erasure.queue';
-import { subjectRef } from './subject-ref';
+import { subjectByEmailAlone } from './export.service';
+import type { DataSubject } from './personal-data-inventory';
+import { emailRef, subjectRef } from './subject-ref';
 
 /** A request due this long without a job in Redis is scheduled again by the sweeper. */
 const SWEEP_AFTER_MS = 60_000;
@@ -43,7 +45,24 @@ export class ErasureService {
     profile: CommenterDoc,
     requestedBy: 'subject' | 'admin',
   ): Promise<{ request: ErasureRequestDoc; receiptToken: string }> {
-    const ref = subjectRef(this.secret, site.id, profile.sub);
+    return this.file(
+      site,
+      {
+        subjectRef: subjectRef(this.secret, site.id, profile.sub),
+        commenterId: profile._id,
+        emailRef: profile.email ? emailRef(this.secret, site.id, profile.email) : null,
+      },
+      requestedBy,
+    );
+  }
+
+  /** Files (or joins) the erasure of a subject: a profile, or an address no profile has. */
+  private async file(
+    site: Site,
+    subject: Pick<DataSubject, 'subjectRef' | 'commenterId'> & { emailRef: string | null },
+    requestedBy: 'subject' | 'admin',
+  ): Promise<{ request: ErasureRequestDoc; receiptToken: string }> {
+    const ref = subject.subjectRef;
     const receiptToken = randomBytes(24).toString('base64url');
     const open = await ErasureRequestModel.findOne({
       siteId: site.id,
@@ -71,7 +90,8 @@ export class ErasureService {
       await ErasureRequestModel.create({
         siteId: site.id,
         subjectRef: ref,
-        commenterId: profile._id,
+        commenterId: subject.commenterId,
+        emailRef: subject.emailRef,
         requestedBy,
         status: 'scheduled',
         createdAt: now,
@@ -90,15 +110,21 @@ export class ErasureService {
 
   /**
    * Requests on someone's behalf, by host user id or by email (every profile with that
-   * email); 404 when no profile matches.
+   * email). An email no profile has is erased as a subject of its own when something is
+   * stored under it (notices sent with it); 404 when nothing matches.
    */
   async requestFor(
     site: Site,
     subject: { sub: string } | { email: string },
   ): Promise<Array<{ request: ErasureRequestDoc; receiptToken: string }>> {
-    const profiles = await this.commenters.findSubject(site.id, subject);
+    const profiles = await this.commenters.profilesOf(site.id, subject);
     const results = [];
     for (const profile of profiles) results.push(await this.request(site, profile, 'admin'));
+    if (results.length === 0 && 'email' in subject) {
+      const alone = await subjectByEmailAlone(this.secret, site.id, subject.email);
+      if (alone) results.push(await this.file(site, { ...alone, emailRef: alone.emailRef ?? null }, 'admin'));
+    }
+    if (results.length === 0) throw notFound('subject');
     return results;
   }
 

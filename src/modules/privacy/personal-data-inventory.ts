@@ -11,15 +11,21 @@ import { MailSubscriptionModel } from '../notifications/mail-subscription.model'
 import { SentMailModel } from '../notifications/sent-mail.model';
 import { ReportModel } from '../reports/report.model';
 import { ThreadModel } from '../threads/thread.model';
+import { noticesMade } from '../notices/notice-personal-data';
 import { ErasureRequestModel } from './erasure-request.model';
 
-/** Whom a look-up is about: one commenter on one site. */
+/**
+ * Whom a look-up is about: one commenter on one site, or someone known only by an email
+ * address (a notifier without a profile: then no commenterId, and subjectRef is emailRef).
+ */
 export interface DataSubject {
   siteId: string;
   /** The profile, when one exists (it does not after an erasure). */
   commenterId: Types.ObjectId | null;
   /** The pseudonymous reference (keyed hash of site and host user id). */
   subjectRef: string;
+  /** Keyed hash of the subject's email address (subject-ref.ts emailRef), when one is known. */
+  emailRef?: string | null;
 }
 
 /**
@@ -140,6 +146,7 @@ export const PERSONAL_DATA: PersonalDataPlace[] = [
         createdAt: iso(r.createdAt),
       })),
   },
+  noticesMade,
   {
     key: 'appealsMade',
     model: AppealModel,

@@ -6,6 +6,7 @@ import { SentMailModel } from '../notifications/sent-mail.model';
 import { EventModel } from '../events/event.model';
 import { AttemptModel, DeliveryModel } from '../webhooks/webhook-delivery.model';
 import { SiteModel } from '../sites/site.model';
+import { ERASED_NOTIFIER, NoticeModel } from '../notices/notice.model';
 import type { SiteConfig } from '../sites/site.schemas';
 
 /** Idempotency keys only need to outlive a client's retries. */
@@ -20,6 +21,8 @@ export interface RetentionCounts {
   rejectedDeleted: number;
   idempotencyDeleted: number;
   sentMailDeleted: number;
+  /** Notices whose notifier's name, address and explanation went, `retention.noticeDays` after the decision. */
+  noticeNotifiersErased: number;
   /** Webhook attempts (the delivery log), finished deliveries and dispatched events older than WEBHOOK_RETENTION_DAYS. */
   webhookRecordsDeleted: number;
   eventsDeleted: number;
@@ -41,7 +44,8 @@ function groupBy<T extends { _id: unknown }, K>(items: T[], keyOf: (item: T) => 
 /**
  * Applies every site's retention settings: IP hashes older than `ipHashDays` and
  * rejected comments older than `rejectedDays` (counted from the decision) are deleted;
- * records of sent mail older than `notifications.sentMailRetentionDays`, old idempotency
+ * records of sent mail older than `notifications.sentMailRetentionDays`, the notifier's
+ * data on notices decided more than `retention.noticeDays` ago, old idempotency
  * records and finished job records go too. Logs counts only.
  */
 export async function runRetention(
@@ -55,6 +59,7 @@ export async function runRetention(
     rejectedDeleted: 0,
     idempotencyDeleted: 0,
     sentMailDeleted: 0,
+    noticeNotifiersErased: 0,
     webhookRecordsDeleted: 0,
     eventsDeleted: 0,
     jobRecordsDeleted: 0,
@@ -107,6 +112,21 @@ export async function runRetention(
     counts.sentMailDeleted += (
       await SentMailModel.deleteMany({ siteId: { $in: group.map((s) => s._id) }, at: { $lt: cutoff } })
     ).deletedCount;
+  }
+  // Notices stay as case records; their notifier's data goes noticeDays after the decision.
+  for (const [days, group] of groupBy(sites, (s) => (s.config as SiteConfig).retention.noticeDays ?? 180)) {
+    const cutoff = new Date(now.getTime() - days * 86_400_000);
+    counts.noticeNotifiersErased += (
+      await NoticeModel.updateMany(
+        {
+          status: 'decided',
+          decidedAt: { $lt: cutoff },
+          notifierErasedAt: null,
+          siteId: { $in: group.map((s) => s._id) },
+        },
+        { $set: { ...ERASED_NOTIFIER, notifierErasedAt: now } },
+      )
+    ).modifiedCount;
   }
   counts.idempotencyDeleted = (
     await IdempotencyModel.deleteMany({ createdAt: { $lt: new Date(now.getTime() - IDEMPOTENCY_KEEP_MS) } })

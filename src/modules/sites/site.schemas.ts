@@ -92,13 +92,14 @@ const retention = z
   .strict();
 
 /**
- * An e-mail address a site's staff gives for its notices (moderators, privacy contacts):
+ * An e-mail address a site's staff gives for its notices (moderators, privacy contacts),
+ * and the one a notifier may give with a notice of illegal content:
  * a local part and a domain with a dot, neither holding spaces, control characters or the
  * characters that would need quoting in a mail header. Stated as one pattern, so the API
  * document says exactly what is accepted.
  */
 const ADDRESS_PART = String.raw`[^\s@<>(),;:"[\]\\\x00-\x1f\x7f]`;
-const staffAddress = z
+export const staffAddress = z
   .string()
   .max(254)
   .regex(new RegExp(`^${ADDRESS_PART}{1,64}@${ADDRESS_PART}+\\.${ADDRESS_PART}+$`), 'must be an e-mail address')
