@@ -224,6 +224,42 @@ describe.each(['sv', 'en'] as const)('mail in %s', (locale) => {
     );
     expect(rejected.text).not.toContain('Vänta på mig');
   });
+
+  it('when a moderator removes a subscriber’s comment and another decides their appeal, then they are told of both: the reason and how to appeal, then the outcome', async () => {
+    const site = await createSite(h, { locale });
+    const author = person(`appeal-${locale}`);
+    expect((await choose(site, author, { decisions: true })).status).toBe(200);
+    const id = await publishedComment(site, author, { body: 'Borttagen text som inte mejlas' });
+    await h.http
+      .delete(`/api/v1/comments/${id}?reasonId=olaga_hot`)
+      .set(await site.bearer(MODERATOR))
+      .expect(204);
+    const removed = await mailTo(author.email, { timeoutMs: 10_000 });
+    expect(removed.subject).toBe(sv ? 'Din kommentar har tagits bort' : 'Your comment was removed');
+    expect(removed.text).toContain(sv ? 'Skäl: Olaga hot' : 'Reason: Unlawful threat');
+    expect(removed.text).toContain(sv ? 'överklaga det inom 183 dagar' : 'appeal it within 183 days');
+    expect(removed.text).toContain(`#kommentar-${id}`);
+    const appeal = await h.http
+      .post(`/api/v1/comments/${id}/appeal`)
+      .set(await site.bearer(author))
+      .send({ text: 'Det var inget hot.' });
+    expect(appeal.status).toBe(201);
+    await h.http
+      .post(`/api/v1/sites/${site.id}/moderation/appeals/${appeal.body.appeal.id}/decision`)
+      .set(await site.bearer({ sub: 'mod-2', name: 'Mats', roles: ['moderator'] }))
+      .send({ outcome: 'reversed' })
+      .expect(200);
+    const mails = await eventually(async () => {
+      const all = await mailsTo(author.email);
+      return all.length === 3 ? all : undefined; // removed, appeal decided, published again
+    });
+    const subjects = mails.map((m) => m.subject);
+    expect(subjects).toContain(sv ? 'Ditt överklagande har bifallits' : 'Your appeal was granted');
+    for (const mail of mails) {
+      expect(mail.text).not.toContain('Borttagen text som inte mejlas');
+      expect(mail.text).not.toContain('Det var inget hot');
+    }
+  });
 });
 
 describe('what is not mailed', () => {

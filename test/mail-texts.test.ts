@@ -18,7 +18,10 @@ const every: MailKind[] = [
   { kind: 'erasure_failed', site: 'myndigheten', requestId: 'e1' },
   { kind: 'replied', site: 'myndigheten', commentUrl: comment },
   { kind: 'published', site: 'myndigheten', commentUrl: comment },
-  { kind: 'rejected', site: 'myndigheten', reason: 'Personuppgifter om någon annan' },
+  { kind: 'rejected', site: 'myndigheten', reason: 'Personuppgifter om någon annan', appealDays: 183 },
+  { kind: 'removed', site: 'myndigheten', reason: 'Olaga hot', appealDays: 183, commentUrl: comment },
+  { kind: 'appeal_decided', site: 'myndigheten', outcome: 'reversed', reason: null, commentUrl: comment },
+  { kind: 'appeal_decided', site: 'myndigheten', outcome: 'upheld', reason: 'Olaga hot', commentUrl: comment },
   { kind: 'webhook_disabled', site: 'myndigheten', webhookId: 'wh_1', host: 'hooks.example.se', failingHours: 72 },
 ];
 
@@ -32,7 +35,7 @@ describe('mail texts', () => {
     expect(digest(1, 1, 'en')).toBe('1 comment is waiting, the oldest for 1 minute (s)');
   });
 
-  it.each(every.map((mail) => [mail.kind, mail] as const))(
+  it.each(every.map((mail) => ['outcome' in mail ? `${mail.kind} (${mail.outcome})` : mail.kind, mail] as const))(
     'when a %s mail is written, then both languages have a subject, the link, the footer and the unsubscribe link at the end',
     (_kind, mail) => {
       const sv = mailText(mail, 'sv', 'https://k.example/u?token=t');
@@ -45,6 +48,7 @@ describe('mail texts', () => {
         const link = 'moderateUrl' in mail ? mail.moderateUrl : 'commentUrl' in mail ? mail.commentUrl : undefined;
         if (link) expect(written.text).toContain(link);
         if ('requestId' in mail) expect(written.text).toContain(mail.requestId);
+        if ('appealDays' in mail) expect(written.text).toContain(`${mail.appealDays}`);
       }
       expect(mailText(mail, 'sv').text).not.toContain('Avsluta');
     },

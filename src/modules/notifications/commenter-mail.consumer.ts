@@ -9,7 +9,8 @@ import { MailSubscriptionModel } from './mail-subscription.model';
 /**
  * Which mail an event may become, if any. A comment published by the system right after
  * it was written is no news to its author (the widget showed it at once): only a
- * moderator's approval, after a wait, is mailed. A rejection is mailed either way.
+ * moderator's approval, after a wait, is mailed. A rejection is mailed either way, and so
+ * are a moderator's removal and the decision of an appeal of a comment.
  */
 function kindOf(event: EventDoc): CommenterMailKind | null {
   switch (event.type) {
@@ -19,6 +20,10 @@ function kindOf(event: EventDoc): CommenterMailKind | null {
       return event.data.by === 'moderator' ? 'published' : null;
     case 'comment.rejected':
       return 'rejected';
+    case 'comment.removed':
+      return event.data.by === 'moderator' ? 'removed' : null; // not the author's own, an erasure or retention
+    case 'appeal.decided':
+      return event.data.about === 'comment' ? 'appeal_decided' : null;
     default:
       return null;
   }

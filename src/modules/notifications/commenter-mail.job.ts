@@ -19,7 +19,7 @@ import { sendOnce } from './send-once';
 import { listUnsubscribeHeaders, unsubscribeToken } from './unsubscribe-link';
 
 /** The commenter mails there are, each named after the event it tells of. */
-export const COMMENTER_MAIL_KINDS = ['replied', 'published', 'rejected'] as const;
+export const COMMENTER_MAIL_KINDS = ['replied', 'published', 'rejected', 'removed', 'appeal_decided'] as const;
 export type CommenterMailKind = (typeof COMMENTER_MAIL_KINDS)[number];
 
 /** Ids only: who gets the mail and what it says is read from MongoDB when it is sent. */
@@ -38,6 +38,8 @@ export const FLAG_OF: Record<CommenterMailKind, 'replies' | 'decisions'> = {
   replied: 'replies',
   published: 'decisions',
   rejected: 'decisions',
+  removed: 'decisions',
+  appeal_decided: 'decisions',
 };
 
 /**
@@ -131,19 +133,23 @@ export const commenterMailJob: KeyedJobDefinition<CommenterMailPayload, Commente
     const language = config.locale;
     const page = thread?.url ?? config.origins[0] ?? deps.config.PUBLIC_URL;
     const commentUrl = `${page.split('#')[0]}#kommentar-${String(commentId)}`;
+    const reasonOf = (id: unknown) => (site.reasons ?? DEFAULT_REASONS).reasons.find((r) => r.id === id);
+    const why = () => rejectionReason(language, reasonOf(data.reasonId), (data.rules as string[]) ?? [], data.by);
+    const appealDays = config.appeals?.windowDays ?? 183;
     const mail: MailKind =
       kind === 'rejected'
-        ? {
-            kind,
-            site: config.name,
-            reason: rejectionReason(
-              language,
-              (site.reasons ?? DEFAULT_REASONS).reasons.find((r) => r.id === data.reasonId),
-              (data.rules as string[]) ?? [],
-              data.by,
-            ),
-          }
-        : { kind, site: config.name, commentUrl };
+        ? { kind, site: config.name, reason: why(), appealDays }
+        : kind === 'removed'
+          ? { kind, site: config.name, reason: why(), appealDays, commentUrl }
+          : kind === 'appeal_decided'
+            ? {
+                kind,
+                site: config.name,
+                outcome: data.outcome === 'reversed' ? 'reversed' : 'upheld',
+                reason: reasonOf(data.reasonId) ? why() : null,
+                commentUrl,
+              }
+            : { kind, site: config.name, commentUrl };
     const unsubscribeUrl = `${deps.config.PUBLIC_URL}/unsubscribe?token=${unsubscribeToken(deps.config.IP_HASH_SECRET, subscription._id)}&lang=${language}`;
     const { subject, text } = mailText(mail, language, unsubscribeUrl);
     try {

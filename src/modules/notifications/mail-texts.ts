@@ -22,7 +22,9 @@ export type MailKind =
   | { kind: 'erasure_failed'; site: string; requestId: string }
   | { kind: 'replied'; site: string; commentUrl: string }
   | { kind: 'published'; site: string; commentUrl: string }
-  | { kind: 'rejected'; site: string; reason: string }
+  | { kind: 'rejected'; site: string; reason: string; appealDays: number }
+  | { kind: 'removed'; site: string; reason: string; appealDays: number; commentUrl: string }
+  | { kind: 'appeal_decided'; site: string; outcome: 'upheld' | 'reversed'; reason: string | null; commentUrl: string }
   | { kind: 'webhook_disabled'; site: string; webhookId: string; host: string; failingHours: number };
 
 /** "1 kommentar" / "3 kommentarer": Swedish and English both have one form for one and one for the rest. */
@@ -46,6 +48,13 @@ function body(language: Language, lines: string[], unsubscribeUrl?: string): str
 }
 
 /** The subject and plain text of `mail` in `language`; `unsubscribeUrl` goes at the end when given. */
+/** How to contest a decision, in a mail that tells of it. */
+function appealLine(language: Language, days: number): string {
+  return language === 'sv'
+    ? `Tycker du att beslutet är fel kan du överklaga det inom ${days} dagar, vid kommentaren på sidan (logga in först).`
+    : `If you think the decision is wrong, you can appeal it within ${days} days, beside the comment on the page (log in first).`;
+}
+
 export function mailText(mail: MailKind, language: Language, unsubscribeUrl?: string): MailText {
   const sv = language === 'sv';
   const text = (subject: string, lines: string[]): MailText => ({
@@ -133,10 +142,42 @@ export function mailText(mail: MailKind, language: Language, unsubscribeUrl?: st
         ? text(`Din kommentar publicerades inte`, [
             `Din kommentar på ${mail.site} publicerades inte.`,
             `Skäl: ${mail.reason}`,
+            appealLine(language, mail.appealDays),
           ])
         : text(`Your comment was not published`, [
             `Your comment on ${mail.site} was not published.`,
             `Reason: ${mail.reason}`,
+            appealLine(language, mail.appealDays),
+          ]);
+    case 'removed':
+      return sv
+        ? text(`Din kommentar har tagits bort`, [
+            `En moderator på ${mail.site} har tagit bort din kommentar. Bara du ser den nu: ${mail.commentUrl}`,
+            `Skäl: ${mail.reason}`,
+            appealLine(language, mail.appealDays),
+          ])
+        : text(`Your comment was removed`, [
+            `A moderator on ${mail.site} removed your comment. Only you see it now: ${mail.commentUrl}`,
+            `Reason: ${mail.reason}`,
+            appealLine(language, mail.appealDays),
+          ]);
+    case 'appeal_decided':
+      if (mail.outcome === 'reversed')
+        return sv
+          ? text(`Ditt överklagande har bifallits`, [
+              `En annan moderator på ${mail.site} har prövat ditt överklagande och ändrat beslutet. Din kommentar är publicerad igen: ${mail.commentUrl}`,
+            ])
+          : text(`Your appeal was granted`, [
+              `Another moderator on ${mail.site} reviewed your appeal and changed the decision. Your comment is published again: ${mail.commentUrl}`,
+            ]);
+      return sv
+        ? text(`Ditt överklagande har prövats`, [
+            `En annan moderator på ${mail.site} har prövat ditt överklagande. Beslutet står fast: ${mail.commentUrl}`,
+            ...(mail.reason ? [`Skäl: ${mail.reason}`] : []),
+          ])
+        : text(`Your appeal was reviewed`, [
+            `Another moderator on ${mail.site} reviewed your appeal. The decision stands: ${mail.commentUrl}`,
+            ...(mail.reason ? [`Reason: ${mail.reason}`] : []),
           ]);
     case 'webhook_disabled':
       return sv
