@@ -3,6 +3,7 @@ import { CommentModel } from '../src/modules/comments/comment.model';
 import { EventModel } from '../src/modules/events/event.model';
 import { ModerationLogModel } from '../src/modules/moderation-log/moderation-log.model';
 import { holdAt } from '../src/shared/checkpoints';
+import { runRetention } from '../src/modules/retention/retention.runner';
 import { createSite, TestSite, useHarness } from './helpers/harness';
 import { MODERATOR, MODERATOR_2, postAndDecide } from './helpers/moderation';
 import { completed, rawStorage } from './helpers/privacy';
@@ -329,5 +330,27 @@ describe('appeals and personal data', () => {
     expect(storage).not.toContain(text);
     expect(storage).not.toContain('Skräp att överklaga');
     expect(await AppealModel.countDocuments({ siteId: site.id })).toBe(0);
+  });
+
+  it('when retention runs, then appeals decided more than appealDays ago are deleted and counted, open and younger ones stay, and the log keeps the case', async () => {
+    const site = await createSite(h, {
+      ...RELAXED,
+      moderation: { bannedWords: ['skräp'] },
+      retention: { appealDays: 30 },
+    });
+    const old = await postAndDecide(h, site, 'Gammalt skräp', AUTHOR);
+    const young = await postAndDecide(h, site, 'Nytt skräp', AUTHOR);
+    const open = await postAndDecide(h, site, 'Öppet skräp', AUTHOR);
+    const ids: string[] = [];
+    for (const c of [old, young, open]) ids.push((await appeal(site, c._id)).body.appeal.id);
+    for (const id of ids.slice(0, 2))
+      expect((await decide(site, id, { outcome: 'upheld', reasonId: 'reklam' })).status).toBe(200);
+    await AppealModel.updateOne({ _id: ids[0] }, { $set: { 'decision.at': new Date(Date.now() - 31 * 86_400_000) } });
+    const counts = await runRetention([], h.services.logger);
+    expect(counts.appealsDeleted).toBe(1);
+    expect((await AppealModel.find({ siteId: site.id }).lean()).map((a) => String(a._id)).sort()).toEqual(
+      ids.slice(1).sort(),
+    );
+    expect(await ModerationLogModel.countDocuments({ siteId: site.id, appealId: ids[0] })).toBe(2);
   });
 });

@@ -29,7 +29,7 @@ describe('site configuration defaults', () => {
         noticesPerIpPerHour: 10,
         noticesPerCommentPerHour: 30,
       },
-      retention: { ipHashDays: 30, rejectedDays: 90, noticeDays: 180 },
+      retention: { ipHashDays: 30, rejectedDays: 90, noticeDays: 180, appealDays: 180 },
       erasureGraceHours: 0,
       notifications: {
         moderators: { emails: [], mode: 'off', digestMinutes: 60 },

@@ -35,7 +35,7 @@ describe('site administration', () => {
         noticesPerIpPerHour: 10,
         noticesPerCommentPerHour: 30,
       },
-      retention: { ipHashDays: 30, rejectedDays: 90, noticeDays: 180 },
+      retention: { ipHashDays: 30, rejectedDays: 90, noticeDays: 180, appealDays: 180 },
       erasureGraceHours: 0,
       notifications: {
         moderators: { emails: [], mode: 'off', digestMinutes: 60 },

@@ -1,3 +1,4 @@
+import { AppealModel } from '../appeals/appeal.model';
 import type { Logger } from '../../infra/logger';
 import { CommentModel } from '../comments/comment.model';
 import { removeComments } from '../comments/comment-removal';
@@ -23,6 +24,8 @@ export interface RetentionCounts {
   sentMailDeleted: number;
   /** Notices whose notifier's name, address and explanation went, `retention.noticeDays` after the decision. */
   noticeNotifiersErased: number;
+  /** Appeals (their text is the appellant's) deleted `retention.appealDays` after their decision; the log keeps the case. */
+  appealsDeleted: number;
   /** Webhook attempts (the delivery log), finished deliveries and dispatched events older than WEBHOOK_RETENTION_DAYS. */
   webhookRecordsDeleted: number;
   eventsDeleted: number;
@@ -60,6 +63,7 @@ export async function runRetention(
     idempotencyDeleted: 0,
     sentMailDeleted: 0,
     noticeNotifiersErased: 0,
+    appealsDeleted: 0,
     webhookRecordsDeleted: 0,
     eventsDeleted: 0,
     jobRecordsDeleted: 0,
@@ -111,6 +115,16 @@ export async function runRetention(
     const cutoff = new Date(now.getTime() - days * 86_400_000);
     counts.sentMailDeleted += (
       await SentMailModel.deleteMany({ siteId: { $in: group.map((s) => s._id) }, at: { $lt: cutoff } })
+    ).deletedCount;
+  }
+  for (const [days, group] of groupBy(sites, (s) => (s.config as SiteConfig).retention.appealDays ?? 180)) {
+    const cutoff = new Date(now.getTime() - days * 86_400_000);
+    counts.appealsDeleted += (
+      await AppealModel.deleteMany({
+        status: 'decided',
+        'decision.at': { $lt: cutoff },
+        siteId: { $in: group.map((s) => s._id) },
+      })
     ).deletedCount;
   }
   // Notices stay as case records; their notifier's data goes noticeDays after the decision.

@@ -88,6 +88,8 @@ const retention = z
     rejectedDays: z.number().int().min(1).max(3650).default(90),
     /** A notifier's name and address are deleted this long after their notice is decided. */
     noticeDays: z.number().int().min(1).max(3650).default(180),
+    /** Decided appeals (the appellant's text) are deleted this long after their decision. */
+    appealDays: z.number().int().min(1).max(3650).default(180),
   })
   .strict();
 
