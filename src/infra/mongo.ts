@@ -146,3 +146,25 @@ export async function disconnectMongo(): Promise<void> {
 export function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: number } | null)?.code === 11000;
 }
+
+/**
+ * The positions of the documents an unordered insert refused as duplicates, or null when
+ * the error is anything else (or names any other failure). Mongoose reports each refusal
+ * as `{ index, err: { code } }`, the driver as `{ index, code }`.
+ */
+export function duplicateIndexes(err: unknown): Set<number> | null {
+  const writeErrors = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  if (!Array.isArray(writeErrors) || writeErrors.length === 0) return null;
+  const taken = new Set<number>();
+  for (const writeError of writeErrors as Array<{ index?: unknown; code?: unknown; err?: { code?: unknown } }>) {
+    const code = writeError.code ?? writeError.err?.code;
+    if (code !== 11000 || typeof writeError.index !== 'number') return null;
+    taken.add(writeError.index);
+  }
+  return taken;
+}
+
+/** True when an unordered insert failed only because some of its documents existed already. */
+export function onlyDuplicates(err: unknown): boolean {
+  return isDuplicateKey(err) || duplicateIndexes(err) !== null;
+}

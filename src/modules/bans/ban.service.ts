@@ -1,7 +1,6 @@
 import type { Types } from 'mongoose';
 import { AppError, notFound } from '../../shared/errors';
-import { logCause } from '../events/comment-events';
-import { recordEvents } from '../events/record-events';
+import { logCause, recordEvents } from '../events/record-events';
 import type { RefusalCache, RefusalView } from '../../infra/refusal-cache';
 import type { CommenterService } from '../commenters/commenter.service';
 import { subjectRef } from '../privacy/subject-ref';

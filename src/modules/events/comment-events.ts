@@ -1,4 +1,3 @@
-import type { Types } from 'mongoose';
 import type { CommentDoc, RuleHit } from '../comments/comment.model';
 import type { NewEvent } from './record-events';
 
@@ -116,9 +115,4 @@ export function commentReported(
     cause: `reported:${String(c._id)}:${round}`,
     data: { commentId: String(c._id), thread: c.threadKey, reports: open },
   };
-}
-
-/** The moderation log entry an event of a thread or a ban follows: its id is the cause. */
-export function logCause(entry: { _id: Types.ObjectId }): string {
-  return `log:${String(entry._id)}`;
 }

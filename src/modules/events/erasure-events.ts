@@ -1,5 +1,5 @@
 import { CommenterModel } from '../commenters/commenter.model';
-import { WebhookModel } from '../webhooks/webhook.model';
+import { anEnabledWebhookSubscribes } from '../webhooks/webhook-subscriptions';
 import type { ErasureRequestDoc } from '../privacy/erasure-request.model';
 import type { NewEvent } from './record-events';
 
@@ -13,7 +13,7 @@ export const erasureCause = (request: Pick<ErasureRequestDoc, '_id'>) => `erasur
  */
 export async function erasureCompleted(request: ErasureRequestDoc): Promise<NewEvent> {
   const profile = await CommenterModel.findOne({ _id: request.commenterId, siteId: request.siteId }, { sub: 1 }).lean();
-  const wanted = profile ? await webhookWantsErasures(request.siteId) : false;
+  const wanted = profile ? await anEnabledWebhookSubscribes(request.siteId, 'erasure.completed') : false;
   return {
     type: 'erasure.completed',
     siteId: request.siteId,
@@ -21,9 +21,4 @@ export async function erasureCompleted(request: ErasureRequestDoc): Promise<NewE
     held: true,
     data: { requestId: String(request._id), ...(wanted && profile ? { sub: profile.sub } : {}) },
   };
-}
-
-/** True when an enabled webhook of the site subscribes to `erasure.completed`. */
-async function webhookWantsErasures(siteId: string): Promise<boolean> {
-  return !!(await WebhookModel.exists({ siteId, events: 'erasure.completed', enabled: true }));
 }

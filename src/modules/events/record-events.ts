@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { isDuplicateKey } from '../../infra/mongo';
+import type { Types } from 'mongoose';
+import { onlyDuplicates } from '../../infra/mongo';
 import { announceEvents } from './event-signal';
 import type { EventData, EventType } from './event-types';
 import { EventModel, EventState } from './event.model';
@@ -19,6 +20,14 @@ export interface NewEvent {
 }
 
 /** The event id of a cause: `evt_` and 24 hex digits of its SHA-256 (the cause itself may name internal keys). */
+/**
+ * The cause of an event that follows a moderation log entry (a ban, a thread closed, a
+ * notice or an appeal): the entry's id, so a retry that finds its entry emits the same event.
+ */
+export function logCause(entry: { _id: Types.ObjectId }): string {
+  return `log:${String(entry._id)}`;
+}
+
 export function eventIdOf(type: EventType, cause: string): string {
   return `evt_${createHash('sha256').update(`${type}\n${cause}`).digest('hex').slice(0, 24)}`;
 }
@@ -43,11 +52,7 @@ export async function recordEvents(events: readonly NewEvent[]): Promise<void> {
   try {
     await EventModel.insertMany(docs, { ordered: false, lean: true });
   } catch (err) {
-    const writeErrors = (err as { writeErrors?: Array<{ code?: number; err?: { code?: number } }> }).writeErrors;
-    const onlyDuplicates =
-      isDuplicateKey(err) ||
-      (Array.isArray(writeErrors) && writeErrors.every((w) => (w.code ?? w.err?.code) === 11000));
-    if (!onlyDuplicates) throw err;
+    if (!onlyDuplicates(err)) throw err;
   }
   if (docs.some((d) => d.state === 'ready')) announceEvents();
 }

@@ -5,7 +5,7 @@ import { afterCursor, decodeCursor, encodeCursor } from '../../shared/cursor';
 import type { RuleHit } from '../comments/comment.model';
 import { LogAction, LogEntryDoc, ModerationLogModel } from './moderation-log.model';
 import { LogEntryView, toLogView } from './moderation-log.view';
-import { isDuplicateKey } from '../../infra/mongo';
+import { duplicateIndexes, isDuplicateKey } from '../../infra/mongo';
 
 /** Who acted: the system (automated rules), a moderator, or the comment's author (an edit). */
 export type Actor = { kind: 'system' } | { kind: 'moderator' | 'author'; id: Types.ObjectId; name: string };
@@ -66,23 +66,6 @@ function toLogDoc(entry: NewLogEntry): Omit<LogEntryDoc, '_id'> {
     outcome: entry.outcome ?? null,
     claimKey: entry.claimKey ?? `e:${new Types.ObjectId().toHexString()}`,
   };
-}
-
-/**
- * The positions of the documents an unordered insert refused as duplicates, or null when
- * the error is anything else (or names any other failure). Mongoose reports each refusal
- * as `{ index, err: { code } }`, the driver as `{ index, code }`.
- */
-function duplicateIndexes(err: unknown): Set<number> | null {
-  const writeErrors = (err as { writeErrors?: unknown } | null)?.writeErrors;
-  if (!Array.isArray(writeErrors) || writeErrors.length === 0) return null;
-  const taken = new Set<number>();
-  for (const writeError of writeErrors as Array<{ index?: unknown; code?: unknown; err?: { code?: unknown } }>) {
-    const code = writeError.code ?? writeError.err?.code;
-    if (code !== 11000 || typeof writeError.index !== 'number') return null;
-    taken.add(writeError.index);
-  }
-  return taken;
 }
 
 /** Thrown when a claim key is taken: someone else already made this decision. */

@@ -2,8 +2,7 @@ import { AppError, notFound } from '../../shared/errors';
 import type { Identity } from '../auth/commenter-token';
 import type { CommenterService } from '../commenters/commenter.service';
 import type { CommentService } from '../comments/comment.service';
-import { logCause } from '../events/comment-events';
-import { recordEvents } from '../events/record-events';
+import { logCause, recordEvents } from '../events/record-events';
 import { LogEntryDoc, ModerationLogModel } from '../moderation-log/moderation-log.model';
 import {
   ClaimTaken,

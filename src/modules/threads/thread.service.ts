@@ -1,6 +1,5 @@
 import { AppError } from '../../shared/errors';
-import { logCause } from '../events/comment-events';
-import { recordEvents } from '../events/record-events';
+import { logCause, recordEvents } from '../events/record-events';
 import type { Site } from '../sites/site.service';
 import { CommentModel } from '../comments/comment.model';
 import type { PublicPageCache } from '../../infra/page-cache';

@@ -1,4 +1,4 @@
-import { lookUpSet } from '../../infra/mongo';
+import { lookUpSet, onlyDuplicates } from '../../infra/mongo';
 import type { EventConsumer } from '../events/event-consumer';
 import type { EventDoc } from '../events/event.model';
 import { announceDeliveries } from './delivery-signal';
@@ -51,11 +51,7 @@ export const webhookConsumer: EventConsumer = {
       try {
         await DeliveryModel.insertMany(deliveries, { ordered: false, lean: true });
       } catch (err) {
-        const writeErrors = (err as { writeErrors?: Array<{ code?: number; err?: { code?: number } }> }).writeErrors;
-        const onlyDuplicates =
-          (err as { code?: number }).code === 11000 ||
-          (Array.isArray(writeErrors) && writeErrors.every((w) => (w.code ?? w.err?.code) === 11000));
-        if (!onlyDuplicates) throw err;
+        if (!onlyDuplicates(err)) throw err;
       }
       announceDeliveries();
     }
