@@ -19,6 +19,7 @@ function stored(overrides: Partial<CommentDoc> = {}): CommentDoc {
     version: 1,
     held: false,
     rules: [],
+    withheld: false,
     reasonId: null,
     decidedAt: null,
     decidedBy: null,
@@ -46,11 +47,28 @@ describe('a comment as readers get it', () => {
     });
   });
 
-  it('when a comment is removed, then it is a tombstone: no text and no author, even when the name is known', () => {
-    expect(toCommentView(stored({ status: 'removed' }), names, AUTHOR)).toMatchObject({
+  it('when a comment is removed, then others see a tombstone: no text and no author, even when the name is known', () => {
+    expect(toCommentView(stored({ status: 'removed' }), names, null)).toMatchObject({
       status: 'removed',
       body: '',
       author: null,
+    });
+    expect(toCommentView(stored({ status: 'removed' }), names, new Types.ObjectId())).toMatchObject({
+      body: '',
+      author: null,
+      mine: false,
+    });
+    expect(toCommentView(stored({ status: 'removed' }), names, null).decision).toBeUndefined();
+  });
+
+  it('when a moderator removed a comment and kept it for its author, then the author sees it whole with the decision', () => {
+    const removed = stored({ status: 'removed', reasonId: 'reklam', decidedBy: String(new Types.ObjectId()) });
+    expect(toCommentView(removed, names, AUTHOR)).toMatchObject({
+      status: 'removed',
+      body: 'Bra skrivet!',
+      author: { name: 'Anna Andersson' },
+      mine: true,
+      decision: { reasonId: 'reklam', by: 'moderator' },
     });
   });
 

@@ -4,6 +4,7 @@ import { DEFAULT_REASONS } from '../src/modules/reasons/default-reasons';
 import { createSite, useHarness } from './helpers/harness';
 import { MODERATOR, postAndDecide } from './helpers/moderation';
 import { createComment } from './helpers/factories';
+import { runRetention } from '../src/modules/retention/retention.runner';
 
 const h = useHarness({}, { workers: true });
 
@@ -214,6 +215,75 @@ describe('the statement of reasons to the author', () => {
     expect(seen[0]).toMatchObject({
       id: String(waiting._id),
       decision: { reasonId: 'utanfor_amnet', by: 'moderator' },
+    });
+  });
+
+  it("when a moderator removes a comment, then its author still sees it whole with the statement (in the thread, the replies and the export), others see a tombstone only where it was replied to, and the author's own delete or retention takes it for good", async () => {
+    const site = await createSite(h, RELAXED);
+    const author = { sub: 'borttagen', name: 'Bodil' };
+    const other = { sub: 'lasare', name: 'Lars' };
+    const lone = await postAndDecide(h, site, 'Ensam och borttagen', author);
+    const replied = await postAndDecide(h, site, 'Besvarad och borttagen', author);
+    await createComment(h, site, { body: 'Ett svar', by: other, parentId: String(replied._id), until: 'decided' });
+    for (const c of [lone, replied])
+      await h.http
+        .delete(`/api/v1/comments/${c._id}?reasonId=reklam`)
+        .set(await site.bearer(MODERATOR))
+        .expect(204);
+    const page = async (claims?: Record<string, unknown>) => {
+      const req = h.http.get(`/api/v1/sites/${site.id}/comments`).query({ thread: 't' });
+      return (await (claims ? req.set(await site.bearer(claims)) : req)).body.comments as Array<
+        Record<string, unknown>
+      >;
+    };
+    const statement = { reasonId: 'reklam', by: 'moderator' };
+    const theirs = await page(author);
+    expect(theirs.find((c) => c.id === String(lone._id))).toMatchObject({
+      status: 'removed',
+      body: 'Ensam och borttagen',
+      mine: true,
+      decision: statement,
+    });
+    // In the tombstone's place, with the replies kept under it.
+    expect(theirs.find((c) => c.id === String(replied._id))).toMatchObject({
+      status: 'removed',
+      body: 'Besvarad och borttagen',
+      decision: statement,
+      replies: [expect.objectContaining({ body: 'Ett svar' })],
+    });
+    expect(theirs.filter((c) => c.id === String(replied._id))).toHaveLength(1);
+    for (const view of [await page(other), await page()]) {
+      expect(view.map((c) => c.id)).not.toContain(String(lone._id));
+      expect(view.find((c) => c.id === String(replied._id))).toMatchObject({
+        status: 'removed',
+        body: '',
+        author: null,
+      });
+      expect(JSON.stringify(view)).not.toContain('och borttagen');
+    }
+    const exported = await h.http.get(`/api/v1/sites/${site.id}/me/export`).set(await site.bearer(author));
+    expect(exported.body.comments.find((c: { id: string }) => c.id === String(lone._id))).toMatchObject({
+      status: 'removed',
+      body: 'Ensam och borttagen',
+      decision: statement,
+    });
+    // A second removal by a moderator changes nothing; the author's own delete takes it away.
+    await h.http
+      .delete(`/api/v1/comments/${lone._id}?reasonId=reklam`)
+      .set(await site.bearer(MODERATOR))
+      .expect(204);
+    await h.http
+      .delete(`/api/v1/comments/${lone._id}`)
+      .set(await site.bearer(author))
+      .expect(204);
+    expect(await CommentModel.findById(lone._id).lean()).toBeNull();
+    // Retention counts the removal like a rejection: past rejectedDays it leaves a plain tombstone.
+    await CommentModel.updateOne({ _id: replied._id }, { $set: { decidedAt: new Date(Date.now() - 91 * 86_400_000) } });
+    await runRetention([], h.services.logger);
+    expect(await CommentModel.findById(replied._id).lean()).toMatchObject({
+      status: 'removed',
+      body: '',
+      authorId: null,
     });
   });
 });

@@ -156,6 +156,7 @@ async function writeTombstones(
       ipHash: null,
       rules: [] as RuleHit[],
       held: false,
+      withheld: false,
       updatedAt: now,
     },
     $inc: { version: 1 },
@@ -177,7 +178,10 @@ async function writeTombstones(
   return written.modifiedCount;
 }
 
-/** Parents that were tombstones and have just lost their last reply go as well; returns how many. */
+/**
+ * Parents that were tombstones and have just lost their last reply go as well; returns how
+ * many. A parent a moderator removed and kept for its author is withheld from others instead.
+ */
 async function removeEmptiedTombstones(siteId: string, removed: RemovableComment[]): Promise<number> {
   const parents = [...new Set(removed.flatMap((c) => (c.parentId ? [String(c.parentId)] : [])))].map(
     (id) => new Types.ObjectId(id),
@@ -192,7 +196,12 @@ async function removeEmptiedTombstones(siteId: string, removed: RemovableComment
   );
   const emptied = tombstones.filter((t) => !stillReplied.has(String(t._id))).map((t) => t._id);
   if (emptied.length === 0) return 0;
-  return (await CommentModel.deleteMany({ status: 'removed', siteId, _id: { $in: emptied } })).deletedCount;
+  await CommentModel.updateMany(
+    { status: 'removed', siteId, _id: { $in: emptied }, authorId: { $ne: null } },
+    { $set: { withheld: true } },
+  );
+  return (await CommentModel.deleteMany({ status: 'removed', siteId, _id: { $in: emptied }, authorId: null }))
+    .deletedCount;
 }
 
 /** A tombstone already: nothing is claimed or written for it again. */

@@ -30,6 +30,12 @@ export interface CommentDoc {
   held: boolean;
   /** Rules that fired on the current revision. */
   rules: RuleHit[];
+  /**
+   * Removed by a moderator and hidden from every reader but its author, as nothing replies
+   * to it (see comment-withholding.ts). A removed comment others replied to is shown to
+   * them as a tombstone instead.
+   */
+  withheld: boolean;
   /** The site's reason for the last rejection or hold (a rule's mapped reason, or a moderator's choice). */
   reasonId: string | null;
   decidedAt: Date | null;
@@ -58,6 +64,7 @@ const commentSchema = new Schema<CommentDoc>(
     version: { type: Number, default: 1 },
     held: { type: Boolean, default: false },
     rules: { type: [ruleHitSchema], default: [] },
+    withheld: { type: Boolean, default: false },
     reasonId: { type: String, default: null },
     decidedAt: { type: Date, default: null },
     decidedBy: { type: String, default: null },

@@ -24,13 +24,14 @@ import { toCommentView, CommentView } from './comment.view';
 import { afterCursor, decodeCursor, encodeCursor } from '../../shared/cursor';
 import { IdempotencyModel } from './idempotency.model';
 import { removeComments } from './comment-removal';
+import { withholdComment } from './comment-withholding';
 import type { CreateCommentInput, ListCommentsQuery, ListRepliesQuery } from './comment.schemas';
 import { firstReplies, replyPage } from './replies';
 import {
   CommentPage,
   loadOwnOnly,
   nothingOwn,
-  OWN_ONLY_STATUSES,
+  OWN_KEPT_STATUSES,
   OwnOnlyComments,
   SharedPage,
   withOwn,
@@ -364,23 +365,25 @@ export class CommentService {
   }
 
   /**
-   * Deletes the author's own comment (moderators may delete any on their site). A comment
-   * with replies stays as a tombstone so the replies keep their place. The removal claims
-   * the comment's current version first, so an edit or a decision in flight lands before
-   * it or is refused, and the removal is in the moderation log.
+   * Deletes the author's own comment; moderators remove any on their site. A comment with
+   * replies stays as a tombstone so the replies keep their place. A moderator's removal
+   * keeps the comment for its author (comment-withholding.ts), who sees the decision and
+   * may appeal it; the author's own delete takes it away for good, a comment a moderator
+   * removed included. The removal claims the comment's current version first, so an edit
+   * or a decision in flight lands before it or is refused, and it is in the moderation log.
    */
   async remove(site: Site, identity: Identity, commentId: string, given: { reasonId?: string } = {}): Promise<void> {
     const comment = await this.findOnSite(site.id, commentId);
     const author = await this.deps.commenters.find(site.id, identity.sub);
     const own = !!author && !!comment.authorId && author._id.equals(comment.authorId);
     if (!own && !isModerator(identity)) throw forbidden();
-    if (comment.status === 'removed') return;
+    // Done already: a tombstone, or (for a moderator) a comment removed and kept for its author.
+    const done = (c: CommentDoc) => c.status === 'removed' && (!own || !c.authorId);
+    if (done(comment)) return;
     // A moderator's removal rests on one of the site's reasons; an author's own needs none.
     const reasonId = own ? null : requireReason(site, given.reasonId).id;
-    const actor: Actor =
-      own && author
-        ? { kind: 'author', id: author._id, name: author.name }
-        : await moderatorActor(this.deps.commenters, identity);
+    const moderator = own ? null : await moderatorActor(this.deps.commenters, identity);
+    const actor: Actor = moderator ?? { kind: 'author', id: author!._id, name: author!.name };
     const reason = own ? 'removed_by_author' : 'removed_by_moderator';
     const claimed = await claimNextVersion(
       this.deps.log,
@@ -395,9 +398,13 @@ export class CommentService {
         reasonId,
       },
       'comment.remove.waiting',
-      (c) => c.status === 'removed',
+      done,
     );
     if (!claimed) return;
+    if (moderator && reasonId) {
+      await withholdComment(site.id, claimed, claimed.version, { actor: moderator, reasonId });
+      return;
+    }
     await removeComments(site.id, [comment._id], {
       actor,
       reason,
@@ -465,10 +472,13 @@ export class CommentService {
   }
 }
 
-/** What a reader may see: published comments, tombstones, and their own pending and rejected ones. */
+/**
+ * What a reader may see: published comments, tombstones, and their own comments that
+ * others do not see (pending, rejected, and removed by a moderator).
+ */
 function visibleTo(viewerId: Types.ObjectId | null): Record<string, unknown> {
-  const visible: Record<string, unknown>[] = [{ status: { $in: ['published', 'removed'] } }];
-  if (viewerId) for (const status of OWN_ONLY_STATUSES) visible.push({ status, authorId: viewerId });
+  const visible: Record<string, unknown>[] = [{ status: { $in: ['published', 'removed'] }, withheld: { $ne: true } }];
+  if (viewerId) for (const status of OWN_KEPT_STATUSES) visible.push({ status, authorId: viewerId });
   return { $or: visible };
 }
 

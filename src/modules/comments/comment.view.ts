@@ -13,7 +13,8 @@ export interface CommentView {
   editedAt: string | null;
   mine: boolean;
   /**
-   * On a rejected comment (only its author ever sees one): the statement of the decision,
+   * On a rejected comment, or one a moderator removed, to its author (the only one who sees
+   * either whole): the statement of the decision,
    * the site's reason (its label and ground at GET …/reasons), who made it and when.
    */
   decision?: { reasonId: string | null; by: 'system' | 'moderator'; at: string | null };
@@ -24,14 +25,16 @@ export interface CommentView {
 
 /**
  * Shapes a stored comment for readers. A removed comment keeps its place as a tombstone
- * without text or author.
+ * without text or author; only its author, while a moderator's removal keeps it for them,
+ * sees it whole, with the decision.
  */
 export function toCommentView(
   doc: CommentDoc,
   names: Map<string, string>,
   viewerId: Types.ObjectId | null,
 ): CommentView {
-  const removed = doc.status === 'removed';
+  const mine = !!viewerId && !!doc.authorId && viewerId.equals(doc.authorId);
+  const removed = doc.status === 'removed' && !mine;
   const authorName = doc.authorId ? names.get(String(doc.authorId)) : undefined;
   return {
     id: String(doc._id),
@@ -42,8 +45,8 @@ export function toCommentView(
     status: doc.status,
     createdAt: doc.createdAt.toISOString(),
     editedAt: doc.editedAt ? doc.editedAt.toISOString() : null,
-    mine: !!viewerId && !!doc.authorId && viewerId.equals(doc.authorId),
-    ...(doc.status === 'rejected'
+    mine,
+    ...(doc.status === 'rejected' || (doc.status === 'removed' && mine)
       ? {
           decision: {
             reasonId: doc.reasonId ?? null,

@@ -14,8 +14,12 @@ import { FIRST_REPLIES } from './replies';
  * gets the shared page itself.
  */
 
-/** Statuses only the author sees: waiting for a decision, and rejected (with the decision's statement). */
-export const OWN_ONLY_STATUSES = ['pending', 'rejected'] as const;
+/**
+ * Statuses in which the author sees what others do not: waiting for a decision, rejected,
+ * and removed by a moderator (both with the decision's statement). Others see a removed
+ * comment, at most, as a tombstone in its place: the author's view replaces it.
+ */
+export const OWN_KEPT_STATUSES = ['pending', 'rejected', 'removed'] as const;
 /**
  * Most such comments a thread's overlay holds; past it (a thread under a spam wave) its
  * readers with a login get their page from the database instead.
@@ -53,8 +57,9 @@ export async function loadOwnOnly(
   // One equality per status, not $in: FerretDB 1.x pushes only equalities down to its
   // storage, and answers $in by decoding the whole collection.
   const each = await Promise.all(
-    OWN_ONLY_STATUSES.map((status) =>
-      CommentModel.find({ siteId, threadKey, status })
+    OWN_KEPT_STATUSES.map((status) =>
+      // Tombstones (removed, no author) are everyone's: only comments kept for their author.
+      CommentModel.find({ siteId, threadKey, status, ...(status === 'removed' ? { authorId: { $ne: null } } : {}) })
         .sort(OLDEST_FIRST)
         .limit(OWN_SCAN_LIMIT + 1)
         .lean(),
@@ -103,10 +108,19 @@ export function withOwn(
 ): CommentPage {
   const direction = query.sort === 'newest' ? -1 : 1;
   const after = query.cursor ? decodeCursor(query.cursor) : null;
-  const hidden = own.byAuthor[sub] ?? [];
+  const kept = own.byAuthor[sub] ?? [];
   const names = new Map(Object.entries(own.names));
   const view = (doc: CommentDoc) => toCommentView(doc, names, doc.authorId);
-  const mark = (v: CommentView): CommentView => (shared.authorOf[v.id] === sub ? { ...v, mine: true } : v);
+  // The author's removed comments that others see as tombstones on the shared page: the
+  // author's view takes the tombstone's place; the rest are merged in.
+  const onPage = new Set(shared.page.comments.flatMap((c) => [c.id, ...(c.replies ?? []).map((r) => r.id)]));
+  const inPlace = new Map(kept.filter((c) => onPage.has(String(c._id))).map((c) => [String(c._id), c]));
+  const hidden = kept.filter((c) => !inPlace.has(String(c._id)));
+  const mark = (v: CommentView): CommentView => {
+    const whole = inPlace.get(v.id);
+    if (whole) return { ...view(whole), ...(v.replies ? { replies: v.replies, repliesCursor: v.repliesCursor } : {}) };
+    return shared.authorOf[v.id] === sub ? { ...v, mine: true } : v;
+  };
   const repliesOf = (parentId: string) => hidden.filter((c) => String(c.parentId) === parentId).map(view);
 
   const sharedTop = shared.page.comments.map((c) => {

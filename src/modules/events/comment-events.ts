@@ -84,11 +84,18 @@ export function decisionEvents(
 export type RemovedBy = 'author' | 'moderator' | 'erasure' | 'retention' | 'system';
 
 /** A comment removed (deleted, or a tombstone where others replied): once per comment. */
-export function commentRemoved(c: CommentRef, by: RemovedBy, tombstone: boolean, reasonId: string | null): NewEvent {
+export function commentRemoved(
+  c: CommentRef,
+  by: RemovedBy,
+  tombstone: boolean,
+  reasonId: string | null,
+  /** The version removed, where a comment may be removed more than once (a reversal republishes it). */
+  version?: number,
+): NewEvent {
   return {
     type: 'comment.removed',
     siteId: c.siteId,
-    cause: `removed:${String(c._id)}`,
+    cause: version === undefined ? `removed:${String(c._id)}` : `removed:${String(c._id)}:v${version}`,
     data: { ...ids(c), status: 'removed', by, tombstone, reasonId },
   };
 }

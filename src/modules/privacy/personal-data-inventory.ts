@@ -63,6 +63,8 @@ export function keptPlaces(): Array<{ receiptKey: string; key: string; why: stri
   }));
 }
 
+const decisionOf = (view: { decision?: unknown }) => (view.decision ? { decision: view.decision } : {});
+
 const byProfile = (field: string) => (s: DataSubject) =>
   s.commenterId ? { siteId: s.siteId, [field]: s.commenterId } : null;
 
@@ -115,8 +117,8 @@ export const PERSONAL_DATA: PersonalDataPlace[] = [
         editedAt: iso(c.editedAt),
         ipAddressStored: c.ipHash ? 'as a keyed hash only' : 'no',
         rulesFired: c.rules.map((r: any) => ({ rule: r.rule, action: r.action, detail: r.detail })),
-        // The statement of a rejection, as the author sees it in the widget.
-        ...(c.status === 'rejected' ? { decision: toCommentView(c, new Map(), null).decision } : {}),
+        // The statement of a rejection or a moderator's removal, as the author sees it in the widget.
+        ...decisionOf(toCommentView(c, new Map(), c.authorId)),
       }));
     },
   },

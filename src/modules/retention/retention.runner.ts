@@ -76,12 +76,16 @@ export async function runRetention(
     const siteIds = group.map((s) => s._id);
     const cutoff = new Date(now.getTime() - days * 86_400_000);
     for (;;) {
-      const batch = await CommentModel.find(
-        { siteId: { $in: siteIds }, status: 'rejected', decidedAt: { $lt: cutoff } },
-        { _id: 1, siteId: 1 },
-      )
-        .limit(BATCH)
-        .lean();
+      // Rejected comments, and those a moderator removed and kept for their authors (tombstones have none).
+      const decided = { siteId: { $in: siteIds }, decidedAt: { $lt: cutoff } };
+      const batch = [
+        ...(await CommentModel.find({ ...decided, status: 'rejected' }, { _id: 1, siteId: 1 })
+          .limit(BATCH)
+          .lean()),
+        ...(await CommentModel.find({ ...decided, status: 'removed', authorId: { $ne: null } }, { _id: 1, siteId: 1 })
+          .limit(BATCH)
+          .lean()),
+      ];
       if (batch.length === 0) break;
       for (const [siteId, ids] of groupBy(batch, (c) => c.siteId)) {
         const removed = await removeComments(
