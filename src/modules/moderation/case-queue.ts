@@ -1,3 +1,4 @@
+import type { Identity } from '../auth/commenter-token';
 import type { Site } from '../sites/site.service';
 
 /** The moderators' queues of cases about a comment or a ban, beside the comment queues. */
@@ -18,5 +19,6 @@ export interface CaseQueueQuery {
 export interface CaseQueue {
   readonly name: CaseQueueName;
   count(site: Site): Promise<number>;
-  list(site: Site, query: CaseQueueQuery): Promise<{ items: unknown[]; nextCursor: string | null }>;
+  /** The viewing moderator: an appeal says whether they may decide it. */
+  list(site: Site, query: CaseQueueQuery, viewer: Identity): Promise<{ items: unknown[]; nextCursor: string | null }>;
 }

@@ -21,11 +21,12 @@ import type { ReviewItem } from './review-queues.view';
 /** What a decision does to a comment. */
 export type Outcome = 'published' | 'held' | 'rejected' | 'approved';
 
-const STATUS_OF: Record<Outcome, { status: CommentDoc['status']; held: boolean }> = {
-  published: { status: 'published', held: false },
-  approved: { status: 'published', held: false },
-  held: { status: 'pending', held: true },
-  rejected: { status: 'rejected', held: false },
+// `withheld` only ever holds of a removed comment, which a reversed appeal may publish again.
+const STATUS_OF: Record<Outcome, { status: CommentDoc['status']; held: boolean; withheld: false }> = {
+  published: { status: 'published', held: false, withheld: false },
+  approved: { status: 'published', held: false, withheld: false },
+  held: { status: 'pending', held: true, withheld: false },
+  rejected: { status: 'rejected', held: false, withheld: false },
 };
 
 /** One of the automated decisions decideMany applies together. */

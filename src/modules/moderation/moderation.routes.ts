@@ -34,11 +34,11 @@ export function moderationRoutes({ sites, reviewQueues, decisions, caseQueues }:
 
   router.get(`${base}/queues/:queue`, async (req, res) => {
     const site = await sites.get(req.params.site as string);
-    await requireModerator(site, req);
+    const viewer = await requireModerator(site, req);
     const query = parseOrThrow(reviewQueueQuery, req.query);
     const cases = caseQueues.find((q) => q.name === req.params.queue);
     if (cases) {
-      res.json({ ...(await cases.list(site, query)), origins: site.config.origins });
+      res.json({ ...(await cases.list(site, query, viewer)), origins: site.config.origins });
       return;
     }
     const queue = reviewQueueParam.safeParse(req.params.queue);
