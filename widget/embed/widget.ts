@@ -101,8 +101,8 @@ export class Widget {
     }
   }
 
-  /** Whether the reader is banned, and the statement of it (GET …/me/ban). */
-  private async readBan(): Promise<void> {
+  /** Whether the reader is banned, and the statement of it (GET …/me/ban); `note` stays shown above it. */
+  private async readBan(note?: string): Promise<void> {
     try {
       const { ban } = await this.o.call<{ ban: Ban | null }>(
         'GET',
@@ -112,7 +112,7 @@ export class Widget {
       const wasBanned = this.banned;
       this.ban = ban;
       this.banned = true;
-      if (wasBanned) this.renderCompose();
+      if (wasBanned) this.renderCompose(note);
       else this.render();
     } catch {
       // Unknown: writing says so (403 BANNED) if it is so.
@@ -701,7 +701,7 @@ export class Widget {
     } else if (e.code === 'BANNED') {
       this.banned = true;
       queueMicrotask(() => this.renderCompose(e.message));
-      if (!this.ban) void this.readBan();
+      if (!this.ban) void this.readBan(e.message);
     } else if (e.code === 'COMMENT_TOO_LONG' && typeof e.details.limit === 'number' && e.details.unit === undefined) {
       // Only the character limit is the one the countdown shows (code points and bytes are bounds behind it).
       info.thread.maxLength = e.details.limit;
