@@ -55,7 +55,7 @@ export function noticeForm(o: NoticeFormOptions): HTMLFormElement {
     'aria-describedby': `${count.id} ${errs.explanation.id}`,
     oninput: counted,
   });
-  const name = h('input', { id: `${id}-name`, name: 'name', autocomplete: 'name', maxlength: 200 });
+  const name = h('input', { id: `${id}-name`, name: 'name', autocomplete: 'name', maxlength: 100 });
   const email = h('input', {
     id: `${id}-email`,
     name: 'email',
