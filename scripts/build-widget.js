@@ -5,7 +5,8 @@
  *   count.js     comment counts for article lists
  *   moderate.js  the moderators' page          moderate.css
  *   demo.js      the demo article page         demo.css
- *   demo.html, moderate.html
+ *   notice-status.js  a notifier's case status page (styled by moderate.css)
+ *   demo.html, moderate.html, notice-status.html
  * Prints the widget's gzipped size and fails when it is over budget. Files are written to a
  * temporary name and renamed, so a server reading them never sees half a file.
  */
@@ -61,6 +62,7 @@ async function main() {
   const count = await bundle('widget/count/main.ts', 'count.js');
   await bundle('widget/moderate/main.ts', 'moderate.js');
   await bundle('widget/demo/demo.ts', 'demo.js');
+  await bundle('widget/notice-status/main.ts', 'notice-status.js');
   for (const [from, to] of [
     ['widget/moderate/moderate.css', 'moderate.css'],
     ['widget/demo/demo.css', 'demo.css'],
@@ -74,6 +76,7 @@ async function main() {
   for (const [from, to] of [
     ['widget/demo/demo.html', 'demo.html'],
     ['widget/moderate/moderate.html', 'moderate.html'],
+    ['widget/notice-status/notice-status.html', 'notice-status.html'],
   ]) {
     writeAtomically(path.join(out, to), fs.readFileSync(path.join(root, from)));
   }

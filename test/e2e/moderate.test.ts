@@ -207,7 +207,7 @@ describe("the moderators' page", () => {
     expect(await page.locator('li.item').innerText()).toContain('(stängd)');
     await checkState(page, 'moderate-after-ban-and-close');
 
-    await page.keyboard.press('2');
+    await page.keyboard.press('3');
     await eventually(
       async () => (await page.getByRole('tab', { name: /Anmälda/ }).getAttribute('aria-selected')) === 'true',
     );

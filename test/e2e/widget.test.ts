@@ -505,7 +505,7 @@ describe('own comments, reports and my data', () => {
 
     const others = page.locator('section.k .list article', { hasText: 'Någon annans åsikt.' });
     expect(await others.getByRole('button', { name: 'Ändra' }).count()).toBe(0);
-    await others.getByRole('button', { name: 'Anmäl' }).click();
+    await others.getByRole('button', { name: 'Anmäl', exact: true }).click();
     await page.getByLabel('Anledning').selectOption('off_topic');
     await page.getByLabel('Meddelande till moderatorerna (valfritt)').fill('Handlar om något annat.');
     await checkState(page, 'widget-report-form');

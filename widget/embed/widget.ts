@@ -1,10 +1,12 @@
 import { append, Child, fill, h, safeHref } from '../shared/dom';
-import { Comment, Reason, ReplyPage, ThreadInfo } from './api-types';
+import { Ban, Comment, Decision, Reason, ReplyPage, ThreadInfo } from './api-types';
+import { appealPart } from './appeal';
 import { ApiError, Call, networkError } from '../shared/api-client';
 import { claimsOf } from '../shared/jwt-claims';
 import { composer } from './composer';
 import { Lang, STRINGS, Strings } from './i18n';
 import { linkedCommentId, permalink } from '../shared/links';
+import { noticeForm } from './notice-form';
 
 /** The reader's mail choices as GET/PATCH …/me/mail answer them. */
 interface MailChoices {
@@ -49,6 +51,9 @@ export class Widget {
   private readonly more = h('div', { class: 'more' });
   private readonly aside = h('div');
   private banned = false;
+  /** The reader's ban (GET …/me/ban), once read; asked once per session. */
+  private ban: Ban | null = null;
+  private banAsked = false;
   private watching = false;
   /** Replies the reader posted in this view. */
   private readonly postedHere = new Set<string>();
@@ -89,11 +94,36 @@ export class Widget {
     }
     this.nextCursor = this.info.nextCursor;
     this.render();
+    // After the mail choices' read, which renews a refused token first: then this one carries the fresh one.
+    if (this.o.token() && !this.banAsked) {
+      this.banAsked = true;
+      void (this.mail ?? Promise.resolve()).then(() => this.readBan());
+    }
+  }
+
+  /** Whether the reader is banned, and the statement of it (GET …/me/ban); `note` stays shown above it. */
+  private async readBan(note?: string): Promise<void> {
+    try {
+      const { ban } = await this.o.call<{ ban: Ban | null }>(
+        'GET',
+        `/api/v1/sites/${encodeURIComponent(this.o.site)}/me/ban`,
+      );
+      if (!ban) return;
+      const wasBanned = this.banned;
+      this.ban = ban;
+      this.banned = true;
+      if (wasBanned) this.renderCompose(note);
+      else this.render();
+    } catch {
+      // Unknown: writing says so (403 BANNED) if it is so.
+    }
   }
 
   /** Called when the host logs in or out: reload so the own pending comments and actions fit. */
   async sessionChanged(): Promise<void> {
     this.banned = false;
+    this.ban = null;
+    this.banAsked = false;
     this.mail = null;
     const focusInside = this.root.activeElement !== null;
     await this.load();
@@ -204,39 +234,64 @@ export class Widget {
     this.status.className = error ? 'status err' : 'status';
   }
 
+  /** The site's reasons, read once: the labels of decisions and the categories of notices. */
+  private siteReasons(): Promise<Reason[]> {
+    return (this.reasons ??= this.o
+      .call<{ reasons: Reason[] }>('GET', `/api/v1/sites/${encodeURIComponent(this.o.site)}/reasons`)
+      .then((r) => r.reasons)
+      .catch(() => []));
+  }
+
+  /** A reason's label and the ground it rests on, filled in when the site's reasons are read. */
+  private reasonLabel(id: string): HTMLElement {
+    const el = h('span', null, id);
+    void this.siteReasons().then((all) => {
+      const found = all.find((r) => r.id === id);
+      if (!found) return;
+      const href = safeHref(found.ground.url);
+      fill(
+        el,
+        found.label[this.lang],
+        ' (',
+        href ? h('a', { href, rel: 'noopener', target: '_blank' }, found.ground.text) : found.ground.text,
+        ')',
+      );
+    });
+    return el;
+  }
+
   /**
-   * The statement of a decision on the reader's own rejected comment: the reason's label
-   * and the ground it rests on (read from the site's reasons), who decided, and when.
+   * The statement of a decision on the reader's own rejected or removed comment, or of
+   * the reader's ban: the reason's label and its ground, who decided, when, and the appeal.
    */
-  private statement(decision: NonNullable<Comment['decision']>): HTMLElement {
+  private statement(decision: Decision | Ban, key: string, ban = false): HTMLElement {
     const t = this.t;
-    const reason = h('span');
-    const el = h(
+    const by = 'by' in decision ? decision.by : 'moderator';
+    const until = 'until' in decision ? decision.until : null;
+    return h(
       'div',
       { class: 'statement' },
-      decision.reasonId && h('p', null, h('strong', null, t.reasonIs), ' ', reason),
-      h('p', null, t.decidedBy(decision.by, decision.at ? this.dateText(decision.at) : '')),
-      h('p', { class: 'muted' }, t.onlyYou),
+      ban && h('p', null, h('strong', null, t.youAreBanned)),
+      decision.reasonId && h('p', null, h('strong', null, t.reasonIs), ' ', this.reasonLabel(decision.reasonId)),
+      ban && h('p', null, t.bannedUntil(until && this.dateText(until))),
+      h('p', null, t.decidedBy(by, decision.at ? this.dateText(decision.at) : '')),
+      !ban && h('p', { class: 'muted' }, t.onlyYou),
+      appealPart({
+        id: `${this.id}-a-${key}`,
+        t,
+        decision,
+        dateText: (iso) => this.dateText(iso),
+        reasonLabel: (id) => this.reasonLabel(id),
+        send: (text) =>
+          this.o.call(
+            'POST',
+            ban
+              ? `/api/v1/sites/${encodeURIComponent(this.o.site)}/me/ban/appeal`
+              : `/api/v1/comments/${encodeURIComponent(key)}/appeal`,
+            { text },
+          ),
+      }),
     );
-    if (decision.reasonId) {
-      this.reasons ??= this.o
-        .call<{ reasons: Reason[] }>('GET', `/api/v1/sites/${encodeURIComponent(this.o.site)}/reasons`)
-        .then((r) => r.reasons)
-        .catch(() => []);
-      void this.reasons.then((all) => {
-        const found = all.find((r) => r.id === decision.reasonId);
-        if (!found) return fill(reason, decision.reasonId as string);
-        const href = safeHref(found.ground.url);
-        fill(
-          reason,
-          found.label[this.lang],
-          ' (',
-          href ? h('a', { href, rel: 'noopener', target: '_blank' }, found.ground.text) : found.ground.text,
-          ')',
-        );
-      });
-    }
-    return el;
   }
 
   private dateText(iso: string): string {
@@ -247,7 +302,9 @@ export class Widget {
 
   private item(c: Comment): HTMLLIElement {
     const { t } = this;
-    const removed = c.status === 'removed';
+    // The author's own removed comment comes with its body and the decision; others see a tombstone.
+    const decided = (c.status === 'rejected' || c.status === 'removed') && c.mine && c.decision;
+    const removed = c.status === 'removed' && !decided;
     const slot = h('div', { class: 'slot' });
     const actions = h('div', { class: 'actions' });
     const article = h(
@@ -275,14 +332,20 @@ export class Widget {
         c.editedAt && !removed && h('span', { class: 'muted' }, ` (${t.edited})`),
         c.status === 'pending' && h('span', { class: 'badge' }, t.awaiting),
         c.status === 'rejected' && h('span', { class: 'badge rejected' }, t.rejected),
+        decided && c.status === 'removed' && h('span', { class: 'badge rejected' }, t.removedByMod),
       ),
       removed ? h('p', { class: 'body muted' }, t.removed) : h('p', { class: 'body' }, c.body),
-      c.status === 'rejected' && c.decision && this.statement(c.decision),
+      decided && this.statement(c.decision as Decision, c.id),
+      c.status === 'published' &&
+        c.mine &&
+        // An appeal brought it back: the comment says so beside itself.
+        (c.appeal ?? c.decision?.appeal)?.outcome === 'reversed' &&
+        h('p', { class: 'ok' }, t.appealReversed),
       actions,
       slot,
     );
     const li = h('li', { id: `${this.id}-c-${c.id}` }, article);
-    if (!removed) this.fillActions(c, actions, slot, li);
+    if (c.status !== 'removed') this.fillActions(c, actions, slot, li);
     const replies = c.replies ?? [];
     if (c.parentId === null) {
       const ol = h('ol', { class: 'replies', 'aria-label': t.replies }, ...replies.map((r) => this.item(r)));
@@ -434,6 +497,22 @@ export class Widget {
           ),
         ),
       loggedIn && !c.mine && c.status === 'published' && opener(t.report, (b) => this.reportForm(c, () => close(b))),
+      // A notice of illegal content: anyone may send one, logged in or not, banned or not, open thread or closed.
+      !c.mine &&
+        c.status === 'published' &&
+        opener(t.notice, (b) =>
+          noticeForm({
+            id: `${this.id}-n-${c.id}`,
+            t,
+            lang: this.lang,
+            base: this.o.base,
+            site: this.o.site,
+            commentId: c.id,
+            reasons: this.siteReasons(),
+            call: this.o.call,
+            cancel: () => close(b),
+          }),
+        ),
     );
   }
 
@@ -623,6 +702,7 @@ export class Widget {
     } else if (e.code === 'BANNED') {
       this.banned = true;
       queueMicrotask(() => this.renderCompose(e.message));
+      if (!this.ban) void this.readBan(e.message);
     } else if (e.code === 'COMMENT_TOO_LONG' && typeof e.details.limit === 'number' && e.details.unit === undefined) {
       // Only the character limit is the one the countdown shows (code points and bytes are bounds behind it).
       info.thread.maxLength = e.details.limit;
@@ -647,7 +727,8 @@ export class Widget {
         login && h('a', { href: login, class: 'button' }, t.logIn),
       );
     } else if (this.banned) {
-      fill(this.compose, note);
+      const ban = this.ban;
+      fill(this.compose, note, ban && this.statement(ban, 'ban', true));
     } else {
       const name = claimsOf(token)?.name;
       fill(

@@ -11,8 +11,9 @@ import { permalink } from '../shared/links';
 import { isOnOrigins } from '../../src/shared/site-origins';
 
 type Lang = 'sv' | 'en';
-type Queue = 'pending' | 'reported' | 'rejected' | 'approved';
-const QUEUES: Queue[] = ['pending', 'reported', 'rejected', 'approved'];
+type Queue = 'notices' | 'pending' | 'reported' | 'rejected' | 'approved' | 'appeals';
+/** Notices of illegal content first, ahead of the readers' reports; appeals last. */
+const QUEUES: Queue[] = ['notices', 'pending', 'reported', 'rejected', 'approved', 'appeals'];
 
 interface Item {
   comment: {
@@ -36,8 +37,51 @@ interface Item {
   version: number;
 }
 
+/** A notice of illegal content in the queue `notices`. */
+interface NoticeItem {
+  kind: 'notice';
+  id: string;
+  reasonId: string;
+  explanation: string;
+  createdAt: string;
+  notifier: { named: boolean; email: boolean };
+  openNoticesOnComment: number;
+  comment: {
+    id: string;
+    body: string;
+    status: string;
+    thread: string;
+    createdAt: string;
+    author: { name: string } | null;
+  } | null;
+}
+
+/** An appeal of a decision on a comment, or of a ban, in the queue `appeals`. */
+interface AppealItem {
+  kind: 'appeal';
+  id: string;
+  about: 'comment' | 'ban';
+  text: string;
+  createdAt: string;
+  original: {
+    action: 'rejected' | 'removed' | 'banned';
+    reasonId: string | null;
+    by: 'system' | 'moderator';
+    moderator: { name: string } | null;
+    at: string;
+    note: string | null;
+  };
+  comment: { id: string; body: string; status: string; thread: string; createdAt: string } | null;
+  ban: { until: string | null } | null;
+  /** False when the viewer made the original decision: another moderator must decide. */
+  mayDecide: boolean;
+}
+
+type AnyItem = Item | NoticeItem | AppealItem;
+type Counts = Record<Queue, number>;
+
 interface QueuePage {
-  items: Item[];
+  items: AnyItem[];
   nextCursor: string | null;
   origins?: string[];
 }
@@ -54,10 +98,14 @@ const TEXT = {
     logOut: 'Logga ut',
     who: (name: string, site: string) => `Inloggad som ${name} på ${site}`,
     queues: 'Köer',
-    names: { pending: 'Väntande', reported: 'Anmälda', rejected: 'Avvisade', approved: 'Godkända' } as Record<
-      Queue,
-      string
-    >,
+    names: {
+      notices: 'Anmälningar',
+      pending: 'Väntande',
+      reported: 'Anmälda',
+      rejected: 'Avvisade',
+      approved: 'Godkända',
+      appeals: 'Överklaganden',
+    } as Record<Queue, string>,
     empty: 'Inget här just nu.',
     more: 'Visa fler',
     loading: 'Laddar…',
@@ -99,8 +147,9 @@ const TEXT = {
     reopened: 'Tråden är öppen igen.',
     alreadyDecided: 'En annan moderator har redan beslutat om den här kommentaren. Listan är uppdaterad.',
     newItems: 'Kön har ändrats. Uppdatera listan',
-    countsLive: (c: Record<Queue, number>) =>
-      `Väntande ${c.pending}, anmälda ${c.reported}, avvisade ${c.rejected}, godkända ${c.approved}.`,
+    countsLive: (c: Counts) =>
+      `Anmälningar ${c.notices ?? 0}, väntande ${c.pending}, anmälda ${c.reported}, avvisade ${c.rejected}, ` +
+      `godkända ${c.approved}, överklaganden ${c.appeals ?? 0}.`,
     shortcuts: 'Kortkommandon',
     keys: [
       ['j / k', 'nästa / föregående kommentar'],
@@ -108,9 +157,55 @@ const TEXT = {
       ['r', 'avvisa (med skäl)'],
       ['b', 'stäng av författaren'],
       ['c', 'stäng tråden'],
-      ['1–4', 'byt kö'],
+      ['r', 'i Anmälningar: ta bort den anmälda kommentaren (med skäl)'],
+      ['1–6', 'byt kö'],
       ['u', 'uppdatera listan'],
     ],
+    notice: 'Anmälan',
+    noticeFacts: 'Förklaring',
+    notifier: 'Anmälaren',
+    notifierText: (n: { named: boolean; email: boolean }) =>
+      n.named && n.email
+        ? 'har lämnat namn och e-postadress'
+        : n.named
+          ? 'har lämnat namn'
+          : n.email
+            ? 'har lämnat e-postadress'
+            : 'har inte lämnat några kontaktuppgifter',
+    openNotices: 'Öppna anmälningar om kommentaren',
+    noticedComment: 'Den anmälda kommentaren',
+    commentGone: 'Kommentaren finns inte längre.',
+    remove: 'Ta bort kommentaren…',
+    removeNow: 'Ta bort kommentaren',
+    noAction: 'Ingen åtgärd',
+    removed: 'Kommentaren är borttagen och anmälan avgjord.',
+    noActionTaken: 'Anmälan är avgjord utan åtgärd.',
+    noticeDecided: 'Anmälan är redan avgjord av en annan moderator. Listan är uppdaterad.',
+    appeal: 'Överklagande',
+    actions: { rejected: 'Avvisad kommentar', removed: 'Borttagen kommentar', banned: 'Avstängning' } as Record<
+      string,
+      string
+    >,
+    appealText: 'Överklagandet',
+    original: 'Det överklagade beslutet',
+    decision: 'Beslut',
+    decidedBy: 'Fattat av',
+    automated: 'automatiskt (webbplatsens filter)',
+    aModerator: 'en moderator',
+    when: 'Datum',
+    modNote: 'Moderatorns anteckning',
+    theComment: 'Kommentaren',
+    theBan: 'Avstängningen',
+    bannedUntil: (d: string | null) => (d ? `till och med ${d}` : 'tills vidare'),
+    uphold: 'Fastställ beslutet…',
+    upholdNow: 'Fastställ beslutet',
+    reverse: 'Ändra beslutet…',
+    reverseNow: 'Ändra beslutet',
+    caseNote: 'Motivering (sparas i loggen, valfritt)',
+    upheld: 'Beslutet är fastställt.',
+    reversed: 'Beslutet är ändrat.',
+    sameModerator: 'Du fattade själv det överklagade beslutet: en annan moderator måste pröva överklagandet.',
+    appealDecided: 'Överklagandet är redan avgjort. Listan är uppdaterad.',
     network: 'Kunde inte nå tjänsten. Försök igen.',
     status: { pending: 'väntar', published: 'publicerad', rejected: 'avvisad', removed: 'borttagen' } as Record<
       string,
@@ -129,10 +224,14 @@ const TEXT = {
     logOut: 'Log out',
     who: (name: string, site: string) => `Logged in as ${name} on ${site}`,
     queues: 'Queues',
-    names: { pending: 'Pending', reported: 'Reported', rejected: 'Rejected', approved: 'Approved' } as Record<
-      Queue,
-      string
-    >,
+    names: {
+      notices: 'Notices',
+      pending: 'Pending',
+      reported: 'Reported',
+      rejected: 'Rejected',
+      approved: 'Approved',
+      appeals: 'Appeals',
+    } as Record<Queue, string>,
     empty: 'Nothing here right now.',
     more: 'Show more',
     loading: 'Loading…',
@@ -174,8 +273,9 @@ const TEXT = {
     reopened: 'The thread is open again.',
     alreadyDecided: 'Another moderator has already decided on this comment. The list has been updated.',
     newItems: 'The queue has changed. Refresh the list',
-    countsLive: (c: Record<Queue, number>) =>
-      `Pending ${c.pending}, reported ${c.reported}, rejected ${c.rejected}, approved ${c.approved}.`,
+    countsLive: (c: Counts) =>
+      `Notices ${c.notices ?? 0}, pending ${c.pending}, reported ${c.reported}, rejected ${c.rejected}, ` +
+      `approved ${c.approved}, appeals ${c.appeals ?? 0}.`,
     shortcuts: 'Keyboard shortcuts',
     keys: [
       ['j / k', 'next / previous comment'],
@@ -183,9 +283,52 @@ const TEXT = {
       ['r', 'reject (with a reason)'],
       ['b', 'ban the author'],
       ['c', 'close the thread'],
-      ['1–4', 'switch queue'],
+      ['r', 'in Notices: remove the noticed comment (with a reason)'],
+      ['1–6', 'switch queue'],
       ['u', 'refresh the list'],
     ],
+    notice: 'Notice',
+    noticeFacts: 'Explanation',
+    notifier: 'The notifier',
+    notifierText: (n: { named: boolean; email: boolean }) =>
+      n.named && n.email
+        ? 'gave a name and an e-mail address'
+        : n.named
+          ? 'gave a name'
+          : n.email
+            ? 'gave an e-mail address'
+            : 'gave no contact details',
+    openNotices: 'Open notices about the comment',
+    noticedComment: 'The noticed comment',
+    commentGone: 'The comment no longer exists.',
+    remove: 'Remove the comment…',
+    removeNow: 'Remove the comment',
+    noAction: 'No action',
+    removed: 'The comment is removed and the notice decided.',
+    noActionTaken: 'The notice is decided without action.',
+    noticeDecided: 'Another moderator has already decided this notice. The list has been updated.',
+    appeal: 'Appeal',
+    actions: { rejected: 'Rejected comment', removed: 'Removed comment', banned: 'Ban' } as Record<string, string>,
+    appealText: 'The appeal',
+    original: 'The decision appealed',
+    decision: 'Decision',
+    decidedBy: 'Made by',
+    automated: "automatically (the site's filter)",
+    aModerator: 'a moderator',
+    when: 'Date',
+    modNote: "The moderator's note",
+    theComment: 'The comment',
+    theBan: 'The ban',
+    bannedUntil: (d: string | null) => (d ? `until ${d}` : 'until further notice'),
+    uphold: 'Uphold the decision…',
+    upholdNow: 'Uphold the decision',
+    reverse: 'Change the decision…',
+    reverseNow: 'Change the decision',
+    caseNote: 'Grounds (kept in the log, optional)',
+    upheld: 'The decision is upheld.',
+    reversed: 'The decision is changed.',
+    sameModerator: 'You made the decision appealed: another moderator must decide the appeal.',
+    appealDecided: 'The appeal has already been decided. The list has been updated.',
     network: 'Could not reach the service. Please try again.',
     status: { pending: 'pending', published: 'published', rejected: 'rejected', removed: 'removed' } as Record<
       string,
@@ -207,12 +350,14 @@ const who = document.getElementById('who') as HTMLElement;
 
 let session: { site: string; token: string } | null = null;
 let queue: Queue = 'pending';
-let items: Item[] = [];
+/** Whether the moderator has been shown a queue yet: the first is Anmälningar when notices wait. */
+let queueChosen = false;
+let items: AnyItem[] = [];
 let cursor: string | null = null;
 /** The site's origins, from the queue: a thread is linked only to an address on them. */
 let origins: string[] = [];
 let selected = -1;
-let counts: Record<Queue, number> | null = null;
+let counts: Counts | null = null;
 let shownCount = -1;
 let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -283,7 +428,7 @@ function showLogin(message = ''): void {
 async function tryLogin(site: string, token: string): Promise<{ ok: true } | { ok: false; message: string }> {
   session = { site, token };
   try {
-    counts = await call<Record<Queue, number>>('GET', `${sitePath()}/queues`);
+    counts = await call<Counts>('GET', `${sitePath()}/queues`);
   } catch (err) {
     session = null;
     return { ok: false, message: (err as Error).message };
@@ -302,6 +447,8 @@ function logout(): void {
 
 function showQueues(): void {
   const s = session as { site: string; token: string };
+  if (!queueChosen && counts?.notices) queue = 'notices';
+  queueChosen = true;
   who.textContent = t.who(String(claimsOf(s.token)?.name ?? '') || '?', s.site);
   const tablist = h('div', { role: 'tablist', 'aria-label': t.queues, onkeydown: (e) => tabKeys(e as KeyboardEvent) });
   for (const q of QUEUES) {
@@ -322,7 +469,7 @@ function showQueues(): void {
     h(
       'div',
       { class: 'bar' },
-      h('p', { class: 'hint' }, `${t.shortcuts}: j/k, a, r, b, c, 1–4, u`),
+      h('p', { class: 'hint' }, `${t.shortcuts}: j/k, a, r, b, c, 1–6, u`),
       h('button', { type: 'button', onclick: logout }, t.logOut),
     ),
     tablist,
@@ -348,12 +495,8 @@ function renderTabs(): void {
     const selectedTab = q === queue;
     tab.setAttribute('aria-selected', String(selectedTab));
     tab.tabIndex = selectedTab ? 0 : -1;
-    fill(
-      tab,
-      t.names[q],
-      ' ',
-      h('span', { class: 'n', 'data-count': counts ? counts[q] : '' }, counts ? `(${counts[q]})` : ''),
-    );
+    const n = counts?.[q];
+    fill(tab, t.names[q], ' ', h('span', { class: 'n', 'data-count': n ?? '' }, n === undefined ? '' : `(${n})`));
   }
   document.getElementById('panel')?.setAttribute('aria-labelledby', `tab-${queue}`);
 }
@@ -368,7 +511,7 @@ function tabKeys(e: KeyboardEvent): void {
 async function refreshCounts(): Promise<void> {
   if (!session) return;
   try {
-    const next = await call<Record<Queue, number>>('GET', `${sitePath()}/queues`);
+    const next = await call<Counts>('GET', `${sitePath()}/queues`);
     const changed = !counts || QUEUES.some((q) => counts?.[q] !== next[q]);
     counts = next;
     renderTabs();
@@ -398,11 +541,13 @@ async function loadList(focusFirst: boolean): Promise<void> {
   fill(list, h('li', { class: 'empty' }, t.loading));
   try {
     const page = await call<QueuePage>('GET', `${sitePath()}/queues/${queue}?limit=20`);
+    // Cases name the site's reasons: their labels are read before the list is shown.
+    if (queue === 'notices' || queue === 'appeals') await siteReasons().catch(() => []);
     items = page.items;
     origins = page.origins ?? [];
     cursor = page.nextCursor;
     // Counts are read in the same breath, so the tab and the list agree.
-    counts = await call<Record<Queue, number>>('GET', `${sitePath()}/queues`);
+    counts = await call<Counts>('GET', `${sitePath()}/queues`);
     shownCount = counts[queue];
     renderTabs();
   } catch (err) {
@@ -441,7 +586,9 @@ function dateText(iso: string): string {
   return new Intl.DateTimeFormat(t.dateLocale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
 
-function itemView(item: Item, index: number): HTMLLIElement {
+function itemView(any: AnyItem, index: number): HTMLLIElement {
+  if ('kind' in any) return any.kind === 'notice' ? noticeView(any, index) : appealView(any, index);
+  const item = any;
   const { comment, author, thread } = item;
   const headingId = `item-${comment.id}-h`;
   // The address came from the thread's first commenter: never a link off the site.
@@ -546,6 +693,243 @@ function itemView(item: Item, index: number): HTMLLIElement {
   return li;
 }
 
+/** A reason's label in the page's language (the id when the site no longer has it). */
+function reasonLabel(id: string | null): string {
+  if (!id) return t.none;
+  return reasons?.list.find((r) => r.id === id)?.label[lang] ?? id;
+}
+
+/** A case's heading and the shared parts of its item: focusable, selectable, with its slot. */
+function caseItem(id: string, index: number, heading: string, ...children: Array<HTMLElement | false>): HTMLLIElement {
+  const headingId = `item-${id}-h`;
+  return h(
+    'li',
+    {
+      class: index === selected ? 'item selected' : 'item',
+      tabindex: -1,
+      'data-id': id,
+      'aria-labelledby': headingId,
+      onfocus: () => select(index),
+    },
+    h('h3', { id: headingId }, heading),
+    ...children,
+    h('div', { class: 'slot' }),
+  );
+}
+
+function commentBox(
+  heading: string,
+  comment: { body: string; status: string; createdAt: string; thread: string; author?: { name: string } | null },
+): HTMLElement {
+  return h(
+    'section',
+    { class: 'case-part' },
+    h('h4', null, heading),
+    h(
+      'p',
+      { class: 'meta' },
+      comment.author !== undefined && `${t.by} ${comment.author?.name ?? t.unknownAuthor} · `,
+      h('time', { datetime: comment.createdAt }, dateText(comment.createdAt)),
+      ' · ',
+      t.status[comment.status] ?? comment.status,
+      ' · ',
+      `${t.thread}: ${comment.thread}`,
+    ),
+    h('p', { class: 'body' }, comment.body),
+  );
+}
+
+function noticeView(item: NoticeItem, index: number): HTMLLIElement {
+  return caseItem(
+    item.id,
+    index,
+    `${t.notice}: ${reasonLabel(item.reasonId)}`,
+    h('p', { class: 'meta' }, h('time', { datetime: item.createdAt }, dateText(item.createdAt))),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', null, t.noticeFacts),
+      h('dd', { class: 'explanation' }, item.explanation),
+      h('dt', null, t.notifier),
+      h('dd', null, t.notifierText(item.notifier)),
+      h('dt', null, t.openNotices),
+      h('dd', { class: 'open-notices' }, String(item.openNoticesOnComment)),
+    ),
+    item.comment ? commentBox(t.noticedComment, item.comment) : h('p', { class: 'gone' }, t.commentGone),
+    h(
+      'div',
+      { class: 'actions' },
+      item.comment &&
+        h(
+          'button',
+          { type: 'button', class: 'reject', 'data-action': 'remove', onclick: () => void openNoticeRemove(index) },
+          t.remove,
+        ),
+      h(
+        'button',
+        {
+          type: 'button',
+          'data-action': 'no_action',
+          onclick: () => void caseDecision(index, { action: 'no_action' }, t.noActionTaken),
+        },
+        t.noAction,
+      ),
+    ),
+  );
+}
+
+function appealView(item: AppealItem, index: number): HTMLLIElement {
+  const o = item.original;
+  const why = `appeal-${item.id}-why`;
+  const button = (label: string, cls: string | null, outcome: 'upheld' | 'reversed') =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: cls,
+        'data-action': outcome,
+        disabled: !item.mayDecide,
+        'aria-describedby': item.mayDecide ? null : why,
+        onclick: () => void openAppealDecision(index, outcome),
+      },
+      label,
+    );
+  return caseItem(
+    item.id,
+    index,
+    `${t.appeal}: ${t.actions[o.action] ?? o.action}`,
+    h('p', { class: 'meta' }, h('time', { datetime: item.createdAt }, dateText(item.createdAt))),
+    h(
+      'div',
+      { class: 'cols' },
+      h('section', { class: 'case-part' }, h('h4', null, t.appealText), h('p', { class: 'body' }, item.text)),
+      h(
+        'section',
+        { class: 'case-part original' },
+        h('h4', null, t.original),
+        h(
+          'dl',
+          { class: 'facts' },
+          h('dt', null, t.decision),
+          h('dd', null, t.actions[o.action] ?? o.action),
+          h('dt', null, t.reasonPick),
+          h('dd', null, reasonLabel(o.reasonId)),
+          h('dt', null, t.decidedBy),
+          h('dd', null, o.by === 'system' ? t.automated : (o.moderator?.name ?? t.aModerator)),
+          h('dt', null, t.when),
+          h('dd', null, h('time', { datetime: o.at }, dateText(o.at))),
+          h('dt', null, t.modNote),
+          h('dd', null, o.note ?? t.none),
+        ),
+      ),
+    ),
+    item.comment
+      ? commentBox(t.theComment, item.comment)
+      : item.ban
+        ? h(
+            'section',
+            { class: 'case-part' },
+            h('h4', null, t.theBan),
+            h('p', null, t.bannedUntil(item.ban.until && dateText(item.ban.until))),
+          )
+        : h('p', { class: 'gone' }, t.commentGone),
+    h(
+      'div',
+      { class: 'actions' },
+      button(t.uphold, 'reject', 'upheld'),
+      button(t.reverse, 'approve', 'reversed'),
+      !item.mayDecide && h('p', { id: why, class: 'hint' }, t.sameModerator),
+    ),
+  );
+}
+
+/**
+ * Decides the notice or appeal at `index`; on success it leaves the list. Resolves to the
+ * error to show in its form, or null.
+ */
+async function caseDecision(index: number, body: Record<string, unknown>, done: string): Promise<string | null> {
+  const item = items[index];
+  if (!item || !('kind' in item)) return null;
+  const path = `${sitePath()}/${item.kind === 'notice' ? 'notices' : 'appeals'}/${encodeURIComponent(item.id)}/decision`;
+  try {
+    await call('POST', path, body);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'ALREADY_DECIDED') {
+      await loadList(false);
+      say(item.kind === 'notice' ? t.noticeDecided : t.appealDecided, true);
+      focusItem(index);
+      return null;
+    }
+    const message = err instanceof ApiError && err.code === 'SAME_MODERATOR' ? t.sameModerator : (err as Error).message;
+    say(message, true);
+    return message;
+  }
+  say(done);
+  items.splice(index, 1);
+  shownCount = Math.max(0, shownCount - 1);
+  renderList();
+  focusItem(index);
+  void refreshCounts();
+  return null;
+}
+
+/** "Ta bort kommentaren": the reason picker, preselected to the notice's category, and a note. */
+async function openNoticeRemove(index: number): Promise<void> {
+  const item = items[index] as NoticeItem | undefined;
+  if (!item) return;
+  let picker;
+  try {
+    picker = await reasonPicker(`remove-${index}-reason`, item.reasonId);
+  } catch (err) {
+    return say((err as Error).message, true);
+  }
+  const note = h('input', { id: `remove-${index}-note`, type: 'text', maxlength: 500 });
+  const err = h('p', { class: 'err', 'aria-live': 'polite' });
+  inlineForm(
+    index,
+    [...picker.fields, h('label', { for: note.id }, t.caseNote), note, err],
+    t.removeNow,
+    'reject',
+    async () => {
+      const reasonId = picker.value();
+      if (!reasonId) return;
+      const body: Record<string, unknown> = { action: 'remove', reasonId };
+      if (note.value.trim()) body.reason = note.value.trim();
+      err.textContent = (await caseDecision(index, body, t.removed)) ?? '';
+    },
+  );
+}
+
+/** "Fastställ beslutet" names a reason (preselected to the original's); "Ändra beslutet" may give grounds. */
+async function openAppealDecision(index: number, outcome: 'upheld' | 'reversed'): Promise<void> {
+  const item = items[index] as AppealItem | undefined;
+  if (!item?.mayDecide) return;
+  let picker = null;
+  try {
+    if (outcome === 'upheld') picker = await reasonPicker(`appeal-${index}-reason`, item.original.reasonId);
+  } catch (err) {
+    return say((err as Error).message, true);
+  }
+  const note = h('input', { id: `appeal-${index}-note`, type: 'text', maxlength: 500 });
+  const err = h('p', { class: 'err', 'aria-live': 'polite' });
+  inlineForm(
+    index,
+    [...(picker?.fields ?? []), h('label', { for: note.id }, t.caseNote), note, err],
+    outcome === 'upheld' ? t.upholdNow : t.reverseNow,
+    outcome === 'upheld' ? 'reject' : 'approve',
+    async () => {
+      const body: Record<string, unknown> = { outcome };
+      if (picker) {
+        const reasonId = picker.value();
+        if (!reasonId) return;
+        body.reasonId = reasonId;
+      }
+      if (note.value.trim()) body.reason = note.value.trim();
+      err.textContent = (await caseDecision(index, body, outcome === 'upheld' ? t.upheld : t.reversed)) ?? '';
+    },
+  );
+}
+
 function itemElement(index: number): HTMLLIElement | null {
   return list.children[index] instanceof HTMLLIElement && list.children[index]?.classList.contains('item')
     ? (list.children[index] as HTMLLIElement)
@@ -572,7 +956,7 @@ async function decision(
   reason?: { reasonId: string; note?: string },
 ): Promise<void> {
   const item = items[index];
-  if (!item) return;
+  if (!item || 'kind' in item) return;
   try {
     const body: Record<string, unknown> = { action, version: item.version };
     if (reason) body.reasonId = reason.reasonId;
@@ -649,12 +1033,15 @@ async function siteReasons(): Promise<Array<{ id: string; label: Record<Lang, st
 }
 
 /** A required choice of the site's reasons, labelled, with its error announced. */
-async function reasonPicker(id: string): Promise<{ fields: HTMLElement[]; value: () => string | null }> {
+async function reasonPicker(
+  id: string,
+  preselect: string | null = null,
+): Promise<{ fields: HTMLElement[]; value: () => string | null }> {
   const select = h(
     'select',
     { id, required: true, 'aria-describedby': `${id}-err` },
     h('option', { value: '' }, t.reasonNone),
-    ...(await siteReasons()).map((r) => h('option', { value: r.id }, r.label[lang])),
+    ...(await siteReasons()).map((r) => h('option', { value: r.id, selected: r.id === preselect }, r.label[lang])),
   ) as HTMLSelectElement;
   const err = h('p', { id: `${id}-err`, class: 'err', 'aria-live': 'polite' });
   return {
@@ -692,7 +1079,7 @@ async function openReject(index: number): Promise<void> {
 
 async function openBan(index: number): Promise<void> {
   const item = items[index];
-  if (!item?.author) return;
+  if (!item || 'kind' in item || !item.author) return;
   const author = item.author;
   let picker;
   try {
@@ -734,11 +1121,11 @@ async function openBan(index: number): Promise<void> {
 
 async function closeThread(index: number, close: boolean): Promise<void> {
   const item = items[index];
-  if (!item) return;
+  if (!item || 'kind' in item) return;
   try {
     await call('POST', `${sitePath()}/threads/${close ? 'close' : 'reopen'}`, { thread: item.thread.key });
     for (const other of items)
-      if (other.thread.key === item.thread.key) other.thread.status = close ? 'closed' : 'open';
+      if (!('kind' in other) && other.thread.key === item.thread.key) other.thread.status = close ? 'closed' : 'open';
     say(close ? t.closed : t.reopened);
     renderList();
     focusItem(index);
@@ -754,9 +1141,17 @@ document.addEventListener('keydown', (e) => {
   const target = e.target as HTMLElement;
   if (target.closest('input, textarea, select, [contenteditable]')) return;
   const key = e.key;
+  const current = items[selected];
+  // a, r, b and c act on a comment; in the notices queue r removes the noticed comment.
+  const onComment = !!current && !('kind' in current);
   if (key === 'j' || key === 'k') {
     e.preventDefault();
     focusItem(selected + (key === 'j' ? 1 : -1));
+  } else if (key === 'r' && current && 'kind' in current && current.kind === 'notice' && current.comment) {
+    e.preventDefault();
+    void openNoticeRemove(selected);
+  } else if (!onComment && /^[abrc]$/.test(key)) {
+    return;
   } else if (key === 'a' && selected >= 0 && queue !== 'approved') {
     e.preventDefault();
     void decision(selected, 'approve');
@@ -766,13 +1161,13 @@ document.addEventListener('keydown', (e) => {
   } else if (key === 'b' && selected >= 0) {
     e.preventDefault();
     void openBan(selected);
-  } else if (key === 'c' && selected >= 0 && items[selected]?.thread.status === 'open') {
+  } else if (key === 'c' && selected >= 0 && (current as Item).thread.status === 'open') {
     e.preventDefault();
     void closeThread(selected, true);
   } else if (key === 'u') {
     e.preventDefault();
     void loadList(true);
-  } else if (/^[1-4]$/.test(key)) {
+  } else if (/^[1-6]$/.test(key)) {
     e.preventDefault();
     const q = QUEUES[Number(key) - 1] as Queue;
     void switchQueue(q).then(() => tabs.get(q)?.focus());

@@ -18,7 +18,7 @@ import { CASE_QUEUES } from '../moderation/case-queue';
 import { reportBody } from '../reports/report.schemas';
 import { adminSubjectBody, erasureListQuery, tokenQuery } from '../privacy/privacy.schemas';
 import { closeBody, includeQuery, MAX_COUNT_KEYS, reopenBody } from '../threads/thread.schemas';
-import { demoPageQuery, demoTokenQuery } from '../widget/widget.schemas';
+import { demoPageQuery, demoTokenQuery, noticeStatusPageQuery } from '../widget/widget.schemas';
 import { mailChoicesBody, unsubscribeForm, unsubscribeQuery } from '../notifications/mail-subscription.schemas';
 import { webhookPaths } from '../webhooks/webhook.openapi';
 import { appealPaths } from '../appeals/appeal.openapi';
@@ -503,6 +503,14 @@ export function buildOpenApiDocument(publicUrl: string): OpenApiDocument {
       path: '/moderate',
       summary: "The moderators' web page",
       responses: { 200: text('text/html', 'HTML'), ...errorResponses(503) },
+    },
+    {
+      method: 'get',
+      path: '/notices/status',
+      summary:
+        "A notifier's case status page: reads `#site=…&id=…&token=…` from the fragment (never sent) and shows whether the notice is received or decided; Swedish, English by `lang=en` or the browser's language",
+      request: { query: noticeStatusPageQuery },
+      responses: { 200: text('text/html', 'HTML'), ...errorResponses(400, 503) },
     },
     {
       method: 'get',

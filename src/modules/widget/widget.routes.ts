@@ -7,7 +7,7 @@ import { AppError, notFound } from '../../shared/errors';
 import { parseOrThrow } from '../../shared/validate';
 import { mintCommenterToken } from '../auth/mint-commenter-token';
 import type { SiteService } from '../sites/site.service';
-import { DEMO_SITE_ID, demoPageQuery, demoTokenQuery } from './widget.schemas';
+import { DEMO_SITE_ID, demoPageQuery, demoTokenQuery, noticeStatusPageQuery } from './widget.schemas';
 
 /**
  * Content-Security-Policy of the pages served here (demo, moderators' page): scripts and
@@ -34,6 +34,7 @@ const ASSETS = new Map<string, string>([
   ['moderate.css', 'text/css; charset=utf-8'],
   ['demo.js', 'text/javascript; charset=utf-8'],
   ['demo.css', 'text/css; charset=utf-8'],
+  ['notice-status.js', 'text/javascript; charset=utf-8'],
 ]);
 
 /** Demo login identities: a reader and a moderator of the demo site. */
@@ -59,7 +60,7 @@ function projectRoot(): string {
 
 /**
  * The browser side: GET /embed.js (the widget host pages load), GET /moderate (the
- * moderators' page), GET /demo (an article page with the widget and a pretend host login),
+ * moderators' page), GET /notices/status (a notifier's case status page), GET /demo (an article page with the widget and a pretend host login),
  * GET /demo/token (JWTs for the demo login, minted here with the site's secret) and the
  * pages' script and style files under /assets/.
  */
@@ -115,6 +116,13 @@ export function widgetRoutes({ config, sites, assetsDir }: WidgetRouteDeps): Rou
 
   router.get('/moderate', (_req, res) => {
     sendPage(res, readAsset('moderate.html'));
+  });
+
+  // The case's id and token are in the fragment, which the browser never sends: nothing
+  // here depends on the case, and the page (no-referrer) reads it with the API.
+  router.get('/notices/status', (req, res) => {
+    parseOrThrow(noticeStatusPageQuery, req.query);
+    sendPage(res, readAsset('notice-status.html'));
   });
 
   router.get('/demo', (req, res) => {

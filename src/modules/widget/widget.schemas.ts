@@ -18,3 +18,6 @@ export const demoPageQuery = z
     return: chars(0, 2000).optional(),
   })
   .strict();
+
+/** The notifier's case status page: its language (else the browser's); the case is in the fragment. */
+export const noticeStatusPageQuery = z.object({ lang: z.enum(['sv', 'en']).optional() }).strict();
